@@ -1,0 +1,40 @@
+// PUBLISH (5.0 §3.3, 3.1.1 §3.3). The payload is a view of the received bytes.
+
+import type { PublishPacket, QoS } from '../packets.js';
+import { MQTT_5, PUBLISH } from '../packets.js';
+import { readProperties } from '../properties.js';
+import type { Reader } from '../reader.js';
+import { protocolError } from '../reader.js';
+import { codecError } from '../codec-error.js';
+import { RC_TOPIC_NAME_INVALID } from '../reason-codes.js';
+
+export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
+  const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
+  const topic = r.utf8();
+  let packetId = 0;
+  if (qos > 0) {
+    packetId = r.u16();
+    if (packetId === 0) throw protocolError('4:MQTT-2.3.1-1', 'QoS ' + qos + ' PUBLISH with Packet Identifier 0');
+  }
+  const properties = version === MQTT_5 ? readProperties(r, PUBLISH) : null;
+  if (topic.length === 0) {
+    // 5.0 §3.3.2.1: an empty Topic Name is allowed only with a Topic Alias. [4:MQTT-4.7.3-1]
+    if (properties === null || properties.topicAlias === undefined) {
+      throw protocolError(version === MQTT_5 ? '5:§3.3.2.1' : '4:MQTT-4.7.3-1', 'empty Topic Name');
+    }
+  } else if (hasWildcard(topic)) {
+    throw codecError(RC_TOPIC_NAME_INVALID, '4:MQTT-3.3.2-2', 'wildcard in Topic Name "' + topic + '"');
+  }
+  if (properties !== null && properties.responseTopic !== undefined &&
+    (properties.responseTopic.length === 0 || hasWildcard(properties.responseTopic))) {
+    throw protocolError('5:MQTT-3.3.2-14', 'Response Topic "' + properties.responseTopic + '" is not a Topic Name');
+  }
+  return {
+    type: PUBLISH, dup: (flags & 0x08) !== 0, qos: qos, retain: (flags & 0x01) !== 0, topic: topic,
+    packetId: packetId, properties: properties, payload: r.rest(),
+  };
+}
+
+function hasWildcard(topic: string): boolean {
+  return topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0;
+}

@@ -1,0 +1,31 @@
+// encode(packet, version): any packet to its exact bytes, written once into one buffer.
+// Throws a plain Error for a packet object that cannot be encoded (a string over 65,535
+// bytes, a body over 268,435,455): that is a bug of the caller, not a peer's mistake.
+
+import type { AckPacket, AuthPacket, ConnackPacket, ConnectPacket, DisconnectPacket, Packet, PingPacket, PublishPacket,
+  SubackPacket, SubscribePacket, UnsubackPacket, UnsubscribePacket } from './packets.js';
+import {
+  AUTH, CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL,
+  SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE,
+} from './packets.js';
+import { encodeConnack, encodeConnect } from './encode/connect.js';
+import { encodePublish } from './encode/publish.js';
+import { encodeSuback, encodeSubscribe, encodeUnsuback, encodeUnsubscribe } from './encode/subscribe.js';
+import { encodeAck, encodeAuth, encodeDisconnect, encodePing } from './encode/acks.js';
+
+export function encode(p: Packet, version: number): Uint8Array {
+  switch (p.type) {
+    case CONNECT: return encodeConnect(p as ConnectPacket, version);
+    case CONNACK: return encodeConnack(p as ConnackPacket, version);
+    case PUBLISH: return encodePublish(p as PublishPacket, version);
+    case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return encodeAck(p as AckPacket, version);
+    case SUBSCRIBE: return encodeSubscribe(p as SubscribePacket, version);
+    case SUBACK: return encodeSuback(p as SubackPacket, version);
+    case UNSUBSCRIBE: return encodeUnsubscribe(p as UnsubscribePacket, version);
+    case UNSUBACK: return encodeUnsuback(p as UnsubackPacket, version);
+    case PINGREQ: case PINGRESP: return encodePing(p as PingPacket);
+    case DISCONNECT: return encodeDisconnect(p as DisconnectPacket, version);
+    case AUTH: return encodeAuth(p as AuthPacket);
+    default: throw new Error('ganglion: cannot encode packet type ' + (p as { type: number }).type);
+  }
+}

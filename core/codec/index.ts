@@ -1,0 +1,14 @@
+// The MQTT codec: packets as plain data, an incremental decoder and exact-size encoders
+// for MQTT 3.1, 3.1.1 and 5.0. Contract: API.md beside this file.
+
+export * from './packets.js';
+export type { Properties } from './properties.js';
+export type { CodecError } from './codec-error.js';
+export { isCodecError } from './codec-error.js';
+export * from './reason-codes.js';
+export { Decoder, decodeAll, MAX_PACKET_SIZE } from './decoder.js';
+export type { DecoderOptions } from './decoder.js';
+export { encode } from './encode.js';
+export { PublishFrame, encodePublishFrame } from './encode/publish.js';
+export { encodeUtf8, decodeUtf8, utf8Length } from './utf8.js';
+export { isValidTopicName, isValidTopicFilter } from './topic.js';

@@ -1,0 +1,2 @@
+// ganglion's core: everything a port or an embedding application uses.
+export * from './codec/index.js';

@@ -1,0 +1,27 @@
+// Module hooks for test/ts-loader.mjs: resolve `./x.js` to `./x.ts` when only the .ts exists
+// (the sources import with .js extensions, as TypeScript wants), and strip types on load.
+import { transform } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export async function resolve(specifier, context, nextResolve) {
+  if (specifier.endsWith('.js') && (specifier.startsWith('.') || specifier.startsWith('/')) && context.parentURL) {
+    const url = new URL(specifier, context.parentURL);
+    const ts = url.href.slice(0, -3) + '.ts';
+    if (!existsSync(fileURLToPath(url)) && existsSync(fileURLToPath(ts))) {
+      return nextResolve(ts, context);
+    }
+  }
+  return nextResolve(specifier, context);
+}
+
+export async function load(url, context, nextLoad) {
+  if (url.startsWith('file:') && url.endsWith('.ts')) {
+    const path = fileURLToPath(url);
+    const source = await readFile(path, 'utf8');
+    const out = await transform(source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: path, sourcemap: 'inline' });
+    return { format: 'module', source: out.code, shortCircuit: true };
+  }
+  return nextLoad(url, context);
+}
