@@ -107,6 +107,10 @@ export function readProperties(r: Reader, where: number): Properties | null {
   r.need(length);
   if (length === 0) return null;
   const end = r.pos + length;
+  // Read inside the Property Length only: a property running past it is malformed (5.0 §2.2.2.1),
+  // whatever value the bytes beyond it would give.
+  const packetEnd = r.end;
+  r.end = end;
   const props: PropertyBag = {};
   while (r.pos < end) {
     const id = r.varint();
@@ -126,7 +130,7 @@ export function readProperties(r: Reader, where: number): Properties | null {
     checkValue(d, value as number);
     props[d.name] = id === ID_SUBSCRIPTION_IDENTIFIER ? [value] : value;
   }
-  if (r.pos !== end) throw malformed('5:§2.2.2.1', 'a property runs past the Property Length');
+  r.end = packetEnd;
   if (props.subscriptionIdentifier !== undefined) checkSubscriptionIdentifiers(props.subscriptionIdentifier as number[]);
   // 5.0 §3.1.2.11.10, §3.2.2.3.17, §3.15.2.2.3: Authentication Data needs a method.
   if (props.authenticationData !== undefined && props.authenticationMethod === undefined) {

@@ -70,7 +70,10 @@ export class Reader {
     const n = this.u16();
     this.need(n);
     const s = decodeUtf8(this.buf, this.pos, this.pos + n);
-    if (s === null) throw malformed('5:MQTT-1.5.4-1', 'a string is not valid MQTT UTF-8');
+    if (s === null) {
+      const nul = this.buf.subarray(this.pos, this.pos + n).indexOf(0) >= 0;
+      throw nul ? malformed('5:MQTT-1.5.4-2', 'a string holds U+0000') : malformed('5:MQTT-1.5.4-1', 'a string is not valid MQTT UTF-8');
+    }
     this.pos += n;
     return s;
   }
