@@ -19,11 +19,6 @@ export function toHex(u8: Uint8Array): string {
   return parts.join(' ');
 }
 
-// The bytes of a string as UTF-8, as hex ('a/b' -> '61 2F 62'), for building vectors readably.
-export function strHex(s: string): string {
-  return toHex(new Uint8Array(Buffer.from(s, 'utf8')));
-}
-
 // Concatenate byte arrays.
 export function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;
