@@ -25,12 +25,15 @@ export const DEFINE = { __MQTT5__: 'true' };
 // Set at the size of the first real build plus about 10%, rounded up to 1000. That build
 // was the codec alone (core/index.ts exporting core/codec): node and xs 42595 bytes,
 // xs-iife 48308, espruino 24324 (identifiers minified; 33964 without).
+// Raised once when the broker core (core/broker) joined the bundle: node and xs 91499,
+// xs-iife 100220, espruino 50151; budgets again that plus about 10%. The Espruino bundle
+// is over issue 8's 48 KB aim: shrinking it (and a build without MQTT 5) is that issue's work.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 47000,
-  xs: 47000,
-  'xs-iife': 54000,
-  espruino: 27000,
+  node: 101000,
+  xs: 101000,
+  'xs-iife': 111000,
+  espruino: 56000,
 };
 
 export const TARGETS = [

@@ -1,2 +1,3 @@
 // ganglion's core: everything a port or an embedding application uses.
 export * from './codec/index.js';
+export * from './broker/index.js';

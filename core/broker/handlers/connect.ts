@@ -1,0 +1,91 @@
+// CONNECT (5.0 §3.1.4, 3.1.1 §3.1.4): client identifier rules, authentication through the
+// embedding application's hook, session takeover and resumption, then CONNACK.
+
+import type { CodecError, ConnectPacket, Properties } from '../../codec/index.js';
+import { CONNACK } from '../../codec/index.js';
+import {
+  CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
+  RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
+  RC_SERVER_BUSY, RC_SUCCESS,
+} from '../../codec/index.js';
+import type { Connection } from '../connection.js';
+import { ACTIVE, CONNECTING } from '../connection.js';
+import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
+
+export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
+  const b = c.broker;
+  c.version = p.protocolVersion;
+  c.state = CONNECTING;
+  const v5 = c.version === MQTT_5;
+  let clientId = p.clientId;
+  if (clientId.length === 0) {
+    // 3.1 has no empty identifier; 3.1.1 allows one only with Clean Session [4:MQTT-3.1.3-8].
+    if (c.version === MQTT_3_1 || (!v5 && !p.cleanStart)) return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);
+    clientId = b.assignClientId();   // [MQTT-3.1.3-6]
+  } else if (c.version === MQTT_3_1 && clientId.length > b.limits.maxClientIdLength31) {
+    return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);   // 3.1: 1..23 characters
+  }
+  if (b.connectionCount > b.limits.maxConnections) return refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
+  const props = p.properties;
+  // Enhanced authentication is not offered: a method we do not support is refused (5.0 §4.12).
+  if (props !== null && props.authenticationMethod !== undefined) return refuse(c, RC_BAD_AUTHENTICATION_METHOD, CONNACK_NOT_AUTHORIZED);
+  c.clientId = clientId;
+  c.username = p.username;
+  c.will = p.will;
+  c.keepAliveMs = p.keepAlive * 1000;
+  if (props !== null) {
+    if (props.receiveMaximum !== undefined) c.receiveMaximum = props.receiveMaximum;
+    if (props.maximumPacketSize !== undefined) c.maximumPacketSize = props.maximumPacketSize;
+    if (props.requestProblemInformation !== undefined) c.requestProblemInformation = props.requestProblemInformation === 1;
+    if (props.sessionExpiryInterval !== undefined) c.sessionExpiryFromConnect = props.sessionExpiryInterval;
+  }
+  const answer = b.hooks.authenticate(c, p.username, p.password);
+  if (!isThenable(answer)) {
+    finish(c, p, clientId, answer);
+    return null;
+  }
+  c.waiting++;   // read nothing more until the application has answered
+  answer.then(function (ok: boolean | number) {
+    c.waiting--;
+    if (c.state !== CONNECTING) return;
+    finish(c, p, clientId, ok);
+    c.process();
+  }, function () {
+    c.waiting--;
+    if (c.state !== CONNECTING) return;
+    finish(c, p, clientId, false);
+  });
+  return null;
+}
+
+// `ok`: true to accept, false for "bad user name or password", or a 5.0 reason code.
+function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean | number): void {
+  if (ok !== true) {
+    const rc = ok === false ? RC_BAD_USER_NAME_OR_PASSWORD : ok as number;
+    refuse(c, rc, rc === RC_NOT_AUTHORIZED ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USER_NAME_OR_PASSWORD);
+    return;
+  }
+  const b = c.broker;
+  const sessionPresent = b.openSession(c, clientId, p.cleanStart);
+  c.state = ACTIVE;
+  let props: Properties | null = null;
+  if (c.version === MQTT_5) {
+    props = b.connackProperties(c);
+    if (clientId !== p.clientId) props.assignedClientIdentifier = clientId;   // [MQTT-3.1.3-7]
+  }
+  c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
+  b.log(c, 'connected (MQTT ' + (c.version === MQTT_5 ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
+  b.resumeSession(c);
+}
+
+/**
+ * Refuses the connection with a CONNACK carrying `rc5` (5.0) or `rc3` (3.x return code),
+ * then closes it [MQTT-3.2.2-6]. No will is published for a refused connection.
+ */
+function refuse(c: Connection, rc5: number, rc3: number): CodecError | null {
+  c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: c.version === MQTT_5 ? rc5 : rc3, properties: null });
+  c.broker.log(c, 'refused: CONNACK 0x' + (c.version === MQTT_5 ? rc5 : rc3).toString(16));
+  c.will = null;
+  c.broker.connectionEnded(c, false);
+  return null;
+}

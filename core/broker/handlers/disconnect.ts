@@ -1,0 +1,23 @@
+// DISCONNECT from the client (5.0 §3.14.4, 3.1.1 §3.14.4): a normal close discards the
+// will [MQTT-3.1.2-10]; 5.0 reason 0x04 asks for it to be published anyway.
+
+import type { CodecError, DisconnectPacket } from '../../codec/index.js';
+import { RC_DISCONNECT_WITH_WILL } from '../../codec/index.js';
+import type { Connection } from '../connection.js';
+import { MQTT_5, RC_PROTOCOL_ERROR, codecErrorOf } from './common.js';
+
+export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | null {
+  const withWill = c.version === MQTT_5 && p.reasonCode === RC_DISCONNECT_WITH_WILL;
+  const expiry = p.properties !== null ? p.properties.sessionExpiryInterval : undefined;
+  if (expiry !== undefined) {
+    // [5:MQTT-3.14.2-2] a session that was to end with the connection cannot be extended here.
+    if (c.sessionExpiryFromConnect === 0 && expiry !== 0) {
+      return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.14.2-2', 'DISCONNECT sets a Session Expiry Interval after CONNECT had 0');
+    }
+    if (c.session !== null) c.broker.setSessionExpiry(c.session, c.version, expiry);
+  }
+  if (!withWill) c.will = null;
+  c.broker.log(c, 'disconnected');
+  c.broker.connectionEnded(c, withWill);
+  return null;
+}

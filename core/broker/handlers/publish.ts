@@ -1,0 +1,85 @@
+// PUBLISH from a client (5.0 §3.3.4, 3.1.1 §3.3.4): authorise, route to every matching
+// session, then acknowledge: PUBACK for QoS 1, PUBREC for QoS 2 with exactly-once state.
+
+import type { CodecError, PublishPacket } from '../../codec/index.js';
+import { PUBACK, PUBREC } from '../../codec/index.js';
+import type { Connection } from '../connection.js';
+import { createMessage } from '../message.js';
+import {
+  MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED, RC_RECEIVE_MAXIMUM_EXCEEDED,
+  RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecErrorOf, isThenable,
+} from './common.js';
+
+export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
+  const props = p.properties;
+  if (props !== null) {
+    // We advertise Topic Alias Maximum 0, so any alias is invalid (5.0 §3.3.2.3.4).
+    if (props.topicAlias !== undefined) return codecErrorOf(RC_TOPIC_ALIAS_INVALID, '5:MQTT-3.3.2-9', 'a Topic Alias above our maximum 0');
+    // [5:MQTT-3.3.4-6] a client's PUBLISH carries no Subscription Identifier.
+    if (props.subscriptionIdentifier !== undefined) return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.3.4-6', 'a Subscription Identifier in a PUBLISH from a client');
+  }
+  const session = c.session;
+  if (session === null) return null;
+  const key = '' + p.packetId;
+  if (p.qos === 2) {
+    // [MQTT-4.3.3-2] [5:MQTT-4.3.3-10] a repeat before PUBREL is acknowledged again, never delivered twice.
+    if (session.awaitingRelease.has(key)) {
+      c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: 0, properties: null });
+      return null;
+    }
+    if (session.awaitingRelease.size >= c.broker.limits.maxInflightIn) {
+      // 5.0 §3.3.4: more than our Receive Maximum unacknowledged is 0x93; 3.x has no code, so close.
+      return codecErrorOf(RC_RECEIVE_MAXIMUM_EXCEEDED, '5:MQTT-3.3.4-9', 'more QoS 2 messages in flight than ' + c.broker.limits.maxInflightIn);
+    }
+  }
+  const allowed = c.broker.hooks.authorizePublish(c, p.topic);
+  if (!isThenable(allowed)) return accept(c, p, allowed);
+  c.waiting++;   // keep order: read nothing more until the application has answered
+  allowed.then(function (ok: boolean) {
+    c.waiting--;
+    const err = accept(c, p, ok);
+    if (err !== null) c.fail(err);
+    else c.process();
+  }, function () {
+    c.waiting--;
+    const err = accept(c, p, false);
+    if (err !== null) c.fail(err);
+    else c.process();
+  });
+  return null;
+}
+
+function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError | null {
+  const b = c.broker;
+  const session = c.session;
+  if (session === null) return null;
+  let rc = 0;
+  if (!allowed) {
+    b.stats.denied++;
+    b.log(c, 'PUBLISH to "' + p.topic + '" not authorized');
+    rc = RC_NOT_AUTHORIZED;   // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2]
+  } else {
+    const m = createMessage(p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
+    const result = b.route(m, c);
+    if (result < 0) {
+      // A session's queue is full and nothing may be dropped for it: 5.0 refuses with
+      // Quota exceeded; a 3.x client cannot be told, so it is disconnected rather than
+      // acknowledged for a message we would lose.
+      if (c.version !== MQTT_5 || p.qos === 0) {
+        if (p.qos === 0) return null;
+        return codecErrorOf(RC_QUOTA_EXCEEDED, '(design)', 'a subscriber queue is full; message not accepted');
+      }
+      rc = RC_QUOTA_EXCEEDED;
+    } else if (result === 0 && c.version === MQTT_5) {
+      rc = RC_NO_MATCHING_SUBSCRIBERS;   // 5.0 §3.4.2.1 (0x10 is success)
+    }
+  }
+  if (p.qos === 1) {
+    c.sendPacket({ type: PUBACK, packetId: p.packetId, reasonCode: c.version === MQTT_5 ? rc : 0, properties: null });
+  } else if (p.qos === 2) {
+    // [5:MQTT-4.3.3-9] after a PUBREC >= 0x80 the id is free again.
+    if (rc < 0x80) session.awaitingRelease.set('' + p.packetId, true);
+    c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: c.version === MQTT_5 ? rc : 0, properties: null });
+  }
+  return null;
+}

@@ -1,0 +1,68 @@
+// Broker options: every limit is an option, enforced before memory is spent. The defaults
+// are small enough for a microcontroller (design.md §4); the Node port raises them.
+
+export interface BrokerOptions {
+  maxConnections?: number;          // connections at once; more are refused (CONNACK 0x89 / 0x03)
+  maxPacketSize?: number;           // bytes, whole packet; advertised to 5.0 clients
+  maxSubscriptionsPerClient?: number;
+  maxInflight?: number;             // outgoing QoS 1/2 messages unacknowledged per client
+  maxInflightIn?: number;           // incoming QoS 2 messages awaiting PUBREL per client (our Receive Maximum)
+  maxQueued?: number;               // messages queued per session while offline or over the window
+  queueQoS0Offline?: boolean;       // keep QoS 0 messages for offline persistent sessions too
+  dropOldestQoS0?: boolean;         // a full queue drops its oldest QoS 0 message to make room (else the new one)
+  maxOutboundBytes?: number;        // bytes queued in the core for a connection whose transport is full
+  maxRetainedCount?: number;
+  maxRetainedBytes?: number;        // payload + topic bytes of all retained messages
+  maxTopicLevels?: number;
+  maxClientIdLength31?: number;     // MQTT 3.1 allows 23; some clients send more
+  connectTimeoutMs?: number;        // a connection that sends no CONNECT in time is closed
+  maxSessionExpirySeconds?: number; // caps 5.0 Session Expiry; 3.1.1 persistent sessions use it too
+  sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
+  matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
+}
+
+export interface Limits {
+  maxConnections: number;
+  maxPacketSize: number;
+  maxSubscriptionsPerClient: number;
+  maxInflight: number;
+  maxInflightIn: number;
+  maxQueued: number;
+  queueQoS0Offline: boolean;
+  dropOldestQoS0: boolean;
+  maxOutboundBytes: number;
+  maxRetainedCount: number;
+  maxRetainedBytes: number;
+  maxTopicLevels: number;
+  maxClientIdLength31: number;
+  connectTimeoutMs: number;
+  maxSessionExpirySeconds: number;
+  sysIntervalMs: number;
+  matchCacheSize: number;
+}
+
+function pick(v: number | undefined, fallback: number): number {
+  return v === undefined ? fallback : v;
+}
+
+export function limitsFrom(o: BrokerOptions): Limits {
+  return {
+    maxConnections: pick(o.maxConnections, 16),
+    maxPacketSize: pick(o.maxPacketSize, 8192),
+    maxSubscriptionsPerClient: pick(o.maxSubscriptionsPerClient, 16),
+    maxInflight: pick(o.maxInflight, 8),
+    maxInflightIn: pick(o.maxInflightIn, 16),
+    maxQueued: pick(o.maxQueued, 32),
+    queueQoS0Offline: o.queueQoS0Offline === true,
+    dropOldestQoS0: o.dropOldestQoS0 !== false,
+    maxOutboundBytes: pick(o.maxOutboundBytes, 16384),
+    maxRetainedCount: pick(o.maxRetainedCount, 64),
+    maxRetainedBytes: pick(o.maxRetainedBytes, 16384),
+    maxTopicLevels: pick(o.maxTopicLevels, 16),
+    maxClientIdLength31: pick(o.maxClientIdLength31, 23),
+    connectTimeoutMs: pick(o.connectTimeoutMs, 10000),
+    maxSessionExpirySeconds: pick(o.maxSessionExpirySeconds, 0xffffffff),
+    sysIntervalMs: pick(o.sysIntervalMs, 10000),
+    matchCacheSize: pick(o.matchCacheSize, 64),
+  };
+}

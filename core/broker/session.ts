@@ -1,0 +1,75 @@
+// Session state (5.0 §4.1, 3.1.1 §4.1): what outlives a connection when the client asked
+// for it. Plain data; the rules that change it live in the handlers and in deliver.ts.
+
+import type { QoS } from '../codec/index.js';
+import type { Message } from './message.js';
+import type { Connection } from './connection.js';
+
+export interface Subscriber {
+  session: Session;
+  topicFilter: string;
+  qos: QoS;                 // granted maximum QoS
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+}
+
+// An outgoing QoS 1/2 message in flight [MQTT-4.3.2-1] [MQTT-4.3.3-1].
+export const AWAIT_PUBACK = 0, AWAIT_PUBREC = 1, AWAIT_PUBCOMP = 2;
+export interface Outgoing {
+  packetId: number;
+  qos: QoS;
+  retain: boolean;
+  message: Message;
+  state: number;
+}
+
+export interface Queued {
+  message: Message;
+  qos: QoS;
+  retain: boolean;
+}
+
+export class Session {
+  clientId: string;
+  connection: Connection | null;
+  subscriptions: Map<string, Subscriber>;   // by topic filter
+  subscriptionCount: number;
+  inflight: Outgoing[];                     // in the order sent [MQTT-4.6.0-1]
+  queue: Queued[];                          // waiting for the window or for the client to return
+  awaitingRelease: Map<string, boolean>;    // incoming QoS 2 packet ids awaiting PUBREL [MQTT-4.3.3-2]
+  nextPacketId: number;
+  expiryMs: number;                         // after the connection ends; 0: ends with it; -1: never
+  expiresAtMs: number;                      // when disconnected; -1 while connected or never
+  version: number;                          // protocol version of the last connection
+  local: ((m: Message) => void) | null;     // an in-process subscriber (Broker.subscribe)
+
+  constructor(clientId: string) {
+    this.clientId = clientId;
+    this.connection = null;
+    this.subscriptions = new Map();
+    this.subscriptionCount = 0;
+    this.inflight = [];
+    this.queue = [];
+    this.awaitingRelease = new Map();
+    this.nextPacketId = 1;
+    this.expiryMs = 0;
+    this.expiresAtMs = -1;
+    this.version = 4;
+    this.local = null;
+  }
+}
+
+/** A non-zero Packet Identifier not in use towards this client [MQTT-2.2.1-4]. */
+export function allocatePacketId(s: Session): number {
+  for (;;) {
+    const id = s.nextPacketId;
+    s.nextPacketId = id === 0xffff ? 1 : id + 1;
+    if (findOutgoing(s, id) < 0) return id;
+  }
+}
+
+export function findOutgoing(s: Session, packetId: number): number {
+  for (let i = 0; i < s.inflight.length; i++) if (s.inflight[i].packetId === packetId) return i;
+  return -1;
+}

@@ -1,0 +1,26 @@
+// $SYS/ topics (a convention, not part of the specification; mosquitto's names where one
+// exists): published from tick() as retained messages, so a new subscriber sees them at once.
+
+import type { Broker } from './broker.js';
+
+export function publishSys(b: Broker): void {
+  const s = b.stats;
+  let subscriptions = 0;
+  b.sessions.forEach(function (session) { if (session.local === null) subscriptions += session.subscriptionCount; });
+  put(b, '$SYS/broker/uptime', Math.floor((b.nowMs - s.startedAtMs) / 1000) + ' seconds');
+  put(b, '$SYS/broker/clients/connected', '' + b.connectionCount);
+  put(b, '$SYS/broker/messages/received', '' + s.messagesIn);
+  put(b, '$SYS/broker/messages/sent', '' + s.messagesOut);
+  put(b, '$SYS/broker/messages/dropped', '' + s.dropped);
+  put(b, '$SYS/broker/bytes/received', '' + s.bytesIn);
+  put(b, '$SYS/broker/bytes/sent', '' + s.bytesOut);
+  put(b, '$SYS/broker/subscriptions/count', '' + subscriptions);
+  put(b, '$SYS/broker/retained messages/count', '' + b.retained.count);
+}
+
+function put(b: Broker, topic: string, value: string): void {
+  // Not counted as traffic: $SYS reports on clients, not on itself.
+  const inBefore = b.stats.messagesIn;
+  b.publish(topic, value, 0, true);
+  b.stats.messagesIn = inBefore;
+}

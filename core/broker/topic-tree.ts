@@ -1,0 +1,355 @@
+// The subscription tree (5.0 §4.7, 3.1.1 §4.7): a trie keyed by topic level. Each node
+// holds the subscribers (client id -> value) whose filter ends there; `+` and `#` are
+// children of their own, beside a Map of the literal children. Matching a topic looks up,
+// at each level, the literal child, the `+` child and the `#` child, so its cost grows with
+// the topic's levels and the number of matches, never with the number of subscriptions.
+//
+// Rules of matching [4:MQTT-4.7.3-4 · 5:MQTT-4.7.3-4] and 4.7.1: `+` is exactly one level,
+// possibly empty; `#` is its parent level and every level below (`sport/#` matches
+// `sport`); empty levels are levels; case-sensitive, no normalisation. A topic starting
+// with `$` is never matched by a filter whose first level is `+` or `#` [MQTT-4.7.2-1].
+//
+// Portable subset (design.md §4): string-keyed Maps with get/set/has/delete/forEach/size,
+// no recursion (an explicit stack kept in the tree, reused by every call), nothing
+// allocated per match in steady state but the level strings used as Map keys.
+
+const END = -1;           // stack position: every level of the topic has been consumed
+const SLASH = '/';
+const PLUS = 0x2b;        // '+'
+const HASH = 0x23;        // '#'
+const DOLLAR = 0x24;      // '$'
+const INDEX_AT = 8;       // subscribers on one node before a Map index is kept beside the arrays
+const STACK_KEEP = 32;    // stack slots nodeCount() leaves behind (match() needs about maxLevels + 2)
+
+class SubNode<T> {
+  parent: SubNode<T> | null;
+  level: string;                               // key in parent.children ('+' / '#' for those)
+  children: Map<string, SubNode<T>> | null;    // literal levels; null while there are none
+  plus: SubNode<T> | null;
+  hash: SubNode<T> | null;
+  ids: string[] | null;                        // subscriber keys, parallel to vals
+  vals: T[] | null;
+  index: Map<string, number> | null;           // key -> position, once ids outgrows INDEX_AT
+
+  constructor(parent: SubNode<T> | null, level: string) {
+    this.parent = parent;
+    this.level = level;
+    this.children = null;
+    this.plus = null;
+    this.hash = null;
+    this.ids = null;
+    this.vals = null;
+    this.index = null;
+  }
+}
+
+/** The tree's explicit stack of (node, position in the topic) frames. */
+class Frames<N> {
+  nodes: Array<N | null>;
+  pos: number[];
+  sp: number;
+  at: number;            // position given to the nodes pushed by a forEach callback
+
+  constructor() {
+    this.nodes = [];
+    this.pos = [];
+    this.sp = 0;
+    this.at = 0;
+  }
+
+  push(node: N, p: number): void {
+    const sp = this.sp;
+    if (sp < this.nodes.length) {
+      this.nodes[sp] = node;
+      this.pos[sp] = p;
+    } else {
+      this.nodes.push(node);
+      this.pos.push(p);
+    }
+    this.sp = sp + 1;
+  }
+
+  /** Pops the top frame's node; its position is then `pos[sp]`. */
+  pop(): N {
+    const sp = --this.sp;
+    const node = this.nodes[sp] as N;
+    this.nodes[sp] = null;   // a pruned node is not kept alive by a stale slot
+    return node;
+  }
+
+  trim(): void {
+    if (this.nodes.length > STACK_KEEP) {
+      this.nodes.splice(STACK_KEEP, this.nodes.length - STACK_KEEP);
+      this.pos.splice(STACK_KEEP, this.pos.length - STACK_KEEP);
+    }
+  }
+}
+
+// forEach callback (a constant, never a closure): `this` is the Frames.
+function pushChild<T>(this: Frames<SubNode<T>>, child: SubNode<T>): void {
+  this.push(child, this.at);
+}
+
+/** More than `max` levels? (levels = number of '/' + 1) */
+function levelsOver(s: string, max: number): boolean {
+  let n = 1;
+  for (let i = s.indexOf(SLASH); i >= 0; i = s.indexOf(SLASH, i + 1)) {
+    n++;
+    if (n > max) return true;
+  }
+  return n > max;
+}
+
+/** Position of `key` among the node's subscribers, or -1. */
+function find<T>(node: SubNode<T>, key: string): number {
+  if (node.index !== null) {
+    const i = node.index.get(key);
+    return i === undefined ? -1 : i;
+  }
+  const ids = node.ids;
+  if (ids === null) return -1;
+  for (let i = 0; i < ids.length; i++) if (ids[i] === key) return i;
+  return -1;
+}
+
+function append<T>(node: SubNode<T>, key: string, value: T): void {
+  if (node.ids === null || node.vals === null) {
+    node.ids = [key];
+    node.vals = [value];
+    return;
+  }
+  const ids = node.ids;
+  ids.push(key);
+  node.vals.push(value);
+  if (node.index !== null) node.index.set(key, ids.length - 1);
+  else if (ids.length > INDEX_AT) {
+    const index = new Map<string, number>();
+    for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+    node.index = index;
+  }
+}
+
+/** Removes subscriber `i`: the last one takes its place (order is not kept). */
+function removeAt<T>(node: SubNode<T>, i: number): void {
+  const ids = node.ids as string[];
+  const vals = node.vals as T[];
+  const last = ids.length - 1;
+  if (node.index !== null) node.index.delete(ids[i]);
+  if (i !== last) {
+    ids[i] = ids[last];
+    vals[i] = vals[last];
+    if (node.index !== null) node.index.set(ids[i], i);
+  }
+  ids.pop();
+  vals.pop();
+  if (last === 0) {
+    node.ids = null;
+    node.vals = null;
+    node.index = null;
+  }
+}
+
+/** Appends the node's values to out[n..], growing out only when it is too short. */
+function emit<T>(node: SubNode<T>, out: T[], n: number): number {
+  const vals = node.vals;
+  if (vals === null) return n;
+  for (let i = 0; i < vals.length; i++) {
+    if (n < out.length) out[n] = vals[i];
+    else out.push(vals[i]);
+    n++;
+  }
+  return n;
+}
+
+function isEmpty<T>(node: SubNode<T>): boolean {
+  return node.ids === null && node.children === null && node.plus === null && node.hash === null;
+}
+
+export class TopicTree<T> {
+  /** Nodes visited by the last match(): a cost measure for tests and benchmarks. */
+  lastVisits: number;
+  private root: SubNode<T>;
+  private maxLevels: number;
+  private entries: number;
+  private frames: Frames<SubNode<T>>;
+
+  constructor(maxLevels: number) {
+    this.lastVisits = 0;
+    this.root = new SubNode<T>(null, '');
+    this.maxLevels = maxLevels;
+    this.entries = 0;
+    this.frames = new Frames<SubNode<T>>();
+  }
+
+  /** Number of (filter, key) entries. */
+  get size(): number {
+    return this.entries;
+  }
+
+  /**
+   * Stores `value` for subscriber `key` under `filter` (already valid per
+   * isValidTopicFilter). Returns 1 if added, 0 if that key's value for that exact filter was
+   * replaced [MQTT-3.8.4-3], -1 if refused: more than maxLevels levels.
+   */
+  add(filter: string, key: string, value: T): number {
+    if (levelsOver(filter, this.maxLevels)) return -1;
+    let node = this.root;
+    let start = 0;
+    for (;;) {
+      const slash = filter.indexOf(SLASH, start);
+      const end = slash < 0 ? filter.length : slash;
+      node = this.child(node, filter, start, end);
+      if (slash < 0) break;
+      start = slash + 1;
+    }
+    const i = find(node, key);
+    if (i >= 0) {
+      (node.vals as T[])[i] = value;
+      return 0;
+    }
+    append(node, key, value);
+    this.entries++;
+    return 1;
+  }
+
+  /**
+   * Removes subscriber `key`'s entry for exactly this filter, compared literally
+   * [MQTT-3.10.4-1]; empty nodes are pruned. False if there was none.
+   */
+  remove(filter: string, key: string): boolean {
+    const node = this.reach(filter);
+    if (node === null) return false;
+    const i = find(node, key);
+    if (i < 0) return false;
+    removeAt(node, i);
+    this.entries--;
+    this.prune(node);
+    return true;
+  }
+
+  get(filter: string, key: string): T | undefined {
+    const node = this.reach(filter);
+    if (node === null) return undefined;
+    const i = find(node, key);
+    return i < 0 ? undefined : (node.vals as T[])[i];
+  }
+
+  /**
+   * Writes the value of every entry whose filter matches `topic` into out[0..n) and returns
+   * n. `out` grows (push) only when too short and is never shrunk: entries past n are stale.
+   * One value per (filter, key) entry: a subscriber with overlapping filters appears once
+   * per filter.
+   */
+  match(topic: string, out: T[]): number {
+    const f = this.frames;
+    const len = topic.length;
+    const dollar = len > 0 && topic.charCodeAt(0) === DOLLAR;
+    let n = 0;
+    let visits = 0;
+    f.sp = 0;
+    f.push(this.root, 0);
+    while (f.sp > 0) {
+      const node = f.pop();
+      const start = f.pos[f.sp];
+      visits++;
+      if (start === END) {
+        // The filter ends here, or continues with `#`, which also matches its parent level.
+        n = emit(node, out, n);
+        if (node.hash !== null) {
+          visits++;
+          n = emit(node.hash, out, n);
+        }
+        continue;
+      }
+      // Only the root is visited at position 0: no wildcard there for a `$` topic [MQTT-4.7.2-1].
+      const wild = start !== 0 || !dollar;
+      if (wild && node.hash !== null) {
+        visits++;
+        n = emit(node.hash, out, n);
+      }
+      const slash = topic.indexOf(SLASH, start);
+      const next = slash < 0 ? END : slash + 1;
+      if (wild && node.plus !== null) f.push(node.plus, next);
+      if (node.children !== null) {
+        const c = node.children.get(slash < 0 ? topic.substring(start) : topic.substring(start, slash));
+        if (c !== undefined) f.push(c, next);
+      }
+    }
+    this.lastVisits = visits;
+    return n;
+  }
+
+  /** Nodes below the root (the root itself is permanent and not counted). 0 when empty. */
+  nodeCount(): number {
+    const f = this.frames;
+    let count = 0;
+    f.sp = 0;
+    f.push(this.root, 0);
+    while (f.sp > 0) {
+      const node = f.pop();
+      if (node !== this.root) count++;
+      if (node.plus !== null) f.push(node.plus, 0);
+      if (node.hash !== null) f.push(node.hash, 0);
+      if (node.children !== null) node.children.forEach(pushChild, f);
+    }
+    f.trim();
+    return count;
+  }
+
+  /** The child of `node` for filter level [start, end), created if missing. */
+  private child(node: SubNode<T>, filter: string, start: number, end: number): SubNode<T> {
+    if (end - start === 1) {
+      const c = filter.charCodeAt(start);
+      if (c === PLUS) {
+        if (node.plus === null) node.plus = new SubNode<T>(node, '+');
+        return node.plus;
+      }
+      if (c === HASH) {
+        if (node.hash === null) node.hash = new SubNode<T>(node, '#');
+        return node.hash;
+      }
+    }
+    const level = filter.substring(start, end);
+    if (node.children === null) node.children = new Map<string, SubNode<T>>();
+    let ch = node.children.get(level);
+    if (ch === undefined) {
+      ch = new SubNode<T>(node, level);
+      node.children.set(level, ch);
+    }
+    return ch;
+  }
+
+  /** The node where `filter` ends, or null if the tree has none. */
+  private reach(filter: string): SubNode<T> | null {
+    if (levelsOver(filter, this.maxLevels)) return null;
+    let node: SubNode<T> | null | undefined = this.root;
+    let start = 0;
+    for (;;) {
+      const slash = filter.indexOf(SLASH, start);
+      const end = slash < 0 ? filter.length : slash;
+      const c = end - start === 1 ? filter.charCodeAt(start) : 0;
+      if (c === PLUS) node = node.plus;
+      else if (c === HASH) node = node.hash;
+      else node = node.children === null ? null : node.children.get(filter.substring(start, end));
+      if (node === null || node === undefined) return null;
+      if (slash < 0) return node;
+      start = slash + 1;
+    }
+  }
+
+  /** Detaches empty nodes from `node` up towards the root, so their memory is returned. */
+  private prune(node: SubNode<T>): void {
+    let n = node;
+    while (n !== this.root && isEmpty(n)) {
+      const p = n.parent as SubNode<T>;
+      if (p.plus === n) p.plus = null;
+      else if (p.hash === n) p.hash = null;
+      else if (p.children !== null) {
+        p.children.delete(n.level);
+        if (p.children.size === 0) p.children = null;
+      }
+      n.parent = null;
+      n = p;
+    }
+  }
+}
