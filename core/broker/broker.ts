@@ -2,7 +2,7 @@
 // time. Ports call connect(transport) per client and tick(nowMs) about once a second; the
 // embedding application answers the hooks and may publish and subscribe in-process.
 
-import type { CodecError, Properties, QoS, Subscription } from '../codec/index.js';
+import type { CodecError, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
 import {
   DISCONNECT, MQTT_5, PUBREL, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, RC_QUOTA_EXCEEDED, encodeUtf8,
 } from '../codec/index.js';
@@ -19,6 +19,9 @@ import { TopicTree } from './topic-tree.js';
 import type { Answer } from './handlers/common.js';
 import { isThenable } from './handlers/common.js';
 import { publishSys } from './sys-topics.js';
+import type { Store } from './store.js';
+import { MEMORY_STORE } from './store.js';
+import { afterRouting } from './handlers/publish.js';
 
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
 export interface Hooks {
@@ -48,6 +51,13 @@ function quiet(): void {
   // no logging unless the application asks for it
 }
 
+interface Held {
+  connection: Connection;
+  packet: PublishPacket;
+  message: Message;
+  sinceMs: number;
+}
+
 const FOREVER = -1;
 const MAX_EXPIRY = 0xffffffff;   // 5.0 §3.1.2.11.2: the session does not expire
 
@@ -68,6 +78,8 @@ export class Broker {
   private nextAssignedId: number;
   private nextSysAtMs: number;
   private localCount: number;
+  private held: Held[];
+  store: Store;
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -91,6 +103,8 @@ export class Broker {
     this.nextAssignedId = 1;
     this.nextSysAtMs = nowMs;
     this.localCount = 0;
+    this.held = [];
+    this.store = options.store || MEMORY_STORE;
   }
 
   /** A new client connection from the port. */
@@ -115,6 +129,7 @@ export class Broker {
         c.fail(fail(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
       }
     }
+    if (this.held.length > 0) this.retryHeld(true);
     this.expireSessions(nowMs);
     if (this.limits.sysIntervalMs > 0 && nowMs >= this.nextSysAtMs) {
       this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
@@ -127,7 +142,7 @@ export class Broker {
   /** Publishes from the application itself (no socket), as a client would. */
   publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number {
     const bytes = typeof payload === 'string' ? encodeUtf8(payload) : payload;
-    return this.route(createMessage(topic, bytes, qos, retain, null, ''), null);
+    return this.route(createMessage(topic, bytes, qos, retain, null, ''), null, true);
   }
 
   /** Subscribes the application itself; `onMessage` gets every matching message. */
@@ -174,14 +189,14 @@ export class Broker {
     s.version = c.version;
     c.session = s;
     // 3.1.1 Clean Session 0 keeps the session like a 5.0 expiry of 0xFFFFFFFF (5.0 §3.1.2.4 note).
-    this.setSessionExpiry(s, c.version, c.version === MQTT_5 ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);
+    this.setSessionExpiry(s, c.version === MQTT_5 ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);
     return present;
   }
 
-  setSessionExpiry(s: Session, version: number, seconds: number): void {
+  setSessionExpiry(s: Session, seconds: number): void {
     const capped = Math.min(seconds, this.limits.maxSessionExpirySeconds);
     s.expiryMs = capped === MAX_EXPIRY ? FOREVER : capped * 1000;
-    void version;
+    this.sessionChanged(s);
   }
 
   /** After CONNACK: resend what was in flight, in order, then what was queued [MQTT-4.4.0-1]. */
@@ -236,11 +251,11 @@ export class Broker {
       const m = createMessage(will.topic, will.payload, will.qos, will.retain, props, c.clientId);
       const allowed = this.hooks.authorizePublish(c, will.topic);
       if (!isThenable(allowed)) {
-        if (allowed) this.route(m, null);
+        if (allowed) this.route(m, null, true);
       } else {
         keep(m);
         const self = this;
-        allowed.then(function (ok: boolean) { if (ok) self.route(m, null); }, quiet);
+        allowed.then(function (ok: boolean) { if (ok) self.route(m, null, true); }, quiet);
       }
     }
   }
@@ -253,6 +268,7 @@ export class Broker {
     s.subscriptionCount = 0;
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
     this.invalidateMatches();
+    if (this.store.durable && s.expiryMs !== 0) this.store.sessionRemoved(s.clientId);
   }
 
   private expireSessions(nowMs: number): void {
@@ -282,6 +298,7 @@ export class Broker {
     s.subscriptions.set(sub.topicFilter, entry);
     if (existing === undefined) s.subscriptionCount++;
     this.invalidateMatches();
+    this.sessionChanged(s);
     return existing === undefined ? 1 : 0;
   }
 
@@ -291,6 +308,7 @@ export class Broker {
     s.subscriptionCount--;
     this.tree.remove(topicFilter, s.clientId);
     this.invalidateMatches();
+    this.sessionChanged(s);
     return true;
   }
 
@@ -311,18 +329,20 @@ export class Broker {
    * when it was refused: a 5.0 quota (full retained store) or a subscriber's full queue,
    * checked before anything was delivered so that nothing is acknowledged and then lost.
    */
-  route(m: Message, from: Connection | null): number {
-    this.stats.messagesIn++;
+  route(m: Message, from: Connection | null, force: boolean): number {
     const subs = this.matches(m.topic);
-    if (m.qos > 0) {
+    if (m.qos > 0 && !force) {
       for (let i = 0; i < subs.length; i++) if (!this.hasRoom(subs[i].session)) return -1;
     }
+    this.stats.messagesIn++;
     if (m.retain) {
       const rc = this.retained.set(m.topic, m.payload.length === 0 ? m : keep(m));
       if (rc === RC_QUOTA_EXCEEDED) {
         this.stats.dropped++;
         this.log(from, 'retained store full: "' + m.topic + '" not retained');
-        if (from !== null && from.version === MQTT_5) return -1;
+        if (from !== null && from.version === MQTT_5 && m.qos > 0 && !force) return -1;
+      } else if (this.store.durable) {
+        this.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
       }
     }
     let count = 0;
@@ -362,13 +382,25 @@ export class Broker {
     return list;
   }
 
+  /** Tells a durable store that a persistent session changed (no-op in memory). */
+  sessionChanged(s: Session): void {
+    if (this.store.durable && s.expiryMs !== 0 && s.local === null) this.store.sessionChanged(s);
+  }
+
   private invalidateMatches(): void {
     if (this.matchCacheCount === 0) return;
     this.matchCache.clear();
     this.matchCacheCount = 0;
   }
 
+  /**
+   * Whether a QoS 1/2 message can go to `s` without dropping one: an online session whose
+   * queue is full of QoS 1/2 has no room, and the publisher is then held (hold()). An
+   * offline session's full queue drops its oldest QoS 0, or the new message, counted in
+   * $SYS (a persistent session cannot hold every publisher back for as long as it is away).
+   */
   private hasRoom(s: Session): boolean {
+    if (s.connection === null || s.local !== null) return true;
     if (s.queue.length < this.limits.maxQueued) return true;
     if (!this.limits.dropOldestQoS0) return false;
     for (let i = 0; i < s.queue.length; i++) if (s.queue[i].qos === 0) return true;
@@ -400,12 +432,47 @@ export class Broker {
   pump(s: Session): void {
     const c = s.connection;
     if (c === null || c.state !== ACTIVE) return;
+    const before = s.queue.length;
     while (s.queue.length > 0 && !c.blocked) {
       const q = s.queue[0];
-      if (q.qos > 0 && !this.windowOpen(s, c)) return;
+      if (q.qos > 0 && !this.windowOpen(s, c)) break;
       s.queue.shift();
       if (q.qos === 0) this.sendQoS0(c, q.message, q.retain);
       else this.sendInflight(s, c, q.message, q.qos, q.retain);
+    }
+    if (s.queue.length < before && this.held.length > 0) this.retryHeld(false);
+  }
+
+  /** A publisher waits, unacknowledged and unread, until its message has room (route() < 0). */
+  hold(c: Connection, p: PublishPacket, m: Message): void {
+    keep(m);
+    c.waiting++;
+    this.held.push({ connection: c, packet: p, message: m, sinceMs: this.nowMs });
+    this.log(c, 'held: a subscriber queue is full');
+  }
+
+  /**
+   * Routes held messages that now fit; past holdTimeoutMs a held message is routed anyway
+   * and the subscribers still full lose it (counted), so one stuck client cannot stop a
+   * publisher for ever.
+   */
+  private retryHeld(timeouts: boolean): void {
+    const list = this.held;
+    for (let i = 0; i < list.length; i++) {
+      const h = list[i];
+      const c = h.connection;
+      let routed = -1;
+      if (c.state === ACTIVE) {
+        routed = this.route(h.message, c, false);
+        if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = this.route(h.message, c, true);
+        if (routed < 0) continue;
+      }
+      list.splice(i--, 1);
+      if (c.state !== ACTIVE) continue;
+      c.waiting--;
+      const err = afterRouting(c, h.packet, h.message, routed);
+      if (err !== null) c.fail(err);
+      else c.process();
     }
   }
 
@@ -437,6 +504,7 @@ export class Broker {
     s.inflight.push({ packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC });
     this.stats.messagesOut++;
     c.send(f.withPacketId(packetId, false));
+    this.sessionChanged(s);
   }
 
   private enqueue(s: Session, m: Message, qos: QoS, retain: boolean): void {
@@ -444,10 +512,14 @@ export class Broker {
       let oldest = -1;
       if (this.limits.dropOldestQoS0) for (let i = 0; i < s.queue.length && oldest < 0; i++) if (s.queue[i].qos === 0) oldest = i;
       this.stats.dropped++;
-      if (oldest < 0) return;   // only QoS 0 reaches here: route() checked room for QoS 1/2
+      if (oldest < 0) {
+        this.log(null, s.clientId + ': queue full, a QoS ' + qos + ' message dropped');
+        return;
+      }
       s.queue.splice(oldest, 1);
     }
     s.queue.push({ message: keep(m), qos: qos, retain: retain });
+    if (qos > 0) this.sessionChanged(s);
   }
 
   log(c: Connection | null, line: string): void {

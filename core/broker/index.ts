@@ -7,3 +7,5 @@ export type { Transport } from './connection.js';
 export type { BrokerOptions, Limits } from './options.js';
 export type { Message } from './message.js';
 export { Session } from './session.js';
+export type { Store } from './store.js';
+export { MEMORY_STORE } from './store.js';

@@ -1,6 +1,8 @@
 // Broker options: every limit is an option, enforced before memory is spent. The defaults
 // are small enough for a microcontroller (design.md §4); the Node port raises them.
 
+import type { Store } from './store.js';
+
 export interface BrokerOptions {
   maxConnections?: number;          // connections at once; more are refused (CONNACK 0x89 / 0x03)
   maxPacketSize?: number;           // bytes, whole packet; advertised to 5.0 clients
@@ -19,6 +21,8 @@ export interface BrokerOptions {
   maxSessionExpirySeconds?: number; // caps 5.0 Session Expiry; 3.1.1 persistent sessions use it too
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
   matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
+  holdTimeoutMs?: number;           // a publisher held for a full subscriber queue goes on after this
+  store?: Store;                    // where state is made durable; default: memory only
 }
 
 export interface Limits {
@@ -39,6 +43,7 @@ export interface Limits {
   maxSessionExpirySeconds: number;
   sysIntervalMs: number;
   matchCacheSize: number;
+  holdTimeoutMs: number;
 }
 
 function pick(v: number | undefined, fallback: number): number {
@@ -64,5 +69,6 @@ export function limitsFrom(o: BrokerOptions): Limits {
     maxSessionExpirySeconds: pick(o.maxSessionExpirySeconds, 0xffffffff),
     sysIntervalMs: pick(o.sysIntervalMs, 10000),
     matchCacheSize: pick(o.matchCacheSize, 64),
+    holdTimeoutMs: pick(o.holdTimeoutMs, 30000),
   };
 }

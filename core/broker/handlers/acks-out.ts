@@ -24,6 +24,7 @@ export function onPubrec(c: Connection, p: AckPacket): CodecError | null {
   if (p.reasonCode >= 0x80) return complete(c, p.packetId, AWAIT_PUBREC);
   // [MQTT-4.3.3-1] answer with PUBREL and never send that PUBLISH again.
   s.inflight[i].state = AWAIT_PUBCOMP;
+  c.broker.sessionChanged(s);
   c.sendPacket({ type: PUBREL, packetId: p.packetId, reasonCode: 0, properties: null });
   return null;
 }
@@ -35,5 +36,6 @@ function complete(c: Connection, packetId: number, expected: number): CodecError
   if (i < 0 || s.inflight[i].state !== expected) return null;
   s.inflight.splice(i, 1);
   c.broker.pump(s);
+  c.broker.sessionChanged(s);
   return null;
 }

@@ -14,7 +14,7 @@ export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | n
     if (c.sessionExpiryFromConnect === 0 && expiry !== 0) {
       return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.14.2-2', 'DISCONNECT sets a Session Expiry Interval after CONNECT had 0');
     }
-    if (c.session !== null) c.broker.setSessionExpiry(c.session, c.version, expiry);
+    if (c.session !== null) c.broker.setSessionExpiry(c.session, expiry);
   }
   if (!withWill) c.will = null;
   c.broker.log(c, 'disconnected');

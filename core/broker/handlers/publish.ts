@@ -4,10 +4,11 @@
 import type { CodecError, PublishPacket } from '../../codec/index.js';
 import { PUBACK, PUBREC } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
-import { createMessage } from '../message.js';
+import type { Message } from '../message.js';
+import { createMessage, keep } from '../message.js';
 import {
-  MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED, RC_RECEIVE_MAXIMUM_EXCEEDED,
-  RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecErrorOf, isThenable,
+  MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
+  RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecErrorOf, isThenable,
 } from './common.js';
 
 export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
@@ -51,35 +52,53 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
 
 function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError | null {
   const b = c.broker;
-  const session = c.session;
-  if (session === null) return null;
-  let rc = 0;
+  if (c.session === null) return null;
   if (!allowed) {
     b.stats.denied++;
     b.log(c, 'PUBLISH to "' + p.topic + '" not authorized');
-    rc = RC_NOT_AUTHORIZED;   // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2]
-  } else {
-    const m = createMessage(p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
-    const result = b.route(m, c);
-    if (result < 0) {
-      // A session's queue is full and nothing may be dropped for it: 5.0 refuses with
-      // Quota exceeded; a 3.x client cannot be told, so it is disconnected rather than
-      // acknowledged for a message we would lose.
-      if (c.version !== MQTT_5 || p.qos === 0) {
-        if (p.qos === 0) return null;
-        return codecErrorOf(RC_QUOTA_EXCEEDED, '(design)', 'a subscriber queue is full; message not accepted');
-      }
-      rc = RC_QUOTA_EXCEEDED;
-    } else if (result === 0 && c.version === MQTT_5) {
-      rc = RC_NO_MATCHING_SUBSCRIBERS;   // 5.0 §3.4.2.1 (0x10 is success)
+    // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2].
+    acknowledge(c, p, RC_NOT_AUTHORIZED);
+    return null;
+  }
+  const m = createMessage(p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
+  const routed = b.route(m, c, false);
+  if (routed < 0) {
+    if (c.version === MQTT_5 && p.qos > 0) {
+      acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused, nothing acknowledged as taken
+      return null;
     }
+    // A subscriber's queue is full: hold this PUBLISH unacknowledged and read nothing more
+    // from this client until there is room (inbound backpressure; the port stops reading).
+    b.hold(c, p, m);
+    return null;
   }
-  if (p.qos === 1) {
-    c.sendPacket({ type: PUBACK, packetId: p.packetId, reasonCode: c.version === MQTT_5 ? rc : 0, properties: null });
-  } else if (p.qos === 2) {
-    // [5:MQTT-4.3.3-9] after a PUBREC >= 0x80 the id is free again.
-    if (rc < 0x80) session.awaitingRelease.set('' + p.packetId, true);
-    c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: c.version === MQTT_5 ? rc : 0, properties: null });
+  return afterRouting(c, p, m, routed);
+}
+
+/** The message is routed: make it durable if the store asks for that, then acknowledge. */
+export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed: number): CodecError | null {
+  const rc = routed === 0 && c.version === MQTT_5 ? RC_NO_MATCHING_SUBSCRIBERS : 0;   // 0x10 is a success (5.0 §3.4.2.1)
+  const store = c.broker.store;
+  if (p.qos === 0 || !store.durable) {
+    acknowledge(c, p, rc);
+    return null;
   }
+  c.waiting++;
+  store.messageAccepted(c.clientId, p.packetId, keep(m), function (stored: boolean) {
+    c.waiting--;
+    acknowledge(c, p, stored ? rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
+    c.process();
+  });
   return null;
+}
+
+function acknowledge(c: Connection, p: PublishPacket, rc: number): void {
+  const code = c.version === MQTT_5 ? rc : 0;
+  if (p.qos === 1) {
+    c.sendPacket({ type: PUBACK, packetId: p.packetId, reasonCode: code, properties: null });
+  } else if (p.qos === 2) {
+    // [5:MQTT-4.3.3-9] after a PUBREC >= 0x80 the id is free again; 3.x always holds it.
+    if (code < 0x80 && c.session !== null) c.session.awaitingRelease.set('' + p.packetId, true);
+    c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: code, properties: null });
+  }
 }
