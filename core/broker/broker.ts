@@ -2,9 +2,9 @@
 // time. Ports call connect(transport) per client and tick(nowMs) about once a second; the
 // embedding application answers the hooks and may publish and subscribe in-process.
 
-import type { CodecError, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
+import type { CodecError, FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
 import {
-  DISCONNECT, MQTT_5, PUBREL, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, RC_QUOTA_EXCEEDED, encodeUtf8,
+  DISCONNECT, MQTT_5, PUBREL, RC_KEEP_ALIVE_TIMEOUT, SlabAllocator, RC_SESSION_TAKEN_OVER, RC_QUOTA_EXCEEDED, encodeUtf8,
 } from '../codec/index.js';
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
@@ -80,6 +80,7 @@ export class Broker {
   private localCount: number;
   private held: Held[];
   store: Store;
+  alloc: FrameAllocator | null;
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -105,6 +106,7 @@ export class Broker {
     this.localCount = 0;
     this.held = [];
     this.store = options.store || MEMORY_STORE;
+    this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
   }
 
   /** A new client connection from the port. */
@@ -202,12 +204,27 @@ export class Broker {
   /** After CONNACK: resend what was in flight, in order, then what was queued [MQTT-4.4.0-1]. */
   resumeSession(c: Connection): void {
     const s = c.session as Session;
-    for (let i = 0; i < s.inflight.length; i++) {
-      const o = s.inflight[i];
-      if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
-      else c.send(frameFor(o.message, c.version, o.qos, o.retain).withPacketId(o.packetId, true));
-    }
+    for (let i = 0; i < s.inflight.length; i++) s.inflight[i].sent = false;
     this.pump(s);
+  }
+
+  /**
+   * Resends, in their original order [MQTT-4.6.0-1], the in-flight messages this connection
+   * has not seen: PUBLISH with DUP=1, or PUBREL past PUBREC [MQTT-4.4.0-1]; no more than the
+   * window (the client's Receive Maximum, 5.0 §4.9) unacknowledged at once.
+   */
+  private resend(s: Session, c: Connection): void {
+    let sent = 0;
+    for (let i = 0; i < s.inflight.length; i++) if (s.inflight[i].sent) sent++;
+    const window = this.window(c);
+    for (let i = 0; i < s.inflight.length && sent < window && !c.blocked; i++) {
+      const o = s.inflight[i];
+      if (o.sent) continue;
+      o.sent = true;
+      sent++;
+      if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
+      else c.send(frameFor(o.message, c.version, o.qos, o.retain, this.alloc).withPacketId(o.packetId, true));
+    }
   }
 
   connackProperties(c: Connection): Properties {
@@ -432,6 +449,7 @@ export class Broker {
   pump(s: Session): void {
     const c = s.connection;
     if (c === null || c.state !== ACTIVE) return;
+    this.resend(s, c);
     const before = s.queue.length;
     while (s.queue.length > 0 && !c.blocked) {
       const q = s.queue[0];
@@ -476,13 +494,16 @@ export class Broker {
     }
   }
 
+  private window(c: Connection): number {
+    return c.receiveMaximum < this.limits.maxInflight ? c.receiveMaximum : this.limits.maxInflight;
+  }
+
   private windowOpen(s: Session, c: Connection): boolean {
-    const window = c.receiveMaximum < this.limits.maxInflight ? c.receiveMaximum : this.limits.maxInflight;
-    return s.inflight.length < window && !c.blocked;
+    return s.inflight.length < this.window(c) && !c.blocked;
   }
 
   private sendQoS0(c: Connection, m: Message, retain: boolean): void {
-    const bytes = frameFor(m, c.version, 0, retain).bytes;
+    const bytes = frameFor(m, c.version, 0, retain, this.alloc).bytes;
     // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered. A slow client
     // with a full outbound buffer loses QoS 0 first (counted in $SYS).
     if ((c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) || !c.hasRoom(bytes.length)) {
@@ -494,14 +515,14 @@ export class Broker {
   }
 
   private sendInflight(s: Session, c: Connection, m: Message, qos: QoS, retain: boolean): void {
-    const f = frameFor(keep(m), c.version, qos, retain);
+    const f = frameFor(keep(m), c.version, qos, retain, this.alloc);
     if (c.maximumPacketSize > 0 && f.bytes.length > c.maximumPacketSize) {
       this.stats.dropped++;   // [5:MQTT-3.1.2-25]
       return;
     }
     // [MQTT-4.3.2-1] [MQTT-4.3.3-1] a fresh packet id, DUP 0; kept until acknowledged.
     const packetId = allocatePacketId(s);
-    s.inflight.push({ packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC });
+    s.inflight.push({ packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC, sent: true });
     this.stats.messagesOut++;
     c.send(f.withPacketId(packetId, false));
     this.sessionChanged(s);

@@ -85,8 +85,7 @@ export class Connection {
       this.outboundBytes -= f.length;
       this.writeNow(f);
     }
-    if (this.blocked) return;
-    if (this.session !== null) this.broker.pump(this.session);
+    if (this.session !== null && !this.blocked) this.broker.pump(this.session);
     this.process();
   }
 
@@ -98,7 +97,7 @@ export class Connection {
 
   /** Reads and handles the packets the decoder holds, unless something makes us wait. */
   process(): void {
-    while (this.state !== CLOSED && this.waiting === 0 && !this.blocked) {
+    while (this.state !== CLOSED && this.waiting === 0 && !this.congested()) {
       const p = this.decoder.next();
       if (p === null) break;
       this.broker.stats.packetsIn++;
@@ -113,8 +112,9 @@ export class Connection {
       this.fail(this.decoder.error);
       return;
     }
-    // Stop the port from reading while we cannot take more (hooks pending, transport full).
-    const shouldPause = this.waiting > 0 || this.blocked;
+    // Stop the port from reading while we cannot take more (hooks pending, or our answers
+    // to this client piling up unsent).
+    const shouldPause = this.waiting > 0 || this.congested();
     if (shouldPause !== this.paused) {
       this.paused = shouldPause;
       if (shouldPause) { if (this.transport.pause) this.transport.pause(); } else if (this.transport.resume) this.transport.resume();
@@ -132,12 +132,20 @@ export class Connection {
   }
 
   sendPacket(p: Packet): void {
-    this.send(encode(p, this.version));
+    this.send(encode(p, this.version, this.broker.alloc));
   }
 
   private writeNow(frame: Uint8Array): void {
     this.broker.stats.bytesOut += frame.length;
     if (!this.transport.write(frame)) this.blocked = true;
+  }
+
+  /**
+   * The client is not reading what we send: stop reading what it sends until it does. A full
+   * transport alone is not enough (a client may be busy writing), only answers over the limit.
+   */
+  congested(): boolean {
+    return this.blocked && this.outboundBytes > this.broker.limits.maxOutboundBytes;
   }
 
   /** Room for a QoS 0 frame that may be dropped when the client is slow. */

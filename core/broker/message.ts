@@ -2,7 +2,7 @@
 // encoded once per distinct form (protocol version x QoS x retain flag) and those bytes are
 // shared by every receiver of that form (design.md §2).
 
-import type { Properties, QoS } from '../codec/index.js';
+import type { FrameAllocator, Properties, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PublishFrame, encodePublishFrame } from '../codec/index.js';
 
 export interface Message {
@@ -34,7 +34,7 @@ export function keep(m: Message): Message {
 }
 
 /** The shared encoding of `m` for one wire form; its packet id is 0 until a receiver's is set. */
-export function frameFor(m: Message, version: number, qos: QoS, retain: boolean): PublishFrame {
+export function frameFor(m: Message, version: number, qos: QoS, retain: boolean, alloc: FrameAllocator | null): PublishFrame {
   const index = (version === MQTT_5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
   if (m.frames === null) m.frames = [null, null, null, null, null, null, null, null, null, null, null, null];
   let f = m.frames[index];
@@ -42,7 +42,7 @@ export function frameFor(m: Message, version: number, qos: QoS, retain: boolean)
     f = encodePublishFrame({
       type: PUBLISH, dup: false, qos: qos, retain: retain, topic: m.topic, packetId: 0,
       properties: version === MQTT_5 ? m.properties : null, payload: m.payload,
-    }, version);
+    }, version, alloc);
     m.frames[index] = f;
   }
   return f;

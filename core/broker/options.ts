@@ -22,6 +22,7 @@ export interface BrokerOptions {
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
   matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
   holdTimeoutMs?: number;           // a publisher held for a full subscriber queue goes on after this
+  slabSize?: number;                // encode outgoing frames into shared slabs of this size (0: plain allocation)
   store?: Store;                    // where state is made durable; default: memory only
 }
 
@@ -44,6 +45,7 @@ export interface Limits {
   sysIntervalMs: number;
   matchCacheSize: number;
   holdTimeoutMs: number;
+  slabSize: number;
 }
 
 function pick(v: number | undefined, fallback: number): number {
@@ -70,5 +72,6 @@ export function limitsFrom(o: BrokerOptions): Limits {
     sysIntervalMs: pick(o.sysIntervalMs, 10000),
     matchCacheSize: pick(o.matchCacheSize, 64),
     holdTimeoutMs: pick(o.holdTimeoutMs, 30000),
+    slabSize: pick(o.slabSize, 0),
   };
 }

@@ -22,6 +22,7 @@ export interface Outgoing {
   retain: boolean;
   message: Message;
   state: number;
+  sent: boolean;          // sent on the current connection (false: waits to be resent on resume)
 }
 
 export interface Queued {

@@ -12,20 +12,22 @@ import { encodeConnack, encodeConnect } from './encode/connect.js';
 import { encodePublish } from './encode/publish.js';
 import { encodeSuback, encodeSubscribe, encodeUnsuback, encodeUnsubscribe } from './encode/subscribe.js';
 import { encodeAck, encodeAuth, encodeDisconnect, encodePing } from './encode/acks.js';
+import type { FrameAllocator } from './slab-allocator.js';
 
-export function encode(p: Packet, version: number): Uint8Array {
+export function encode(p: Packet, version: number, alloc?: FrameAllocator | null): Uint8Array {
+  const a = alloc === undefined ? null : alloc;
   switch (p.type) {
-    case CONNECT: return encodeConnect(p as ConnectPacket, version);
-    case CONNACK: return encodeConnack(p as ConnackPacket, version);
-    case PUBLISH: return encodePublish(p as PublishPacket, version);
-    case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return encodeAck(p as AckPacket, version);
-    case SUBSCRIBE: return encodeSubscribe(p as SubscribePacket, version);
-    case SUBACK: return encodeSuback(p as SubackPacket, version);
-    case UNSUBSCRIBE: return encodeUnsubscribe(p as UnsubscribePacket, version);
-    case UNSUBACK: return encodeUnsuback(p as UnsubackPacket, version);
-    case PINGREQ: case PINGRESP: return encodePing(p as PingPacket);
-    case DISCONNECT: return encodeDisconnect(p as DisconnectPacket, version);
-    case AUTH: return encodeAuth(p as AuthPacket);
+    case CONNECT: return encodeConnect(p as ConnectPacket, version, a);
+    case CONNACK: return encodeConnack(p as ConnackPacket, version, a);
+    case PUBLISH: return encodePublish(p as PublishPacket, version, a);
+    case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return encodeAck(p as AckPacket, version, a);
+    case SUBSCRIBE: return encodeSubscribe(p as SubscribePacket, version, a);
+    case SUBACK: return encodeSuback(p as SubackPacket, version, a);
+    case UNSUBSCRIBE: return encodeUnsubscribe(p as UnsubscribePacket, version, a);
+    case UNSUBACK: return encodeUnsuback(p as UnsubackPacket, version, a);
+    case PINGREQ: case PINGRESP: return encodePing(p as PingPacket, a);
+    case DISCONNECT: return encodeDisconnect(p as DisconnectPacket, version, a);
+    case AUTH: return encodeAuth(p as AuthPacket, a);
     default: throw new Error('ganglion: cannot encode packet type ' + (p as { type: number }).type);
   }
 }

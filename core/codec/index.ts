@@ -9,6 +9,8 @@ export * from './reason-codes.js';
 export { Decoder, decodeAll, MAX_PACKET_SIZE } from './decoder.js';
 export type { DecoderOptions } from './decoder.js';
 export { encode } from './encode.js';
+export { SlabAllocator } from './slab-allocator.js';
+export type { FrameAllocator } from './slab-allocator.js';
 export { PublishFrame, encodePublishFrame } from './encode/publish.js';
 export { encodeUtf8, decodeUtf8, utf8Length } from './utf8.js';
 export { isValidTopicName, isValidTopicFilter } from './topic.js';

@@ -96,7 +96,6 @@ const BY_ID: ReadonlyArray<PropertyDef | null> = (function () {
 const ID_USER_PROPERTY = 0x26;
 const ID_SUBSCRIPTION_IDENTIFIER = 0x0b;
 
-type PropertyBag = { [name: string]: unknown };
 
 /**
  * Reads a property section (length, then properties) for packet type `where` (IN_WILL
@@ -111,7 +110,9 @@ export function readProperties(r: Reader, where: number): Properties | null {
   // whatever value the bytes beyond it would give.
   const packetEnd = r.end;
   r.end = end;
-  const props: PropertyBag = {};
+  const props: Properties = {};
+  let seenLow = 0;    // identifiers 0..31 already read, one bit each
+  let seenHigh = 0;   // identifiers 32..63
   while (r.pos < end) {
     const id = r.varint();
     const d = id <= 0x2a ? BY_ID[id] : null;
@@ -119,24 +120,65 @@ export function readProperties(r: Reader, where: number): Properties | null {
     if (d === null) throw malformed('5:§2.2.2.2', 'unknown property 0x' + id.toString(16));
     if ((d.where & (1 << where)) === 0) throw malformed('5:§2.2.2.2', d.name + ' is not allowed in this packet');
     const value = readValue(r, d.type);
-    if (id === ID_USER_PROPERTY || (id === ID_SUBSCRIPTION_IDENTIFIER && where === 3)) {
-      const list = props[d.name] as unknown[] | undefined;
-      if (list === undefined) props[d.name] = [value];
-      else list.push(value);
-      continue;
+    const repeatable = id === ID_USER_PROPERTY || (id === ID_SUBSCRIPTION_IDENTIFIER && where === 3);
+    if (!repeatable) {
+      // A property that may appear once, appearing twice, is a Protocol Error (5.0 §2.2.2.2).
+      const bit = 1 << (id & 31);
+      const seen = id < 32 ? seenLow : seenHigh;
+      if ((seen & bit) !== 0) throw protocolError('5:§2.2.2.2', d.name + ' appears twice');
+      if (id < 32) seenLow |= bit;
+      else seenHigh |= bit;
+      checkValue(d, value as number);
     }
-    // A property that may appear once, appearing twice, is a Protocol Error (5.0 §2.2.2.2).
-    if (props[d.name] !== undefined) throw protocolError('5:§2.2.2.2', d.name + ' appears twice');
-    checkValue(d, value as number);
-    props[d.name] = id === ID_SUBSCRIPTION_IDENTIFIER ? [value] : value;
+    assign(props, id, value);
   }
   r.end = packetEnd;
-  if (props.subscriptionIdentifier !== undefined) checkSubscriptionIdentifiers(props.subscriptionIdentifier as number[]);
+  if (props.subscriptionIdentifier !== undefined) checkSubscriptionIdentifiers(props.subscriptionIdentifier);
   // 5.0 §3.1.2.11.10, §3.2.2.3.17, §3.15.2.2.3: Authentication Data needs a method.
   if (props.authenticationData !== undefined && props.authenticationMethod === undefined) {
     throw protocolError('5:§3.1.2.11.10', 'Authentication Data without Authentication Method');
   }
-  return props as Properties;
+  return props;
+}
+
+// Named stores, one per property: faster than props[name] on every engine, and the
+// names stay greppable.
+function assign(p: Properties, id: number, v: unknown): void {
+  switch (id) {
+    case 0x01: p.payloadFormatIndicator = v as number; break;
+    case 0x02: p.messageExpiryInterval = v as number; break;
+    case 0x03: p.contentType = v as string; break;
+    case 0x08: p.responseTopic = v as string; break;
+    case 0x09: p.correlationData = v as Uint8Array; break;
+    case 0x0b:
+      if (p.subscriptionIdentifier === undefined) p.subscriptionIdentifier = [v as number];
+      else p.subscriptionIdentifier.push(v as number);
+      break;
+    case 0x11: p.sessionExpiryInterval = v as number; break;
+    case 0x12: p.assignedClientIdentifier = v as string; break;
+    case 0x13: p.serverKeepAlive = v as number; break;
+    case 0x15: p.authenticationMethod = v as string; break;
+    case 0x16: p.authenticationData = v as Uint8Array; break;
+    case 0x17: p.requestProblemInformation = v as number; break;
+    case 0x18: p.willDelayInterval = v as number; break;
+    case 0x19: p.requestResponseInformation = v as number; break;
+    case 0x1a: p.responseInformation = v as string; break;
+    case 0x1c: p.serverReference = v as string; break;
+    case 0x1f: p.reasonString = v as string; break;
+    case 0x21: p.receiveMaximum = v as number; break;
+    case 0x22: p.topicAliasMaximum = v as number; break;
+    case 0x23: p.topicAlias = v as number; break;
+    case 0x24: p.maximumQoS = v as number; break;
+    case 0x25: p.retainAvailable = v as number; break;
+    case 0x26:
+      if (p.userProperties === undefined) p.userProperties = [v as [string, string]];
+      else p.userProperties.push(v as [string, string]);
+      break;
+    case 0x27: p.maximumPacketSize = v as number; break;
+    case 0x28: p.wildcardSubscriptionAvailable = v as number; break;
+    case 0x29: p.subscriptionIdentifiersAvailable = v as number; break;
+    default: p.sharedSubscriptionAvailable = v as number;   // 0x2a, the last identifier
+  }
 }
 
 function readValue(r: Reader, type: number): unknown {
@@ -172,74 +214,83 @@ function checkSubscriptionIdentifiers(ids: number[]): void {
 }
 
 /** Bytes of the properties themselves, without the Property Length in front of them. */
-export function propertiesLength(props: Properties | null): number {
-  if (props === null) return 0;
-  const bag = props as PropertyBag;
+export function propertiesLength(p: Properties | null): number {
+  if (p === null) return 0;
   let n = 0;
-  for (let i = 0; i < DEFS.length; i++) {
-    const d = DEFS[i];
-    const v = bag[d.name];
-    if (v === undefined) continue;
-    if (d.type === PAIR) {
-      const pairs = v as Array<[string, string]>;
-      for (let j = 0; j < pairs.length; j++) n += 1 + stringFieldLength(pairs[j][0]) + stringFieldLength(pairs[j][1]);
-    } else if (d.id === ID_SUBSCRIPTION_IDENTIFIER) {
-      const ids = v as number[];
-      for (let j = 0; j < ids.length; j++) n += 1 + varintLength(ids[j]);
-    } else {
-      n += 1 + valueLength(d.type, v);
+  // In identifier order, as writeProperties writes them; 1 byte of identifier each.
+  if (p.payloadFormatIndicator !== undefined) n += 2;
+  if (p.messageExpiryInterval !== undefined) n += 5;
+  if (p.contentType !== undefined) n += 1 + stringFieldLength(p.contentType);
+  if (p.responseTopic !== undefined) n += 1 + stringFieldLength(p.responseTopic);
+  if (p.correlationData !== undefined) n += 1 + binaryFieldLength(p.correlationData);
+  if (p.subscriptionIdentifier !== undefined) {
+    for (let i = 0; i < p.subscriptionIdentifier.length; i++) n += 1 + varintLength(p.subscriptionIdentifier[i]);
+  }
+  if (p.sessionExpiryInterval !== undefined) n += 5;
+  if (p.assignedClientIdentifier !== undefined) n += 1 + stringFieldLength(p.assignedClientIdentifier);
+  if (p.serverKeepAlive !== undefined) n += 3;
+  if (p.authenticationMethod !== undefined) n += 1 + stringFieldLength(p.authenticationMethod);
+  if (p.authenticationData !== undefined) n += 1 + binaryFieldLength(p.authenticationData);
+  if (p.requestProblemInformation !== undefined) n += 2;
+  if (p.willDelayInterval !== undefined) n += 5;
+  if (p.requestResponseInformation !== undefined) n += 2;
+  if (p.responseInformation !== undefined) n += 1 + stringFieldLength(p.responseInformation);
+  if (p.serverReference !== undefined) n += 1 + stringFieldLength(p.serverReference);
+  if (p.reasonString !== undefined) n += 1 + stringFieldLength(p.reasonString);
+  if (p.receiveMaximum !== undefined) n += 3;
+  if (p.topicAliasMaximum !== undefined) n += 3;
+  if (p.topicAlias !== undefined) n += 3;
+  if (p.maximumQoS !== undefined) n += 2;
+  if (p.retainAvailable !== undefined) n += 2;
+  if (p.userProperties !== undefined) {
+    for (let i = 0; i < p.userProperties.length; i++) {
+      n += 1 + stringFieldLength(p.userProperties[i][0]) + stringFieldLength(p.userProperties[i][1]);
     }
   }
+  if (p.maximumPacketSize !== undefined) n += 5;
+  if (p.wildcardSubscriptionAvailable !== undefined) n += 2;
+  if (p.subscriptionIdentifiersAvailable !== undefined) n += 2;
+  if (p.sharedSubscriptionAvailable !== undefined) n += 2;
   return n;
 }
 
-function valueLength(type: number, v: unknown): number {
-  switch (type) {
-    case BYTE: return 1;
-    case TWO_BYTE: return 2;
-    case FOUR_BYTE: return 4;
-    case VARINT: return varintLength(v as number);
-    case STRING: return stringFieldLength(v as string);
-    default: return binaryFieldLength(v as Uint8Array);
-  }
-}
-
-/** Writes the Property Length and the properties; `length` is propertiesLength(props). */
-export function writeProperties(w: Writer, props: Properties | null, length: number): void {
+/** Writes the Property Length and the properties, in identifier order; `length` is propertiesLength(p). */
+export function writeProperties(w: Writer, p: Properties | null, length: number): void {
   w.varint(length);
-  if (props === null) return;
-  const bag = props as PropertyBag;
-  for (let i = 0; i < DEFS.length; i++) {
-    const d = DEFS[i];
-    const v = bag[d.name];
-    if (v === undefined) continue;
-    if (d.type === PAIR) {
-      const pairs = v as Array<[string, string]>;
-      for (let j = 0; j < pairs.length; j++) {
-        w.u8(d.id);
-        w.utf8(pairs[j][0]);
-        w.utf8(pairs[j][1]);
-      }
-    } else if (d.id === ID_SUBSCRIPTION_IDENTIFIER) {
-      const ids = v as number[];
-      for (let j = 0; j < ids.length; j++) {
-        w.u8(d.id);
-        w.varint(ids[j]);
-      }
-    } else {
-      w.u8(d.id);
-      writeValue(w, d.type, v);
+  if (p === null) return;
+  if (p.payloadFormatIndicator !== undefined) { w.u8(0x01); w.u8(p.payloadFormatIndicator); }
+  if (p.messageExpiryInterval !== undefined) { w.u8(0x02); w.u32(p.messageExpiryInterval); }
+  if (p.contentType !== undefined) { w.u8(0x03); w.utf8(p.contentType); }
+  if (p.responseTopic !== undefined) { w.u8(0x08); w.utf8(p.responseTopic); }
+  if (p.correlationData !== undefined) { w.u8(0x09); w.binary(p.correlationData); }
+  if (p.subscriptionIdentifier !== undefined) {
+    for (let i = 0; i < p.subscriptionIdentifier.length; i++) { w.u8(0x0b); w.varint(p.subscriptionIdentifier[i]); }
+  }
+  if (p.sessionExpiryInterval !== undefined) { w.u8(0x11); w.u32(p.sessionExpiryInterval); }
+  if (p.assignedClientIdentifier !== undefined) { w.u8(0x12); w.utf8(p.assignedClientIdentifier); }
+  if (p.serverKeepAlive !== undefined) { w.u8(0x13); w.u16(p.serverKeepAlive); }
+  if (p.authenticationMethod !== undefined) { w.u8(0x15); w.utf8(p.authenticationMethod); }
+  if (p.authenticationData !== undefined) { w.u8(0x16); w.binary(p.authenticationData); }
+  if (p.requestProblemInformation !== undefined) { w.u8(0x17); w.u8(p.requestProblemInformation); }
+  if (p.willDelayInterval !== undefined) { w.u8(0x18); w.u32(p.willDelayInterval); }
+  if (p.requestResponseInformation !== undefined) { w.u8(0x19); w.u8(p.requestResponseInformation); }
+  if (p.responseInformation !== undefined) { w.u8(0x1a); w.utf8(p.responseInformation); }
+  if (p.serverReference !== undefined) { w.u8(0x1c); w.utf8(p.serverReference); }
+  if (p.reasonString !== undefined) { w.u8(0x1f); w.utf8(p.reasonString); }
+  if (p.receiveMaximum !== undefined) { w.u8(0x21); w.u16(p.receiveMaximum); }
+  if (p.topicAliasMaximum !== undefined) { w.u8(0x22); w.u16(p.topicAliasMaximum); }
+  if (p.topicAlias !== undefined) { w.u8(0x23); w.u16(p.topicAlias); }
+  if (p.maximumQoS !== undefined) { w.u8(0x24); w.u8(p.maximumQoS); }
+  if (p.retainAvailable !== undefined) { w.u8(0x25); w.u8(p.retainAvailable); }
+  if (p.userProperties !== undefined) {
+    for (let i = 0; i < p.userProperties.length; i++) {
+      w.u8(0x26);
+      w.utf8(p.userProperties[i][0]);
+      w.utf8(p.userProperties[i][1]);
     }
   }
-}
-
-function writeValue(w: Writer, type: number, v: unknown): void {
-  switch (type) {
-    case BYTE: w.u8(v as number); break;
-    case TWO_BYTE: w.u16(v as number); break;
-    case FOUR_BYTE: w.u32(v as number); break;
-    case VARINT: w.varint(v as number); break;
-    case STRING: w.utf8(v as string); break;
-    default: w.binary(v as Uint8Array);
-  }
+  if (p.maximumPacketSize !== undefined) { w.u8(0x27); w.u32(p.maximumPacketSize); }
+  if (p.wildcardSubscriptionAvailable !== undefined) { w.u8(0x28); w.u8(p.wildcardSubscriptionAvailable); }
+  if (p.subscriptionIdentifiersAvailable !== undefined) { w.u8(0x29); w.u8(p.subscriptionIdentifiersAvailable); }
+  if (p.sharedSubscriptionAvailable !== undefined) { w.u8(0x2a); w.u8(p.sharedSubscriptionAvailable); }
 }

@@ -11,11 +11,21 @@ export class Reader {
   buf: Uint8Array;
   pos: number;
   end: number;
+  // The last PUBLISH topic, as bytes and as the string they decode to: a client mostly
+  // publishes to the same few topics, and comparing bytes is cheaper than decoding them.
+  private topicBytes: Uint8Array;
+  private topicLength: number;
+  private topicString: string;
+  private scratch: number[][];    // per string length, for decodeUtf8's ASCII path
 
   constructor() {
     this.buf = new Uint8Array(0);
     this.pos = 0;
     this.end = 0;
+    this.topicBytes = new Uint8Array(0);
+    this.topicLength = -1;
+    this.topicString = '';
+    this.scratch = [];
   }
 
   reset(buf: Uint8Array, start: number, end: number): void {
@@ -69,12 +79,38 @@ export class Reader {
   utf8(): string {
     const n = this.u16();
     this.need(n);
-    const s = decodeUtf8(this.buf, this.pos, this.pos + n);
+    const s = decodeUtf8(this.buf, this.pos, this.pos + n, this.scratch);
     if (s === null) {
       const nul = this.buf.subarray(this.pos, this.pos + n).indexOf(0) >= 0;
       throw nul ? malformed('5:MQTT-1.5.4-2', 'a string holds U+0000') : malformed('5:MQTT-1.5.4-1', 'a string is not valid MQTT UTF-8');
     }
     this.pos += n;
+    return s;
+  }
+
+  /** A UTF-8 string that is likely the same as last time (a PUBLISH topic): reused when the bytes are. */
+  topic(): string {
+    const n = this.u16();
+    this.need(n);
+    const buf = this.buf;
+    const start = this.pos;
+    if (n === this.topicLength) {
+      const last = this.topicBytes;
+      let i = 0;
+      while (i < n && buf[start + i] === last[i]) i++;
+      if (i === n) {
+        this.pos += n;
+        return this.topicString;
+      }
+    }
+    this.pos -= 2;
+    const s = this.utf8();
+    if (n <= 256) {
+      if (this.topicBytes.length < n) this.topicBytes = new Uint8Array(n < 64 ? 64 : 256);
+      this.topicBytes.set(buf.subarray(start, start + n), 0);
+      this.topicLength = n;
+      this.topicString = s;
+    }
     return s;
   }
 

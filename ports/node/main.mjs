@@ -37,7 +37,7 @@ const broker = createBroker({
   // Server-sized limits; the core's defaults are for microcontrollers.
   maxConnections: 10000, maxPacketSize: 1 << 20, maxSubscriptionsPerClient: 1000, maxInflight: 100,
   maxInflightIn: 100, maxQueued: 1000, maxOutboundBytes: 1 << 20, maxRetainedCount: 100000,
-  maxRetainedBytes: 64 << 20, maxTopicLevels: 64, sysIntervalMs: 10000, matchCacheSize: 4096,
+  maxRetainedBytes: 64 << 20, maxTopicLevels: 64, sysIntervalMs: 10000, matchCacheSize: 4096, slabSize: 65536,
 }, {
   log: verbose ? (_client, line) => console.log(new Date().toISOString(), line) : () => {},
 }, Date.now());

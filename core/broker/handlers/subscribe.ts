@@ -7,7 +7,7 @@ import { RC_QUOTA_EXCEEDED, SUBACK, isValidTopicFilter } from '../../codec/index
 import type { Connection } from '../connection.js';
 import type { Answer } from './common.js';
 import {
-  MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
+  MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
   RC_TOPIC_FILTER_INVALID, SUBACK_FAILURE, codecErrorOf, isThenable,
 } from './common.js';
 
@@ -64,6 +64,12 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
     }
     if (code >= 0x80) b.log(c, 'SUBSCRIBE "' + s.topicFilter + '" refused: 0x' + code.toString(16));
     codes.push(code);
+  }
+  if (c.version === MQTT_3_1 && granted.length < codes.length) {
+    // MQTT 3.1 has no SUBACK failure code: a refused filter closes the connection rather
+    // than being "granted" and silently never delivered (spec-checklist Part 4).
+    c.fail(codecErrorOf(RC_NOT_AUTHORIZED, '3.1 §SUBACK', 'a topic filter was refused and 3.1 cannot be told'));
+    return;
   }
   c.sendPacket({ type: SUBACK, packetId: p.packetId, properties: null, reasonCodes: codes });
   // [MQTT-3.3.1-6] retained messages for each new subscription (5.0 §3.3.1.3 Retain Handling).

@@ -10,7 +10,7 @@ import { RC_TOPIC_NAME_INVALID } from '../reason-codes.js';
 
 export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
   const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
-  const topic = r.utf8();
+  const topic = r.topic();
   let packetId = 0;
   if (qos > 0) {
     packetId = r.u16();

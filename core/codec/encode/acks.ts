@@ -8,35 +8,36 @@ import type { Properties } from '../properties.js';
 import { propertiesLength, writeProperties } from '../properties.js';
 import { varintLength } from '../writer.js';
 import { frame } from './frame.js';
+import type { FrameAllocator } from '../slab-allocator.js';
 
-export function encodeAck(p: AckPacket, version: number): Uint8Array {
+export function encodeAck(p: AckPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
   const first = (p.type << 4) | (p.type === PUBREL ? 0x02 : 0);   // PUBREL flags are 0010 [MQTT-3.6.1-1]
   if (version !== MQTT_5 || (p.reasonCode === 0 && p.properties === null)) {
-    const w = frame(first, 2);
+    const w = frame(first, 2, alloc);
     w.u16(p.packetId);
     return w.buf;
   }
-  const w = frame(first, 2 + reasonSectionLength(p.properties, false));
+  const w = frame(first, 2 + reasonSectionLength(p.properties, false), alloc);
   w.u16(p.packetId);
   writeReasonSection(w, p.reasonCode, p.properties, false);
   return w.buf;
 }
 
-export function encodePing(p: PingPacket): Uint8Array {
-  return frame(p.type << 4, 0).buf;
+export function encodePing(p: PingPacket, alloc: FrameAllocator | null): Uint8Array {
+  return frame(p.type << 4, 0, alloc).buf;
 }
 
-export function encodeDisconnect(p: DisconnectPacket, version: number): Uint8Array {
-  if (version !== MQTT_5 || (p.reasonCode === 0 && p.properties === null)) return frame(0xe0, 0).buf;
-  const w = frame(0xe0, reasonSectionLength(p.properties, false));
+export function encodeDisconnect(p: DisconnectPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
+  if (version !== MQTT_5 || (p.reasonCode === 0 && p.properties === null)) return frame(0xe0, 0, alloc).buf;
+  const w = frame(0xe0, reasonSectionLength(p.properties, false), alloc);
   writeReasonSection(w, p.reasonCode, p.properties, false);
   return w.buf;
 }
 
-export function encodeAuth(p: AuthPacket): Uint8Array {
-  if (p.reasonCode === 0 && p.properties === null) return frame(0xf0, 0).buf;
+export function encodeAuth(p: AuthPacket, alloc: FrameAllocator | null): Uint8Array {
+  if (p.reasonCode === 0 && p.properties === null) return frame(0xf0, 0, alloc).buf;
   // 5.0 §3.15.2.2: only "Success with no properties" may drop the Property Length.
-  const w = frame(0xf0, reasonSectionLength(p.properties, true));
+  const w = frame(0xf0, reasonSectionLength(p.properties, true), alloc);
   writeReasonSection(w, p.reasonCode, p.properties, true);
   return w.buf;
 }

@@ -5,8 +5,9 @@ import { MQTT_3_1, MQTT_5 } from '../packets.js';
 import { propertiesLength, writeProperties } from '../properties.js';
 import { binaryFieldLength, stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
+import type { FrameAllocator } from '../slab-allocator.js';
 
-export function encodeConnect(p: ConnectPacket, version: number): Uint8Array {
+export function encodeConnect(p: ConnectPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
   const v5 = version === MQTT_5;
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const will = p.will;
@@ -26,7 +27,7 @@ export function encodeConnect(p: ConnectPacket, version: number): Uint8Array {
   if (p.password !== null) flags |= 0x40;
   if (p.username !== null) flags |= 0x80;
 
-  const w = frame(0x10, n);
+  const w = frame(0x10, n, alloc);
   w.utf8(p.protocolName);
   w.u8(p.protocolVersion);
   w.u8(flags);
@@ -43,10 +44,10 @@ export function encodeConnect(p: ConnectPacket, version: number): Uint8Array {
   return w.buf;
 }
 
-export function encodeConnack(p: ConnackPacket, version: number): Uint8Array {
+export function encodeConnack(p: ConnackPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
   const v5 = version === MQTT_5;
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
-  const w = frame(0x20, 2 + (v5 ? varintLength(propsLength) + propsLength : 0));
+  const w = frame(0x20, 2 + (v5 ? varintLength(propsLength) + propsLength : 0), alloc);
   // 3.1 has no Session Present flag: its first byte is reserved and always 0.
   w.u8(p.sessionPresent && version !== MQTT_3_1 ? 1 : 0);
   w.u8(p.reasonCode);

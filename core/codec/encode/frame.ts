@@ -2,15 +2,17 @@
 // the packet's size, fixed header already written.
 
 import { Writer, varintLength } from '../writer.js';
+import type { FrameAllocator } from '../slab-allocator.js';
 
 /** 5.0 §1.5.5: the largest Remaining Length four bytes can carry. */
 export const MAX_REMAINING_LENGTH = 268435455;
 
-export function frame(first: number, remainingLength: number): Writer {
+export function frame(first: number, remainingLength: number, alloc: FrameAllocator | null): Writer {
   if (remainingLength > MAX_REMAINING_LENGTH) {
     throw new Error('ganglion: a packet body of ' + remainingLength + ' bytes is larger than MQTT can frame');
   }
-  const w = new Writer(new Uint8Array(1 + varintLength(remainingLength) + remainingLength), 0);
+  const size = 1 + varintLength(remainingLength) + remainingLength;
+  const w = new Writer(alloc === null ? new Uint8Array(size) : alloc.alloc(size), 0);
   w.u8(first);
   w.varint(remainingLength);
   return w;

@@ -6,9 +6,19 @@ import { MQTT_5 } from '../packets.js';
 import { propertiesLength, writeProperties } from '../properties.js';
 import { stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
+import type { FrameAllocator } from '../slab-allocator.js';
 
-export function encodePublish(p: PublishPacket, version: number): Uint8Array {
-  return encodePublishFrame(p, version).bytes;
+export function encodePublish(p: PublishPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
+  const v5 = version === MQTT_5;
+  const propsLength = v5 ? propertiesLength(p.properties) : 0;
+  const n = stringFieldLength(p.topic) + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;
+  const w = frame(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0), n, alloc);
+  w.utf8(p.topic);
+  // [MQTT-2.2.1-2] a QoS 0 PUBLISH has no Packet Identifier.
+  if (p.qos > 0) w.u16(p.packetId);
+  if (v5) writeProperties(w, p.properties, propsLength);
+  w.bytes(p.payload);
+  return w.buf;
 }
 
 /**
@@ -25,23 +35,31 @@ export class PublishFrame {
   headLength: number;     // fixed header + topic + packet id
   packetIdOffset: number; // where the packet id sits (QoS > 0)
 
-  constructor(bytes: Uint8Array, packetIdOffset: number, headLength: number) {
+  private alloc: FrameAllocator | null;
+
+  constructor(bytes: Uint8Array, alloc: FrameAllocator | null) {
+    this.alloc = alloc;
     this.bytes = bytes;
-    this.packetIdOffset = packetIdOffset;
-    this.headLength = headLength;
-    this.body = bytes.subarray(headLength);
+    // Past the fixed header (first byte, Remaining Length) and the Topic Name sits the
+    // Packet Identifier, present for QoS 1 and 2 only.
+    let i = 1;
+    while ((bytes[i] & 0x80) !== 0) i++;
+    i++;
+    this.packetIdOffset = i + 2 + ((bytes[i] << 8) | bytes[i + 1]);
+    this.headLength = this.packetIdOffset + ((bytes[0] & 0x06) !== 0 ? 2 : 0);
+    this.body = bytes.subarray(this.headLength);
   }
 
   /** A copy of the frame for one receiver, with its Packet Identifier and DUP flag. */
   withPacketId(packetId: number, dup: boolean): Uint8Array {
-    const copy = this.bytes.slice(0);
+    const copy = this.copy(this.bytes.length);
     this.patch(copy, 0, packetId, dup);
     return copy;
   }
 
   /** The per-receiver first piece; send `body` after it. */
   head(packetId: number, dup: boolean): Uint8Array {
-    const head = this.bytes.slice(0, this.headLength);
+    const head = this.copy(this.headLength);
     this.patch(head, 0, packetId, dup);
     return head;
   }
@@ -53,6 +71,13 @@ export class PublishFrame {
     return offset + this.headLength;
   }
 
+  private copy(length: number): Uint8Array {
+    if (this.alloc === null) return this.bytes.slice(0, length);
+    const out = this.alloc.alloc(length);
+    out.set(this.bytes.subarray(0, length), 0);
+    return out;
+  }
+
   private patch(out: Uint8Array, offset: number, packetId: number, dup: boolean): void {
     out[offset] = (out[offset] & 0xf7) | (dup ? 0x08 : 0);
     if (this.headLength > this.packetIdOffset) {
@@ -62,19 +87,8 @@ export class PublishFrame {
   }
 }
 
-export function encodePublishFrame(p: PublishPacket, version: number): PublishFrame {
-  const v5 = version === MQTT_5;
-  const propsLength = v5 ? propertiesLength(p.properties) : 0;
-  const topicLength = stringFieldLength(p.topic);
-  const idLength = p.qos > 0 ? 2 : 0;
-  const n = topicLength + idLength + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;
-  const w = frame(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0), n);
-  w.utf8(p.topic);
-  const packetIdOffset = w.pos;
-  // [MQTT-2.2.1-2] a QoS 0 PUBLISH has no Packet Identifier.
-  if (idLength > 0) w.u16(p.packetId);
-  const headLength = w.pos;
-  if (v5) writeProperties(w, p.properties, propsLength);
-  w.bytes(p.payload);
-  return new PublishFrame(w.buf, packetIdOffset, headLength);
+/** Encodes `p` once for many receivers; `alloc` (optional) supplies the frame buffers. */
+export function encodePublishFrame(p: PublishPacket, version: number, alloc?: FrameAllocator | null): PublishFrame {
+  const a = alloc === undefined ? null : alloc;
+  return new PublishFrame(encodePublish(p, version, a), a);
 }
