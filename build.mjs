@@ -28,12 +28,15 @@ export const DEFINE = { __MQTT5__: 'true' };
 // Raised once when the broker core (core/broker) joined the bundle: node and xs 91499,
 // xs-iife 100220, espruino 50151; budgets again that plus about 10%. The Espruino bundle
 // is over issue 8's 48 KB aim: shrinking it (and a build without MQTT 5) is that issue's work.
+// Raised again for the codec speed work (named property readers/writers instead of a table
+// walk: v5 decode 3.9x -> 7.4x mqtt-packet, encode 2.9x -> 6.9x), the slab allocator, held
+// publishers and the Store interface: node/xs 103103, xs-iife 112555, espruino 57463.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 101000,
-  xs: 101000,
-  'xs-iife': 111000,
-  espruino: 56000,
+  node: 114000,
+  xs: 114000,
+  'xs-iife': 124000,
+  espruino: 63000,
 };
 
 export const TARGETS = [
