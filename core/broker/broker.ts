@@ -3,25 +3,26 @@
 // embedding application answers the hooks and may publish and subscribe in-process.
 
 import type { CodecError, FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
-import {
-  DISCONNECT, MQTT_5, PUBREL, RC_KEEP_ALIVE_TIMEOUT, SlabAllocator, RC_SESSION_TAKEN_OVER, RC_QUOTA_EXCEEDED, encodeUtf8,
-} from '../codec/index.js';
+import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, encodeUtf8 } from '../codec/index.js';
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
-import { createMessage, frameFor, keep } from './message.js';
+import { createMessage, keep } from './message.js';
 import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
 import type { Subscriber } from './session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, Session, allocatePacketId } from './session.js';
+import { Session } from './session.js';
 import { TopicTree } from './topic-tree.js';
 import type { Answer } from './handlers/common.js';
-import { isThenable } from './handlers/common.js';
 import { publishSys } from './sys-topics.js';
 import type { Store } from './store.js';
 import { MEMORY_STORE } from './store.js';
 import { afterRouting } from './handlers/publish.js';
+import { deliver, pump } from './delivery.js';
+import type { Matches } from './routing.js';
+import { redispatch, route } from './routing.js';
+import { releaseWill, willOnClose } from './will.js';
 
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
 export interface Hooks {
@@ -30,6 +31,18 @@ export interface Hooks {
   authorizePublish(client: Connection, topic: string): Answer<boolean>;
   authorizeSubscribe(client: Connection, topicFilter: string): Answer<boolean>;
   log(client: Connection | null, line: string): void;
+  /**
+   * 5.0 enhanced authentication (optional; without it a CONNECT naming an Authentication
+   * Method is refused with 0x8C). Called with the client's data at CONNECT, on each AUTH
+   * continuing the exchange, and on re-authentication; answers 0x18 (continue, with data
+   * for the client), 0x00 (success) or a failure reason code.
+   */
+  authenticateEnhanced?(client: Connection, method: string, data: Uint8Array | null, reauthenticating: boolean): Answer<AuthAnswer>;
+}
+
+export interface AuthAnswer {
+  reasonCode: number;
+  data?: Uint8Array;
 }
 
 export interface Stats {
@@ -41,6 +54,7 @@ export interface Stats {
   messagesOut: number;
   dropped: number;          // QoS 0 dropped for slow clients, full queues, too-large packets
   denied: number;           // PUBLISH refused by authorizePublish
+  expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
 }
 
 function allow(): boolean {
@@ -71,9 +85,11 @@ export class Broker {
   connectionCount: number;
   tree: TopicTree<Subscriber>;
   retained: RetainedStore<Message>;
-  private matchCache: Map<string, Subscriber[]>;
-  private matchCacheCount: number;
-  private scratch: Subscriber[];
+  // Routing state (routing.ts): folded match lists per topic, shared-subscription cursors.
+  matchCache: Map<string, Matches>;
+  matchCacheCount: number;
+  matchScratch: Subscriber[];
+  shareCursors: Map<string, number>;
   private retainedScratch: Message[];
   private nextAssignedId: number;
   private nextSysAtMs: number;
@@ -89,9 +105,10 @@ export class Broker {
       authorizePublish: hooks.authorizePublish || allow,
       authorizeSubscribe: hooks.authorizeSubscribe || allow,
       log: hooks.log || quiet,
+      authenticateEnhanced: hooks.authenticateEnhanced,
     };
     this.nowMs = nowMs;
-    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0 };
+    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0 };
     this.sessions = new Map();
     this.connections = [];
     this.connectionCount = 0;
@@ -99,7 +116,8 @@ export class Broker {
     this.retained = new RetainedStore<Message>(this.limits.maxRetainedCount, this.limits.maxRetainedBytes, this.limits.maxTopicLevels);
     this.matchCache = new Map();
     this.matchCacheCount = 0;
-    this.scratch = [];
+    this.matchScratch = [];
+    this.shareCursors = new Map();
     this.retainedScratch = [];
     this.nextAssignedId = 1;
     this.nextSysAtMs = nowMs;
@@ -132,7 +150,7 @@ export class Broker {
       }
     }
     if (this.held.length > 0) this.retryHeld(true);
-    this.expireSessions(nowMs);
+    this.expireSessions(nowMs);   // also releases delayed wills whose time has come
     if (this.limits.sysIntervalMs > 0 && nowMs >= this.nextSysAtMs) {
       this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
       publishSys(this);
@@ -144,7 +162,7 @@ export class Broker {
   /** Publishes from the application itself (no socket), as a client would. */
   publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number {
     const bytes = typeof payload === 'string' ? encodeUtf8(payload) : payload;
-    return this.route(createMessage(topic, bytes, qos, retain, null, ''), null, true);
+    return route(this, createMessage(topic, bytes, qos, retain, null, ''), null, true);
   }
 
   /** Subscribes the application itself; `onMessage` gets every matching message. */
@@ -153,7 +171,7 @@ export class Broker {
     s.local = onMessage;
     s.expiryMs = FOREVER;
     this.sessions.set(s.clientId, s);
-    this.addSubscription(s, { topicFilter: topicFilter, qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 0 });
+    this.addSubscription(s, { topicFilter: topicFilter, qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 0 }, null);
     return new LocalSubscription(this, s, topicFilter);
   }
 
@@ -173,13 +191,18 @@ export class Broker {
       // [MQTT-3.1.4-2] [5:MQTT-3.1.4-3] the existing connection is closed (5.0: DISCONNECT 0x8E).
       const old = s.connection;
       this.log(old, 'taken over by a new connection');
-      if (old.version === MQTT_5) old.sendPacket({ type: DISCONNECT, reasonCode: RC_SESSION_TAKEN_OVER, properties: null });
+      if (old.version === MQTT_5) old.disconnect(RC_SESSION_TAKEN_OVER, 'another connection took the session over');
       this.connectionEnded(old, true);
       s = this.sessions.get(clientId);
     }
     if (s !== undefined && cleanStart) {
       this.removeSession(s);   // [MQTT-3.1.2-6] [5:MQTT-3.1.2-4]
       s = undefined;
+    }
+    // [5:MQTT-3.1.3-9] back before the Will Delay Interval passed: the will is not sent.
+    if (s !== undefined && s.will !== null) {
+      s.will = null;
+      s.willFrom = null;
     }
     const present = s !== undefined;
     if (s === undefined) {
@@ -208,35 +231,25 @@ export class Broker {
     this.pump(s);
   }
 
-  /**
-   * Resends, in their original order [MQTT-4.6.0-1], the in-flight messages this connection
-   * has not seen: PUBLISH with DUP=1, or PUBREL past PUBREC [MQTT-4.4.0-1]; no more than the
-   * window (the client's Receive Maximum, 5.0 §4.9) unacknowledged at once.
-   */
-  private resend(s: Session, c: Connection): void {
-    let sent = 0;
-    for (let i = 0; i < s.inflight.length; i++) if (s.inflight[i].sent) sent++;
-    const window = this.window(c);
-    for (let i = 0; i < s.inflight.length && sent < window && !c.blocked; i++) {
-      const o = s.inflight[i];
-      if (o.sent) continue;
-      o.sent = true;
-      sent++;
-      if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
-      else c.send(frameFor(o.message, c.version, o.qos, o.retain, this.alloc).withPacketId(o.packetId, true));
-    }
-  }
-
+  /** What this server supports, told truthfully to a 5.0 client (5.0 §3.2.2.3). */
   connackProperties(c: Connection): Properties {
+    const l = this.limits;
     const p: Properties = {
-      receiveMaximum: this.limits.maxInflightIn,
-      maximumPacketSize: this.limits.maxPacketSize,
-      subscriptionIdentifiersAvailable: 0,
-      sharedSubscriptionAvailable: 0,
+      receiveMaximum: l.maxInflightIn,
+      maximumPacketSize: l.maxPacketSize,
+      topicAliasMaximum: l.topicAliasMaximum,
     };
+    // Absent means "yes" / QoS 2 (5.0 §3.2.2.3.4-3.2.2.3.13): only the limits are sent.
+    if (l.maximumQoS < 2) p.maximumQoS = l.maximumQoS;
+    if (!l.retainAvailable) p.retainAvailable = 0;
+    if (!l.wildcardSubscriptionAvailable) p.wildcardSubscriptionAvailable = 0;
+    if (!l.subscriptionIdentifiersAvailable) p.subscriptionIdentifiersAvailable = 0;
+    if (!l.sharedSubscriptionAvailable) p.sharedSubscriptionAvailable = 0;
+    if (l.serverKeepAlive > 0) p.serverKeepAlive = l.serverKeepAlive;
+    // [5:MQTT-3.1.2-28] Response Information only when asked for.
+    if (c.requestResponseInformation && l.responseInformation !== '') p.responseInformation = l.responseInformation;
     // 5.0 §3.2.2.3.2: tell the client when its Session Expiry Interval was lowered.
-    const asked = c.sessionExpiryFromConnect;
-    if (asked > this.limits.maxSessionExpirySeconds) p.sessionExpiryInterval = this.limits.maxSessionExpirySeconds;
+    if (c.sessionExpiryFromConnect > l.maxSessionExpirySeconds) p.sessionExpiryInterval = l.maxSessionExpirySeconds;
     return p;
   }
 
@@ -258,44 +271,38 @@ export class Broker {
     const will = c.will;
     c.will = null;
     // [MQTT-3.1.2-8] the will goes out when the connection ends without DISCONNECT.
-    if (publishWill && wasActive && will !== null) {
-      let props = will.properties;
-      if (props !== null && props.willDelayInterval !== undefined) {
-        // The Will Delay Interval is for the broker, not forwarded with the message.
-        props = Object.assign({}, props);
-        delete props.willDelayInterval;
-      }
-      const m = createMessage(will.topic, will.payload, will.qos, will.retain, props, c.clientId);
-      const allowed = this.hooks.authorizePublish(c, will.topic);
-      if (!isThenable(allowed)) {
-        if (allowed) this.route(m, null, true);
-      } else {
-        keep(m);
-        const self = this;
-        allowed.then(function (ok: boolean) { if (ok) self.route(m, null, true); }, quiet);
-      }
-    }
+    if (publishWill && wasActive && will !== null) willOnClose(this, c, will, s);
   }
 
   private removeSession(s: Session): void {
-    const filters: string[] = [];
-    s.subscriptions.forEach(function (_sub: Subscriber, filter: string) { filters.push(filter); });
-    for (let i = 0; i < filters.length; i++) this.tree.remove(filters[i], s.clientId);
+    const subs: Subscriber[] = [];
+    s.subscriptions.forEach(function (sub: Subscriber) { subs.push(sub); });
+    for (let i = 0; i < subs.length; i++) this.tree.remove(subs[i].topicFilter, treeKey(s, subs[i].shareName));
     s.subscriptions.clear();
     s.subscriptionCount = 0;
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
     this.invalidateMatches();
+    redispatch(this, s);
+    if (s.will !== null) releaseWill(this, s);   // the session ends before the will's delay
     if (this.store.durable && s.expiryMs !== 0) this.store.sessionRemoved(s.clientId);
   }
 
   private expireSessions(nowMs: number): void {
     let expired: Session[] | null = null;
+    let willsDue: Session[] | null = null;
     this.sessions.forEach(function (s: Session) {
       if (s.connection === null && s.expiresAtMs >= 0 && nowMs >= s.expiresAtMs) {
         if (expired === null) expired = [];
         expired.push(s);
+      } else if (s.will !== null && nowMs >= s.willAtMs) {
+        if (willsDue === null) willsDue = [];
+        willsDue.push(s);
       }
     });
+    if (willsDue !== null) {
+      const due = willsDue as Session[];
+      for (let i = 0; i < due.length; i++) releaseWill(this, due[i]);
+    }
     if (expired === null) return;
     const list = expired as Session[];
     for (let i = 0; i < list.length; i++) this.removeSession(list[i]);
@@ -303,15 +310,21 @@ export class Broker {
 
   // ---- subscriptions ----
 
-  /** 1: a new subscription; 0: replaced an existing one [MQTT-3.8.4-3]; -1: over a limit. */
-  addSubscription(s: Session, sub: Subscription): number {
+  /**
+   * 1: a new subscription; 0: replaced an existing one [MQTT-3.8.4-3]; -1: over a limit.
+   * A `$share/{name}/{filter}` subscription joins that shared subscription (5.0 §4.8.2).
+   */
+  addSubscription(s: Session, sub: Subscription, subscriptionId: number | null): number {
     const existing = s.subscriptions.get(sub.topicFilter);
     if (existing === undefined && s.subscriptionCount >= this.limits.maxSubscriptionsPerClient) return -1;
+    const shared = parseShared(sub.topicFilter);
+    const shareName = shared === null ? '' : shared[0];
+    const filter = shared === null ? sub.topicFilter : shared[1];
     const entry: Subscriber = {
-      session: s, topicFilter: sub.topicFilter, qos: sub.qos, noLocal: sub.noLocal,
-      retainAsPublished: sub.retainAsPublished, retainHandling: sub.retainHandling,
+      session: s, topicFilter: filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
+      retainHandling: sub.retainHandling, subscriptionIds: subscriptionId === null ? null : [subscriptionId], shareName: shareName,
     };
-    if (this.tree.add(sub.topicFilter, s.clientId, entry) < 0) return -1;
+    if (this.tree.add(filter, treeKey(s, shareName), entry) < 0) return -1;
     s.subscriptions.set(sub.topicFilter, entry);
     if (existing === undefined) s.subscriptionCount++;
     this.invalidateMatches();
@@ -320,10 +333,11 @@ export class Broker {
   }
 
   removeSubscription(s: Session, topicFilter: string): boolean {
-    if (!s.subscriptions.has(topicFilter)) return false;
+    const sub = s.subscriptions.get(topicFilter);
+    if (sub === undefined) return false;
     s.subscriptions.delete(topicFilter);
     s.subscriptionCount--;
-    this.tree.remove(topicFilter, s.clientId);
+    this.tree.remove(sub.topicFilter, treeKey(s, sub.shareName));
     this.invalidateMatches();
     this.sessionChanged(s);
     return true;
@@ -335,68 +349,21 @@ export class Broker {
     const n = this.retained.match(sub.topicFilter, out);
     for (let i = 0; i < n; i++) {
       const m = out[i];
-      this.deliver(s, m, m.qos < sub.qos ? m.qos : sub.qos, true);
+      if (m.expiresAtMs >= 0 && this.nowMs >= m.expiresAtMs) continue;   // expired while retained
+      const entry = s.subscriptions.get(sub.topicFilter);
+      deliver(this, s, m, m.qos < sub.qos ? m.qos : sub.qos, true, entry === undefined ? null : entry.subscriptionIds, '');
     }
   }
 
-  // ---- routing ----
+  // ---- routing (routing.ts) and delivery (delivery.ts) ----
 
-  /**
-   * Hands a message to every matching session. Returns how many sessions it went to, or -1
-   * when it was refused: a 5.0 quota (full retained store) or a subscriber's full queue,
-   * checked before anything was delivered so that nothing is acknowledged and then lost.
-   */
   route(m: Message, from: Connection | null, force: boolean): number {
-    const subs = this.matches(m.topic);
-    if (m.qos > 0 && !force) {
-      for (let i = 0; i < subs.length; i++) if (!this.hasRoom(subs[i].session)) return -1;
-    }
-    this.stats.messagesIn++;
-    if (m.retain) {
-      const rc = this.retained.set(m.topic, m.payload.length === 0 ? m : keep(m));
-      if (rc === RC_QUOTA_EXCEEDED) {
-        this.stats.dropped++;
-        this.log(from, 'retained store full: "' + m.topic + '" not retained');
-        if (from !== null && from.version === MQTT_5 && m.qos > 0 && !force) return -1;
-      } else if (this.store.durable) {
-        this.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
-      }
-    }
-    let count = 0;
-    for (let i = 0; i < subs.length; i++) {
-      const sub = subs[i];
-      // 5.0 §3.8.3.1 No Local: not back to the connection that published it.
-      if (sub.noLocal && sub.session.clientId === m.publisher) continue;
-      // [4:MQTT-3.3.1-9] retain is 0 on normal delivery, unless Retain As Published (5.0).
-      this.deliver(sub.session, m, m.qos < sub.qos ? m.qos : sub.qos, sub.retainAsPublished && m.retain);
-      count++;
-    }
-    return count;
+    return route(this, m, from, force);
   }
 
-  /**
-   * One Subscriber per matching session, with the highest granted QoS where several of its
-   * subscriptions overlap [4:MQTT-3.3.5-1]. Cached per topic until subscriptions change.
-   */
-  private matches(topic: string): Subscriber[] {
-    const cached = this.matchCache.get(topic);
-    if (cached !== undefined) return cached;
-    const out = this.scratch;
-    const n = this.tree.match(topic, out);
-    const list: Subscriber[] = [];
-    for (let i = 0; i < n; i++) {
-      const sub = out[i];
-      let j = 0;
-      while (j < list.length && list[j].session !== sub.session) j++;
-      if (j === list.length) list.push(sub);
-      else list[j] = mergeOverlap(list[j], sub);
-    }
-    if (this.limits.matchCacheSize > 0) {
-      if (this.matchCacheCount >= this.limits.matchCacheSize) this.invalidateMatches();
-      this.matchCache.set(topic, list);
-      this.matchCacheCount++;
-    }
-    return list;
+  /** Moves queued messages into the window; lets held publishers retry when room appeared. */
+  pump(s: Session): void {
+    if (pump(this, s) && this.held.length > 0) this.retryHeld(false);
   }
 
   /** Tells a durable store that a persistent session changed (no-op in memory). */
@@ -404,62 +371,13 @@ export class Broker {
     if (this.store.durable && s.expiryMs !== 0 && s.local === null) this.store.sessionChanged(s);
   }
 
-  private invalidateMatches(): void {
+  invalidateMatches(): void {
     if (this.matchCacheCount === 0) return;
     this.matchCache.clear();
     this.matchCacheCount = 0;
   }
 
-  /**
-   * Whether a QoS 1/2 message can go to `s` without dropping one: an online session whose
-   * queue is full of QoS 1/2 has no room, and the publisher is then held (hold()). An
-   * offline session's full queue drops its oldest QoS 0, or the new message, counted in
-   * $SYS (a persistent session cannot hold every publisher back for as long as it is away).
-   */
-  private hasRoom(s: Session): boolean {
-    if (s.connection === null || s.local !== null) return true;
-    if (s.queue.length < this.limits.maxQueued) return true;
-    if (!this.limits.dropOldestQoS0) return false;
-    for (let i = 0; i < s.queue.length; i++) if (s.queue[i].qos === 0) return true;
-    return false;
-  }
 
-  /** One message to one session: sent now, queued, or (QoS 0 only) dropped and counted. */
-  deliver(s: Session, m: Message, qos: QoS, retain: boolean): void {
-    if (s.local !== null) {
-      s.local(m);
-      return;
-    }
-    const c = s.connection;
-    const online = c !== null && c.state === ACTIVE;
-    if (qos === 0) {
-      if (!online) {
-        // [4:MQTT-3.1.2-5] QoS 0 for an offline session is optional.
-        if (this.limits.queueQoS0Offline) this.enqueue(s, m, 0, retain);
-        return;
-      }
-      this.sendQoS0(c as Connection, m, retain);
-      return;
-    }
-    if (online && s.queue.length === 0 && this.windowOpen(s, c as Connection)) this.sendInflight(s, c as Connection, m, qos, retain);
-    else this.enqueue(s, m, qos, retain);
-  }
-
-  /** Moves queued messages into the window while the connection takes them. */
-  pump(s: Session): void {
-    const c = s.connection;
-    if (c === null || c.state !== ACTIVE) return;
-    this.resend(s, c);
-    const before = s.queue.length;
-    while (s.queue.length > 0 && !c.blocked) {
-      const q = s.queue[0];
-      if (q.qos > 0 && !this.windowOpen(s, c)) break;
-      s.queue.shift();
-      if (q.qos === 0) this.sendQoS0(c, q.message, q.retain);
-      else this.sendInflight(s, c, q.message, q.qos, q.retain);
-    }
-    if (s.queue.length < before && this.held.length > 0) this.retryHeld(false);
-  }
 
   /** A publisher waits, unacknowledged and unread, until its message has room (route() < 0). */
   hold(c: Connection, p: PublishPacket, m: Message): void {
@@ -481,8 +399,8 @@ export class Broker {
       const c = h.connection;
       let routed = -1;
       if (c.state === ACTIVE) {
-        routed = this.route(h.message, c, false);
-        if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = this.route(h.message, c, true);
+        routed = route(this, h.message, c, false);
+        if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = route(this, h.message, c, true);
         if (routed < 0) continue;
       }
       list.splice(i--, 1);
@@ -494,65 +412,24 @@ export class Broker {
     }
   }
 
-  private window(c: Connection): number {
-    return c.receiveMaximum < this.limits.maxInflight ? c.receiveMaximum : this.limits.maxInflight;
-  }
-
-  private windowOpen(s: Session, c: Connection): boolean {
-    return s.inflight.length < this.window(c) && !c.blocked;
-  }
-
-  private sendQoS0(c: Connection, m: Message, retain: boolean): void {
-    const bytes = frameFor(m, c.version, 0, retain, this.alloc).bytes;
-    // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered. A slow client
-    // with a full outbound buffer loses QoS 0 first (counted in $SYS).
-    if ((c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) || !c.hasRoom(bytes.length)) {
-      this.stats.dropped++;
-      return;
-    }
-    this.stats.messagesOut++;
-    c.send(bytes);
-  }
-
-  private sendInflight(s: Session, c: Connection, m: Message, qos: QoS, retain: boolean): void {
-    const f = frameFor(keep(m), c.version, qos, retain, this.alloc);
-    if (c.maximumPacketSize > 0 && f.bytes.length > c.maximumPacketSize) {
-      this.stats.dropped++;   // [5:MQTT-3.1.2-25]
-      return;
-    }
-    // [MQTT-4.3.2-1] [MQTT-4.3.3-1] a fresh packet id, DUP 0; kept until acknowledged.
-    const packetId = allocatePacketId(s);
-    s.inflight.push({ packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC, sent: true });
-    this.stats.messagesOut++;
-    c.send(f.withPacketId(packetId, false));
-    this.sessionChanged(s);
-  }
-
-  private enqueue(s: Session, m: Message, qos: QoS, retain: boolean): void {
-    if (s.queue.length >= this.limits.maxQueued) {
-      let oldest = -1;
-      if (this.limits.dropOldestQoS0) for (let i = 0; i < s.queue.length && oldest < 0; i++) if (s.queue[i].qos === 0) oldest = i;
-      this.stats.dropped++;
-      if (oldest < 0) {
-        this.log(null, s.clientId + ': queue full, a QoS ' + qos + ' message dropped');
-        return;
-      }
-      s.queue.splice(oldest, 1);
-    }
-    s.queue.push({ message: keep(m), qos: qos, retain: retain });
-    if (qos > 0) this.sessionChanged(s);
-  }
-
   log(c: Connection | null, line: string): void {
     this.hooks.log(c, c !== null && c.clientId !== '' ? c.clientId + ': ' + line : line);
   }
 }
 
-function mergeOverlap(a: Subscriber, b: Subscriber): Subscriber {
-  return {
-    session: a.session, topicFilter: a.topicFilter, qos: a.qos > b.qos ? a.qos : b.qos, noLocal: a.noLocal && b.noLocal,
-    retainAsPublished: a.retainAsPublished || b.retainAsPublished, retainHandling: a.retainHandling,
-  };
+/** The tree key of a subscription: the client id, or per shared group for $share ones. */
+function treeKey(s: Session, shareName: string): string {
+  return shareName === '' ? s.clientId : '$share/' + shareName + '\u0000' + s.clientId;
+}
+
+/**
+ * `$share/{ShareName}/{filter}` as [ShareName, filter], or null for an ordinary filter. The
+ * caller has checked it with isValidSharedFilter (5.0 §4.8.2).
+ */
+function parseShared(filter: string): [string, string] | null {
+  if (filter.slice(0, 7) !== '$share/') return null;
+  const slash = filter.indexOf('/', 7);
+  return [filter.slice(7, slash), filter.slice(slash + 1)];
 }
 
 function fail(rc: number, rule: string, message: string): CodecError {

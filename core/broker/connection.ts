@@ -1,8 +1,8 @@
 // One client connection: bytes in through receive(), frames out through the port's
 // transport, time from the broker's last tick. No I/O of its own (design.md §1).
 
-import type { CodecError, Packet, Will } from '../codec/index.js';
-import { Decoder, DISCONNECT, MQTT_5, encode } from '../codec/index.js';
+import type { CodecError, ConnectPacket, Packet, Properties, Will } from '../codec/index.js';
+import { Decoder, DISCONNECT, MQTT_5, encode, utf8Length } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { handle } from './handlers/dispatch.js';
@@ -42,6 +42,10 @@ export class Connection {
   receiveMaximum: number;        // the client's (5.0), caps our in-flight window
   maximumPacketSize: number;     // the client's (5.0)
   requestProblemInformation: boolean;
+  requestResponseInformation: boolean;
+  topicAliases: Array<string | undefined> | null;   // client-to-server aliases of this connection
+  authenticationMethod: string;                    // enhanced authentication in use ('' for none)
+  pendingConnect: ConnectPacket | null;            // a CONNECT waiting for enhanced authentication
 
   constructor(broker: Broker, transport: Transport, nowMs: number) {
     this.broker = broker;
@@ -65,6 +69,10 @@ export class Connection {
     this.receiveMaximum = 65535;
     this.maximumPacketSize = 0;
     this.requestProblemInformation = true;
+    this.requestResponseInformation = false;
+    this.topicAliases = null;
+    this.authenticationMethod = '';
+    this.pendingConnect = null;
   }
 
   /** Bytes from the peer, split anywhere. */
@@ -154,6 +162,19 @@ export class Connection {
   }
 
   /**
+   * Sends a 5.0 DISCONNECT; the reason string goes with it only when the client asked for
+   * problem information and it fits the client's Maximum Packet Size [5:MQTT-3.14.2-3].
+   */
+  disconnect(rc: number, reason: string): void {
+    let props: Properties | null = null;
+    if (this.requestProblemInformation && reason !== '' &&
+      (this.maximumPacketSize === 0 || 8 + utf8Length(reason) <= this.maximumPacketSize)) {
+      props = { reasonString: reason };
+    }
+    this.sendPacket({ type: DISCONNECT, reasonCode: rc, properties: props });
+  }
+
+  /**
    * A protocol violation or a refused limit: 5.0 clients get a DISCONNECT with the reason
    * code first (only after CONNACK, 5.0 §4.13); 3.x has none, so the connection just closes
    * [4:MQTT-4.8.0-1]. The will is published (the close is not the client's DISCONNECT).
@@ -164,9 +185,7 @@ export class Connection {
     // [4:MQTT-3.1.2-2] an unsupported protocol level is answered with CONNACK 0x01 in the
     // 3.1.1 form (the only one such a client can be expected to read), then closed.
     if (this.state === AWAIT_CONNECT && err.rule === '4:MQTT-3.1.2-2') this.transport.write(UNACCEPTABLE_PROTOCOL_VERSION);
-    if (this.version === MQTT_5 && this.state === ACTIVE) {
-      this.sendPacket({ type: DISCONNECT, reasonCode: err.rc, properties: null });
-    }
+    if (this.version === MQTT_5 && this.state === ACTIVE) this.disconnect(err.rc, err.message);
     this.broker.connectionEnded(this, true);
   }
 }

@@ -1,7 +1,7 @@
 // The broker core: one sans-I/O engine that every port drives with bytes, a writable
 // signal and a clock.
 export { Broker, LocalSubscription, createBroker } from './broker.js';
-export type { Hooks, Stats } from './broker.js';
+export type { AuthAnswer, Hooks, Stats } from './broker.js';
 export { Connection } from './connection.js';
 export type { Transport } from './connection.js';
 export type { BrokerOptions, Limits } from './options.js';

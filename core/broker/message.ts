@@ -13,12 +13,13 @@ export interface Message {
   properties: Properties | null;  // as forwarded (5.0); never a Topic Alias or Subscription Identifier
   publisher: string;              // client id of the sender ('' for the broker itself), for No Local
   kept: boolean;                  // payload copied out of the receive buffer
+  expiresAtMs: number;            // 5.0 Message Expiry Interval as a deadline; -1: never
   frames: Array<PublishFrame | null> | null;
 }
 
 export function createMessage(topic: string, payload: Uint8Array, qos: QoS, retain: boolean,
   properties: Properties | null, publisher: string): Message {
-  return { topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, publisher: publisher, kept: false, frames: null };
+  return { topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, publisher: publisher, kept: false, expiresAtMs: -1, frames: null };
 }
 
 /** Copies the payload out of the receive buffer once, before the message outlives the call. */

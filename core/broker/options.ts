@@ -23,6 +23,17 @@ export interface BrokerOptions {
   matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
   holdTimeoutMs?: number;           // a publisher held for a full subscriber queue goes on after this
   slabSize?: number;                // encode outgoing frames into shared slabs of this size (0: plain allocation)
+  // MQTT 5 features, advertised in CONNACK exactly as set here (5.0 §3.2.2.3).
+  topicAliasMaximum?: number;       // client-to-server Topic Aliases accepted per connection (0: none)
+  maximumQoS?: number;              // 0, 1 or 2
+  retainAvailable?: boolean;
+  wildcardSubscriptionAvailable?: boolean;
+  subscriptionIdentifiersAvailable?: boolean;
+  sharedSubscriptionAvailable?: boolean;
+  serverKeepAlive?: number;         // seconds; 0: use the client's Keep Alive
+  serverReference?: string;         // non-empty: refuse CONNECTs with "Use another server" (0x9C) and this reference
+  responseInformation?: string;     // sent to clients that ask for it (Request Response Information)
+  validatePayloadFormat?: boolean;  // check UTF-8 of payloads marked Payload Format Indicator 1 (0x99 if not)
   store?: Store;                    // where state is made durable; default: memory only
 }
 
@@ -46,6 +57,16 @@ export interface Limits {
   matchCacheSize: number;
   holdTimeoutMs: number;
   slabSize: number;
+  topicAliasMaximum: number;
+  maximumQoS: number;
+  retainAvailable: boolean;
+  wildcardSubscriptionAvailable: boolean;
+  subscriptionIdentifiersAvailable: boolean;
+  sharedSubscriptionAvailable: boolean;
+  serverKeepAlive: number;
+  serverReference: string;
+  responseInformation: string;
+  validatePayloadFormat: boolean;
 }
 
 function pick(v: number | undefined, fallback: number): number {
@@ -73,5 +94,15 @@ export function limitsFrom(o: BrokerOptions): Limits {
     matchCacheSize: pick(o.matchCacheSize, 64),
     holdTimeoutMs: pick(o.holdTimeoutMs, 30000),
     slabSize: pick(o.slabSize, 0),
+    topicAliasMaximum: pick(o.topicAliasMaximum, 8),
+    maximumQoS: pick(o.maximumQoS, 2),
+    retainAvailable: o.retainAvailable !== false,
+    wildcardSubscriptionAvailable: o.wildcardSubscriptionAvailable !== false,
+    subscriptionIdentifiersAvailable: o.subscriptionIdentifiersAvailable !== false,
+    sharedSubscriptionAvailable: o.sharedSubscriptionAvailable !== false,
+    serverKeepAlive: pick(o.serverKeepAlive, 0),
+    serverReference: o.serverReference === undefined ? '' : o.serverReference,
+    responseInformation: o.responseInformation === undefined ? '' : o.responseInformation,
+    validatePayloadFormat: o.validatePayloadFormat !== false,
   };
 }

@@ -7,11 +7,13 @@ import type { Connection } from './connection.js';
 
 export interface Subscriber {
   session: Session;
-  topicFilter: string;
+  topicFilter: string;      // the filter matched against topics ($share/{name}/ taken off)
   qos: QoS;                 // granted maximum QoS
   noLocal: boolean;
   retainAsPublished: boolean;
   retainHandling: number;
+  subscriptionIds: number[] | null;   // 5.0 Subscription Identifier(s) to send with each match
+  shareName: string;        // 5.0 shared subscription group ('' for an ordinary subscription)
 }
 
 // An outgoing QoS 1/2 message in flight [MQTT-4.3.2-1] [MQTT-4.3.3-1].
@@ -23,12 +25,16 @@ export interface Outgoing {
   message: Message;
   state: number;
   sent: boolean;          // sent on the current connection (false: waits to be resent on resume)
+  subscriptionIds: number[] | null;
+  shareKey: string;       // the shared subscription it came through ('' for none)
 }
 
 export interface Queued {
   message: Message;
   qos: QoS;
   retain: boolean;
+  subscriptionIds: number[] | null;
+  shareKey: string;
 }
 
 export class Session {
@@ -44,6 +50,9 @@ export class Session {
   expiresAtMs: number;                      // when disconnected; -1 while connected or never
   version: number;                          // protocol version of the last connection
   local: ((m: Message) => void) | null;     // an in-process subscriber (Broker.subscribe)
+  will: Message | null;                     // 5.0: a will waiting for its Will Delay Interval
+  willFrom: Connection | null;              // the connection it belonged to (for authorisation)
+  willAtMs: number;
 
   constructor(clientId: string) {
     this.clientId = clientId;
@@ -58,6 +67,9 @@ export class Session {
     this.expiresAtMs = -1;
     this.version = 4;
     this.local = null;
+    this.will = null;
+    this.willFrom = null;
+    this.willAtMs = 0;
   }
 }
 

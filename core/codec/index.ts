@@ -12,5 +12,5 @@ export { encode } from './encode.js';
 export { SlabAllocator } from './slab-allocator.js';
 export type { FrameAllocator } from './slab-allocator.js';
 export { PublishFrame, encodePublishFrame } from './encode/publish.js';
-export { encodeUtf8, decodeUtf8, utf8Length } from './utf8.js';
-export { isValidTopicName, isValidTopicFilter } from './topic.js';
+export { encodeUtf8, decodeUtf8, utf8Length, isWellFormedUtf8 } from './utf8.js';
+export { isValidTopicName, isValidTopicFilter, isValidSharedFilter } from './topic.js';

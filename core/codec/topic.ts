@@ -28,3 +28,17 @@ export function isValidTopicFilter(filter: string): boolean {
   }
   return true;
 }
+
+/**
+ * A shared subscription filter, `$share/{ShareName}/{filter}` (5.0 §4.8.2): a ShareName of
+ * at least one character without `/`, `+` or `#` [MQTT-4.8.2-1] [MQTT-4.8.2-2], then a
+ * valid Topic Filter (`$share/g//finance` matches `/finance`).
+ */
+export function isValidSharedFilter(filter: string): boolean {
+  if (filter.slice(0, 7) !== '$share/') return false;
+  const slash = filter.indexOf('/', 7);
+  if (slash <= 7) return false;
+  const name = filter.slice(7, slash);
+  if (name.indexOf('+') >= 0 || name.indexOf('#') >= 0) return false;
+  return isValidTopicFilter(filter.slice(slash + 1));
+}

@@ -139,3 +139,30 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
   }
   return s;
 }
+
+/**
+ * Whether bytes are well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF). Unlike decodeUtf8 it allows U+0000 and builds no string: it is the check
+ * a Payload Format Indicator of 1 asks for (5.0 §3.3.2.3.2).
+ */
+export function isWellFormedUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const b = bytes[i];
+    if (b < 0x80) { i++; continue; }
+    let need: number;
+    let min: number;
+    let c: number;
+    if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; c = b & 0x1f; }
+    else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; c = b & 0x0f; }
+    else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; c = b & 0x07; }
+    else return false;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= end || !isContinuation(bytes[i + k])) return false;
+      c = (c << 6) | (bytes[i + k] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
+    i += need + 1;
+  }
+  return true;
+}

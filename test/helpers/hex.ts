@@ -28,3 +28,17 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
+
+/**
+ * The reason code of the one 5.0 DISCONNECT in `bytes` (what the broker sent a client), and
+ * its reason string if any: the string is for people, so tests check the code byte exactly
+ * and only that the string is there.
+ */
+export function disconnectOf(bytes: Uint8Array): string {
+  // E0, Remaining Length (one byte here), reason code, then optional properties.
+  if (bytes.length < 3 || bytes[0] !== 0xe0 || bytes[1] !== bytes.length - 2) return 'not one DISCONNECT: ' + toHex(bytes);
+  const rc = bytes[2].toString(16).toUpperCase().padStart(2, '0');
+  if (bytes.length === 3) return 'E0 ' + rc;
+  // Property Length, then Reason String (0x1F) as the only property.
+  return bytes[4] === 0x1f && bytes[3] === bytes.length - 4 ? 'E0 ' + rc + ' +reason' : 'E0 ' + rc + ' +properties ' + toHex(bytes.subarray(3));
+}

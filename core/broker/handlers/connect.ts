@@ -6,8 +6,11 @@ import { CONNACK } from '../../codec/index.js';
 import {
   CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
   RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
-  RC_SERVER_BUSY, RC_SUCCESS,
+  RC_SERVER_BUSY, RC_SUCCESS, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
+  RC_PAYLOAD_FORMAT_INVALID,
 } from '../../codec/index.js';
+import { payloadFormatValid } from './payload-format.js';
+import { startEnhancedAuth } from './auth.js';
 import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
@@ -26,18 +29,38 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);   // 3.1: 1..23 characters
   }
   if (b.connectionCount > b.limits.maxConnections) return refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
+  const limits = b.limits;
+  if (limits.serverReference !== '') {
+    // 5.0 §4.11 server redirection: "use another server", and which.
+    return refuse(c, RC_USE_ANOTHER_SERVER, CONNACK_SERVER_UNAVAILABLE, { serverReference: limits.serverReference });
+  }
   const props = p.properties;
-  // Enhanced authentication is not offered: a method we do not support is refused (5.0 §4.12).
-  if (props !== null && props.authenticationMethod !== undefined) return refuse(c, RC_BAD_AUTHENTICATION_METHOD, CONNACK_NOT_AUTHORIZED);
   c.clientId = clientId;
   c.username = p.username;
   c.will = p.will;
   c.keepAliveMs = p.keepAlive * 1000;
+  if (v5) {
+    const will = p.will;
+    // [5:MQTT-3.2.2-12] [5:MQTT-3.2.2-13] a will beyond what we support is refused in CONNACK.
+    if (will !== null && will.qos > limits.maximumQoS) return refuse(c, RC_QOS_NOT_SUPPORTED, 0);
+    if (will !== null && will.retain && !limits.retainAvailable) return refuse(c, RC_RETAIN_NOT_SUPPORTED, 0);
+    if (will !== null && !payloadFormatValid(b, will.payload, will.properties)) return refuse(c, RC_PAYLOAD_FORMAT_INVALID, 0);
+    // [5:MQTT-3.2.2-22] the Server Keep Alive we send is the one we enforce.
+    if (limits.serverKeepAlive > 0) c.keepAliveMs = limits.serverKeepAlive * 1000;
+  }
   if (props !== null) {
     if (props.receiveMaximum !== undefined) c.receiveMaximum = props.receiveMaximum;
     if (props.maximumPacketSize !== undefined) c.maximumPacketSize = props.maximumPacketSize;
     if (props.requestProblemInformation !== undefined) c.requestProblemInformation = props.requestProblemInformation === 1;
+    if (props.requestResponseInformation !== undefined) c.requestResponseInformation = props.requestResponseInformation === 1;
     if (props.sessionExpiryInterval !== undefined) c.sessionExpiryFromConnect = props.sessionExpiryInterval;
+    if (props.authenticationMethod !== undefined) {
+      // 5.0 §4.12 enhanced authentication: the application's hook runs the exchange.
+      if (b.hooks.authenticateEnhanced === undefined) return refuse(c, RC_BAD_AUTHENTICATION_METHOD, CONNACK_NOT_AUTHORIZED);
+      c.authenticationMethod = props.authenticationMethod;
+      startEnhancedAuth(c, p, clientId, props.authenticationData);
+      return null;
+    }
   }
   const answer = b.hooks.authenticate(c, p.username, p.password);
   if (!isThenable(answer)) {
@@ -59,7 +82,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
 }
 
 // `ok`: true to accept, false for "bad user name or password", or a 5.0 reason code.
-function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean | number): void {
+export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean | number, authData?: Uint8Array): void {
   if (ok !== true) {
     const rc = ok === false ? RC_BAD_USER_NAME_OR_PASSWORD : ok as number;
     refuse(c, rc, rc === RC_NOT_AUTHORIZED ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USER_NAME_OR_PASSWORD);
@@ -72,6 +95,10 @@ function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean |
   if (c.version === MQTT_5) {
     props = b.connackProperties(c);
     if (clientId !== p.clientId) props.assignedClientIdentifier = clientId;   // [MQTT-3.1.3-7]
+    if (c.authenticationMethod !== '') {
+      props.authenticationMethod = c.authenticationMethod;
+      if (authData !== undefined) props.authenticationData = authData;
+    }
   }
   c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
   b.log(c, 'connected (MQTT ' + (c.version === MQTT_5 ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
@@ -82,8 +109,8 @@ function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean |
  * Refuses the connection with a CONNACK carrying `rc5` (5.0) or `rc3` (3.x return code),
  * then closes it [MQTT-3.2.2-6]. No will is published for a refused connection.
  */
-function refuse(c: Connection, rc5: number, rc3: number): CodecError | null {
-  c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: c.version === MQTT_5 ? rc5 : rc3, properties: null });
+export function refuse(c: Connection, rc5: number, rc3: number, props?: Properties): CodecError | null {
+  c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: c.version === MQTT_5 ? rc5 : rc3, properties: c.version === MQTT_5 && props !== undefined ? props : null });
   c.broker.log(c, 'refused: CONNACK 0x' + (c.version === MQTT_5 ? rc5 : rc3).toString(16));
   c.will = null;
   c.broker.connectionEnded(c, false);

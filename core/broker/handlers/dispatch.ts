@@ -2,7 +2,9 @@
 // its own small handler that checks the rules in spec order (mosquitto's handle_*.c,
 // aedes' handlers/). A handler returns null or the error that closes the connection.
 
-import type { CodecError, Packet } from '../../codec/index.js';
+import type { AuthPacket, CodecError, Packet } from '../../codec/index.js';
+import { AUTH } from '../../codec/index.js';
+import { onAuth } from './auth.js';
 import { CONNECT, codecErrorOf, RC_PROTOCOL_ERROR } from './common.js';
 import type { Connection } from '../connection.js';
 import { AWAIT_CONNECT, ACTIVE } from '../connection.js';
@@ -17,8 +19,7 @@ import { onDisconnect } from './disconnect.js';
 
 type Handler = (c: Connection, p: Packet) => CodecError | null;
 
-// Index = packet type. null: a type only a server sends, or AUTH (enhanced authentication
-// is not offered, so an AUTH is a Protocol Error, 5.0 §4.12).
+// Index = packet type. null: a type only a server sends (AUTH is handled above).
 const HANDLERS: ReadonlyArray<Handler | null> = Object.freeze([
   null, null, null, onPublish as Handler, onPuback as Handler, onPubrec as Handler, onPubrel as Handler,
   onPubcomp as Handler, onSubscribe as Handler, null, onUnsubscribe as Handler, null, onPingreq as Handler,
@@ -31,6 +32,7 @@ export function handle(c: Connection, p: Packet): CodecError | null {
     if (c.state !== AWAIT_CONNECT) return codecErrorOf(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-2', 'a second CONNECT');
     return onConnect(c, p);
   }
+  if (p.type === AUTH) return onAuth(c, p as AuthPacket);
   // [MQTT-3.1.0-1] the first packet must be CONNECT.
   if (c.state !== ACTIVE) return codecErrorOf(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-1', 'a packet before CONNECT');
   const h = HANDLERS[p.type];

@@ -1,8 +1,9 @@
 // PUBLISH from a client (5.0 §3.3.4, 3.1.1 §3.3.4): authorise, route to every matching
 // session, then acknowledge: PUBACK for QoS 1, PUBREC for QoS 2 with exactly-once state.
 
-import type { CodecError, PublishPacket } from '../../codec/index.js';
-import { PUBACK, PUBREC } from '../../codec/index.js';
+import type { CodecError, Properties, PublishPacket } from '../../codec/index.js';
+import { PUBACK, PUBREC, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED } from '../../codec/index.js';
+import { payloadFormatValid } from './payload-format.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
 import { createMessage, keep } from '../message.js';
@@ -12,12 +13,9 @@ import {
 } from './common.js';
 
 export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
-  const props = p.properties;
-  if (props !== null) {
-    // We advertise Topic Alias Maximum 0, so any alias is invalid (5.0 §3.3.2.3.4).
-    if (props.topicAlias !== undefined) return codecErrorOf(RC_TOPIC_ALIAS_INVALID, '5:MQTT-3.3.2-9', 'a Topic Alias above our maximum 0');
-    // [5:MQTT-3.3.4-6] a client's PUBLISH carries no Subscription Identifier.
-    if (props.subscriptionIdentifier !== undefined) return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.3.4-6', 'a Subscription Identifier in a PUBLISH from a client');
+  if (c.version === MQTT_5) {
+    const err = checkPublish5(c, p);
+    if (err !== null) return err;
   }
   const session = c.session;
   if (session === null) return null;
@@ -50,6 +48,39 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   return null;
 }
 
+/**
+ * The 5.0 rules of an incoming PUBLISH: Topic Alias resolved (and taken out of what is
+ * forwarded), Maximum QoS and Retain Available enforced.
+ */
+function checkPublish5(c: Connection, p: PublishPacket): CodecError | null {
+  const limits = c.broker.limits;
+  const props = p.properties;
+  // [5:MQTT-3.2.2-11] [5:MQTT-3.2.2-14] beyond what CONNACK announced: DISCONNECT 0x9B / 0x9A.
+  if (p.qos > limits.maximumQoS) return codecErrorOf(RC_QOS_NOT_SUPPORTED, '5:MQTT-3.2.2-11', 'QoS ' + p.qos + ' above Maximum QoS ' + limits.maximumQoS);
+  if (p.retain && !limits.retainAvailable) return codecErrorOf(RC_RETAIN_NOT_SUPPORTED, '5:MQTT-3.2.2-14', 'retained PUBLISH while Retain Available is 0');
+  if (props === null) return null;
+  // [5:MQTT-3.3.4-6] a client's PUBLISH carries no Subscription Identifier.
+  if (props.subscriptionIdentifier !== undefined) return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.3.4-6', 'a Subscription Identifier in a PUBLISH from a client');
+  const alias = props.topicAlias;
+  if (alias === undefined) return null;
+  // 5.0 §3.3.2.3.4: 1..Topic Alias Maximum, else DISCONNECT 0x94.
+  if (alias > limits.topicAliasMaximum) return codecErrorOf(RC_TOPIC_ALIAS_INVALID, '5:MQTT-3.3.2-9', 'Topic Alias ' + alias + ' above our maximum ' + limits.topicAliasMaximum);
+  if (c.topicAliases === null) c.topicAliases = [];
+  if (p.topic.length > 0) {
+    c.topicAliases[alias] = p.topic;           // set (or replace) the mapping
+  } else {
+    const topic = c.topicAliases[alias];
+    // 5.0 §3.3.2.3.4: an alias never set on this connection is a Protocol Error.
+    if (topic === undefined) return codecErrorOf(RC_PROTOCOL_ERROR, '5:§3.3.2.3.4', 'Topic Alias ' + alias + ' was never set');
+    p.topic = topic;
+  }
+  // The alias belongs to this connection; subscribers get the topic itself.
+  const forwarded: Properties = Object.assign({}, props);
+  delete forwarded.topicAlias;
+  p.properties = forwarded;
+  return null;
+}
+
 function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError | null {
   const b = c.broker;
   if (c.session === null) return null;
@@ -58,6 +89,12 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     b.log(c, 'PUBLISH to "' + p.topic + '" not authorized');
     // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2].
     acknowledge(c, p, RC_NOT_AUTHORIZED);
+    return null;
+  }
+  if (!payloadFormatValid(b, p.payload, p.properties)) {
+    // 5.0 §3.3.2.3.2: QoS 1/2 are refused with 0x99; a QoS 0 message is dropped (logged).
+    b.log(c, 'PUBLISH to "' + p.topic + '" is marked UTF-8 and is not');
+    acknowledge(c, p, RC_PAYLOAD_FORMAT_INVALID);
     return null;
   }
   const m = createMessage(p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);

@@ -2,9 +2,10 @@
 // refused on its own; SUBACK carries one code per filter in order [MQTT-3.8.4-6]; retained
 // messages follow as the Retain Handling option says.
 
-import type { CodecError, SubscribePacket, Subscription } from '../../codec/index.js';
-import { RC_QUOTA_EXCEEDED, SUBACK, isValidTopicFilter } from '../../codec/index.js';
+import type { CodecError, QoS, SubscribePacket, Subscription } from '../../codec/index.js';
+import { RC_QUOTA_EXCEEDED, RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, SUBACK, isValidSharedFilter, isValidTopicFilter } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
+import { CLOSED } from '../connection.js';
 import type { Answer } from './common.js';
 import {
   MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
@@ -12,15 +13,15 @@ import {
 } from './common.js';
 
 export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | null {
-  // We advertise Subscription Identifiers Available = 0 (5.0 §3.2.2.3.12).
-  if (p.properties !== null && p.properties.subscriptionIdentifier !== undefined) {
+  // 5.0 §3.2.2.3.12: with Subscription Identifiers Available = 0 announced, one is 0xA1.
+  if (p.properties !== null && p.properties.subscriptionIdentifier !== undefined && !c.broker.limits.subscriptionIdentifiersAvailable) {
     return codecErrorOf(RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, '5:§3.2.2.3.12', 'Subscription Identifiers are not supported');
   }
   const answers: Array<Answer<boolean>> = [];
   let pending = false;
   for (let i = 0; i < p.subscriptions.length; i++) {
     const filter = p.subscriptions[i].topicFilter;
-    const a = isValidTopicFilter(filter) ? c.broker.hooks.authorizeSubscribe(c, filter) : false;
+    const a = filterCode(c, filter) < 0x80 ? c.broker.hooks.authorizeSubscribe(c, filter) : false;
     if (isThenable(a)) pending = true;
     answers.push(a);
   }
@@ -43,22 +44,26 @@ export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | nul
 function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
   const b = c.broker;
   const session = c.session;
-  if (session === null || c.state === 3) return;
+  if (session === null || c.state === CLOSED) return;
   const v5 = c.version === MQTT_5;
+  const ids = p.properties !== null ? p.properties.subscriptionIdentifier : undefined;
+  const subscriptionId = ids === undefined ? null : ids[0];
   const codes: number[] = [];
   const granted: Subscription[] = [];
   const isNew: boolean[] = [];
   for (let i = 0; i < p.subscriptions.length; i++) {
     const s = p.subscriptions[i];
-    let code = s.qos as number;
-    if (!isValidTopicFilter(s.topicFilter)) code = v5 ? RC_TOPIC_FILTER_INVALID : SUBACK_FAILURE;
-    else if (v5 && s.topicFilter.slice(0, 7) === '$share/') code = RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
-    else if (!allowed[i]) code = v5 ? RC_NOT_AUTHORIZED : SUBACK_FAILURE;
-    else {
-      const added = b.addSubscription(session, s);
+    let code = filterCode(c, s.topicFilter);
+    if (code < 0x80 && !allowed[i]) code = v5 ? RC_NOT_AUTHORIZED : SUBACK_FAILURE;
+    if (code < 0x80) {
+      // 5.0 §3.2.2.3.4: never grant above our Maximum QoS; the SUBACK says what was granted.
+      const qos = (s.qos < b.limits.maximumQoS ? s.qos : b.limits.maximumQoS) as QoS;
+      const sub: Subscription = { topicFilter: s.topicFilter, qos: qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling };
+      const added = b.addSubscription(session, sub, subscriptionId);
       if (added < 0) code = v5 ? RC_QUOTA_EXCEEDED : SUBACK_FAILURE;
       else {
-        granted.push(s);
+        code = qos;
+        granted.push(sub);
         isNew.push(added === 1);
       }
     }
@@ -72,10 +77,27 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
     return;
   }
   c.sendPacket({ type: SUBACK, packetId: p.packetId, properties: null, reasonCodes: codes });
-  // [MQTT-3.3.1-6] retained messages for each new subscription (5.0 §3.3.1.3 Retain Handling).
+  // [MQTT-3.3.1-6] retained messages for each new subscription (5.0 §3.3.1.3 Retain Handling),
+  // never for a shared one (5.0 §4.8.2).
   for (let i = 0; i < granted.length; i++) {
     const rh = v5 ? granted[i].retainHandling : 0;
-    if (rh === 2 || (rh === 1 && !isNew[i])) continue;
+    if (rh === 2 || (rh === 1 && !isNew[i]) || granted[i].topicFilter.slice(0, 7) === '$share/') continue;
     b.sendRetained(session, granted[i]);
   }
+}
+
+/**
+ * Whether this server takes the filter at all: 0 if so, or the code refusing it. Shared
+ * subscriptions ($share/...) are honoured for 3.1.1 clients too (a decision; 3.1.1 has none).
+ */
+function filterCode(c: Connection, filter: string): number {
+  const v5 = c.version === MQTT_5;
+  const limits = c.broker.limits;
+  const shared = filter.slice(0, 7) === '$share/';
+  if (shared ? !isValidSharedFilter(filter) : !isValidTopicFilter(filter)) return v5 ? RC_TOPIC_FILTER_INVALID : SUBACK_FAILURE;
+  if (shared && !limits.sharedSubscriptionAvailable) return v5 ? RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE;
+  if (!limits.wildcardSubscriptionAvailable && (filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0)) {
+    return v5 ? RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE;   // 5.0 §3.2.2.3.11
+  }
+  return 0;
 }

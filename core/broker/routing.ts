@@ -1,0 +1,181 @@
+// Routing: which sessions get a message. The topic tree gives every matching subscription;
+// they are folded into one target per session (several overlapping subscriptions deliver
+// once, at the highest granted QoS [4:MQTT-3.3.5-1], with all their Subscription
+// Identifiers [5:MQTT-3.3.4-3]) and one group per shared subscription (one member each
+// message, 5.0 §4.8.2). The folded list is cached per topic until subscriptions change.
+
+import type { QoS } from '../codec/index.js';
+import { MQTT_5, RC_QUOTA_EXCEEDED } from '../codec/index.js';
+import type { Broker } from './broker.js';
+import type { Connection } from './connection.js';
+import { ACTIVE } from './connection.js';
+import { deliver, hasRoom } from './delivery.js';
+import type { Message } from './message.js';
+import { keep } from './message.js';
+import type { Session, Subscriber } from './session.js';
+
+/** The members of one shared subscription ($share/{name}/{filter}) that match a topic. */
+export interface SharedGroup {
+  key: string;             // name + U+0000 + filter: one shared subscription
+  members: Subscriber[];
+}
+
+export interface Matches {
+  direct: Subscriber[];
+  shared: SharedGroup[];
+}
+
+/**
+ * Hands a message to every matching session. Returns how many sessions it went to, or -1
+ * when it was refused before anything was delivered: a subscriber's full queue (the
+ * publisher is held, or a 5.0 publisher told 0x97) or, for a 5.0 publisher, a full
+ * retained store. `force` delivers anyway, dropping where there is no room (counted).
+ */
+export function route(b: Broker, m: Message, from: Connection | null, force: boolean): number {
+  if (m.expiresAtMs < 0 && m.properties !== null && m.properties.messageExpiryInterval !== undefined) {
+    m.expiresAtMs = b.nowMs + m.properties.messageExpiryInterval * 1000;   // 5.0 §3.3.2.3.3
+  }
+  const t = matches(b, m.topic);
+  if (m.qos > 0 && !force && !roomForAll(b, t)) return -1;
+  b.stats.messagesIn++;
+  if (m.retain) {
+    const rc = b.retained.set(m.topic, m.payload.length === 0 ? m : keep(m));
+    if (rc === RC_QUOTA_EXCEEDED) {
+      b.stats.dropped++;
+      b.log(from, 'retained store full: "' + m.topic + '" not retained');
+      if (from !== null && from.version === MQTT_5 && m.qos > 0 && !force) return -1;
+    } else if (b.store.durable) {
+      b.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
+    }
+  }
+  let count = 0;
+  for (let i = 0; i < t.direct.length; i++) {
+    const sub = t.direct[i];
+    // 5.0 §3.8.3.1 No Local: not back to the connection that published it.
+    if (sub.noLocal && sub.session.clientId === m.publisher) continue;
+    send(b, sub, m, '');
+    count++;
+  }
+  for (let i = 0; i < t.shared.length; i++) {
+    const g = t.shared[i];
+    const member = pickMember(b, g, null);
+    if (member === null) continue;
+    send(b, member, m, g.key);
+    count++;
+  }
+  return count;
+}
+
+function send(b: Broker, sub: Subscriber, m: Message, shareKey: string): void {
+  // [4:MQTT-3.3.1-9] retain is 0 on normal delivery, unless Retain As Published (5.0).
+  const qos = (m.qos < sub.qos ? m.qos : sub.qos) as QoS;
+  deliver(b, sub.session, m, qos, sub.retainAsPublished && m.retain, sub.subscriptionIds, shareKey);
+}
+
+function roomForAll(b: Broker, t: Matches): boolean {
+  for (let i = 0; i < t.direct.length; i++) if (!hasRoom(b, t.direct[i].session)) return false;
+  for (let i = 0; i < t.shared.length; i++) if (pickMember(b, t.shared[i], null) === null) return false;
+  return true;
+}
+
+/**
+ * The member of a shared subscription to get the next message: round robin over those
+ * online with room, else over those offline (their queue keeps it). Never `except`.
+ */
+export function pickMember(b: Broker, g: SharedGroup, except: Session | null): Subscriber | null {
+  const n = g.members.length;
+  const cursor = b.shareCursors.get(g.key);
+  const start = cursor === undefined ? 0 : cursor;
+  let offline: Subscriber | null = null;
+  for (let k = 0; k < n; k++) {
+    const member = g.members[(start + k) % n];
+    const s = member.session;
+    if (s === except) continue;
+    const online = s.connection !== null && s.connection.state === ACTIVE;
+    if (online && hasRoom(b, s)) {
+      b.shareCursors.set(g.key, (start + k + 1) % n);
+      return member;
+    }
+    if (!online && offline === null) offline = member;
+  }
+  if (offline !== null) b.shareCursors.set(g.key, (start + 1) % n);
+  return offline;
+}
+
+/** The folded match list for a topic, from the cache or the tree. */
+export function matches(b: Broker, topic: string): Matches {
+  const cached = b.matchCache.get(topic);
+  if (cached !== undefined) return cached;
+  const out = b.matchScratch;
+  const n = b.tree.match(topic, out);
+  const t: Matches = { direct: [], shared: [] };
+  for (let i = 0; i < n; i++) {
+    const sub = out[i];
+    if (sub.shareName !== '') addMember(t.shared, sub);
+    else addDirect(t.direct, sub);
+  }
+  if (b.limits.matchCacheSize > 0) {
+    if (b.matchCacheCount >= b.limits.matchCacheSize) b.invalidateMatches();
+    b.matchCache.set(topic, t);
+    b.matchCacheCount++;
+  }
+  return t;
+}
+
+function addDirect(list: Subscriber[], sub: Subscriber): void {
+  for (let j = 0; j < list.length; j++) {
+    if (list[j].session === sub.session) {
+      list[j] = mergeOverlap(list[j], sub);
+      return;
+    }
+  }
+  list.push(sub);
+}
+
+function addMember(groups: SharedGroup[], sub: Subscriber): void {
+  const key = sub.shareName + '\u0000' + sub.topicFilter;
+  for (let j = 0; j < groups.length; j++) {
+    if (groups[j].key === key) {
+      groups[j].members.push(sub);
+      return;
+    }
+  }
+  groups.push({ key: key, members: [sub] });
+}
+
+function mergeOverlap(a: Subscriber, b: Subscriber): Subscriber {
+  let ids = a.subscriptionIds;
+  if (b.subscriptionIds !== null) ids = ids === null ? b.subscriptionIds : ids.concat(b.subscriptionIds);
+  return {
+    session: a.session, topicFilter: a.topicFilter, qos: a.qos > b.qos ? a.qos : b.qos, noLocal: a.noLocal && b.noLocal,
+    retainAsPublished: a.retainAsPublished || b.retainAsPublished, retainHandling: a.retainHandling,
+    subscriptionIds: ids, shareName: '',
+  };
+}
+
+/**
+ * A session of a shared subscription ended with messages it had not finished: give them to
+ * another member (5.0 §4.8.2). QoS 1 in flight and anything still queued move on; a QoS 2
+ * message already sent stays with the session that had it [5:MQTT-4.8.2-5].
+ */
+export function redispatch(b: Broker, s: Session): void {
+  for (let i = 0; i < s.inflight.length; i++) {
+    const o = s.inflight[i];
+    if (o.shareKey !== '' && o.qos === 1) resendShared(b, s, o.message, o.shareKey);
+  }
+  for (let i = 0; i < s.queue.length; i++) {
+    const q = s.queue[i];
+    if (q.shareKey !== '') resendShared(b, s, q.message, q.shareKey);
+  }
+}
+
+function resendShared(b: Broker, from: Session, m: Message, shareKey: string): void {
+  const t = matches(b, m.topic);
+  for (let i = 0; i < t.shared.length; i++) {
+    if (t.shared[i].key !== shareKey) continue;
+    const member = pickMember(b, t.shared[i], from);
+    if (member !== null) send(b, member, m, shareKey);
+    return;
+  }
+  b.stats.dropped++;   // the shared subscription ended with its last member
+}

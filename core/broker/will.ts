@@ -1,0 +1,60 @@
+// The Will Message (5.0 §3.1.2.5, 3.1.1 §3.1.2.5): published when a connection ends
+// without a normal DISCONNECT. A 5.0 Will Delay Interval keeps it with the session until
+// the delay passes or the session ends, whichever comes first [5:MQTT-3.1.2-8]; a new
+// connection to the session before then cancels it [5:MQTT-3.1.3-9].
+
+import type { Will } from '../codec/index.js';
+import type { Broker } from './broker.js';
+import type { Connection } from './connection.js';
+import type { Message } from './message.js';
+import { createMessage, keep } from './message.js';
+import { route } from './routing.js';
+import type { Session } from './session.js';
+import { isThenable } from './handlers/common.js';
+
+/** The connection `c` ended abnormally: publish its will now, or keep it for its delay. */
+export function willOnClose(b: Broker, c: Connection, will: Will, session: Session | null): void {
+  let props = will.properties;
+  let delay = 0;
+  if (props !== null && props.willDelayInterval !== undefined) {
+    delay = props.willDelayInterval;
+    // The Will Delay Interval is for the broker; it is not forwarded with the message.
+    props = Object.assign({}, props);
+    delete props.willDelayInterval;
+  }
+  const m = createMessage(will.topic, will.payload, will.qos, will.retain, props, c.clientId);
+  const kept = session !== null && b.sessions.get(session.clientId) === session;
+  if (delay > 0 && kept) {
+    const s = session as Session;
+    s.will = keep(m);
+    s.willFrom = c;
+    s.willAtMs = b.nowMs + delay * 1000;
+    return;
+  }
+  publishWill(b, c, m);
+}
+
+/** Publishes a will, if the application allows its topic (authorisation applies to wills). */
+export function publishWill(b: Broker, from: Connection, m: Message): void {
+  const allowed = b.hooks.authorizePublish(from, m.topic);
+  if (!isThenable(allowed)) {
+    if (allowed) route(b, m, null, true);
+    else b.log(from, 'will to "' + m.topic + '" not authorized');
+    return;
+  }
+  keep(m);
+  allowed.then(function (ok: boolean) {
+    if (ok) route(b, m, null, true);
+  }, function () {
+    b.log(from, 'will to "' + m.topic + '" not authorized');
+  });
+}
+
+/** A delayed will whose time has come, or whose session is ending, goes out. */
+export function releaseWill(b: Broker, s: Session): void {
+  const m = s.will;
+  const from = s.willFrom;
+  s.will = null;
+  s.willFrom = null;
+  if (m !== null && from !== null) publishWill(b, from, m);
+}
