@@ -31,12 +31,15 @@ export const DEFINE = { __MQTT5__: 'true' };
 // Raised again for the codec speed work (named property readers/writers instead of a table
 // walk: v5 decode 3.9x -> 7.4x mqtt-packet, encode 2.9x -> 6.9x), the slab allocator, held
 // publishers and the Store interface: node/xs 103103, xs-iife 112555, espruino 57463.
+// Raised for the MQTT 5 server features in the core (topic aliases, message expiry,
+// subscription identifiers, shared subscriptions, will delay, enhanced authentication,
+// capability options): node/xs 117160, xs-iife 127393, espruino 66346.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 114000,
-  xs: 114000,
-  'xs-iife': 124000,
-  espruino: 63000,
+  node: 129000,
+  xs: 129000,
+  'xs-iife': 140000,
+  espruino: 73000,
 };
 
 export const TARGETS = [
