@@ -19,7 +19,12 @@ export interface RateOptions {
   rounds?: number;      // timed rounds; the median is reported (default 5)
   roundMs?: number;     // target duration of one round (default 100)
   warmupMs?: number;    // untimed calls first, also used to size the rounds (default 150)
+  clock?: Clock;        // default 'cpu'
 }
+
+// 'cpu': this process's CPU time (user + system, all its threads, so GC helper threads
+// count), which other processes on a shared machine do not inflate. 'wall': elapsed time.
+export type Clock = 'cpu' | 'wall';
 
 export interface Rate {
   median: number;       // ops per second, median over rounds
@@ -37,9 +42,10 @@ let sink = 0;
 export function rate(fn: () => number, opsPerCall: number, options?: RateOptions): Rate {
   const o = options || {};
   const rounds = o.rounds || 5;
+  const clock = o.clock || 'cpu';
   const callsPerRound = callsFor(fn, o.warmupMs || 150, o.roundMs || 100);
   const perRound: number[] = [];
-  for (let r = 0; r < rounds; r++) perRound.push(timeRound(fn, callsPerRound, opsPerCall));
+  for (let r = 0; r < rounds; r++) perRound.push(timeRound(fn, callsPerRound, opsPerCall, clock));
   return { median: median(perRound), rounds: perRound, callsPerRound, opsPerCall };
 }
 
@@ -57,14 +63,15 @@ export function compareRates(fa: () => number, fb: () => number, opsPerCall: num
   const rounds = o.rounds || 5;
   const roundMs = o.roundMs || 100;
   const warmupMs = o.warmupMs || 150;
+  const clock = o.clock || 'cpu';
   const callsA = callsFor(fa, warmupMs, roundMs);
   const callsB = callsFor(fb, warmupMs, roundMs);
   const ra: number[] = [];
   const rb: number[] = [];
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const x = timeRound(fa, callsA, opsPerCall);
-    const y = timeRound(fb, callsB, opsPerCall);
+    const x = timeRound(fa, callsA, opsPerCall, clock);
+    const y = timeRound(fb, callsB, opsPerCall, clock);
     ra.push(x);
     rb.push(y);
     ratios.push(x / y);
@@ -90,7 +97,13 @@ function callsFor(fn: () => number, warmupMs: number, roundMs: number): number {
 }
 
 // Ops per second over `calls` calls of `fn`.
-function timeRound(fn: () => number, calls: number, opsPerCall: number): number {
+function timeRound(fn: () => number, calls: number, opsPerCall: number, clock: Clock): number {
+  if (clock === 'cpu') {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) sink += fn();
+    const c = process.cpuUsage(c0);
+    return (calls * opsPerCall * 1e6) / Math.max(1, c.user + c.system);
+  }
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) sink += fn();
   const ns = Number(process.hrtime.bigint() - t0);
@@ -189,6 +202,7 @@ export function machineFacts(): string {
     `date:    ${new Date().toISOString()}`,
     `node:    ${process.version} (${process.platform} ${process.arch}, V8 ${process.versions.v8})`,
     `cpu:     ${model}, ${cpus.length} cores`,
+    `load:    ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min averages at start; above 0 means other work shares the cores)`,
     `flags:   ${process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import')).join(' ') || '(none)'}`,
   ].join('\n');
 }
@@ -201,11 +215,12 @@ export function formatRate(opsPerSecond: number): string {
   return opsPerSecond.toFixed(0);
 }
 
-// Spread of rounds around the median, as "±x%" of the median (max deviation).
+// Spread of the rounds: half their interquartile range, as "±x%" of the median.
 export function formatSpread(r: Rate): string {
-  let worst = 0;
-  for (const v of r.rounds) worst = Math.max(worst, Math.abs(v - r.median));
-  return '±' + ((100 * worst) / r.median).toFixed(0) + '%';
+  const s = r.rounds.slice().sort((a, b) => a - b);
+  const q1 = s[Math.floor((s.length - 1) / 4)];
+  const q3 = s[Math.ceil((3 * (s.length - 1)) / 4)];
+  return '±' + ((50 * (q3 - q1)) / r.median).toFixed(0) + '%';
 }
 
 // Prints rows as a plain-text table; the first row is the header. Columns after the

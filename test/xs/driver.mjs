@@ -1,13 +1,22 @@
 // Child process of test/xs/run.mjs: evaluates one script (an esbuild iife bundle) inside a
 // real XS engine through @agoric/xsnap and reports the outcome on stdout.
 //
-//   node test/xs/driver.mjs <script.js>
+//   node test/xs/driver.mjs <script.js> [--steps <steps.json>]
+//   node test/xs/driver.mjs --steps <steps.json>
 //
 // The script prints its own results with `print()`; xsnap's stdout is inherited, so they
 // reach our stdout directly. This process adds, each on its own line:
 //   @@XS-METERS@@{"compute":N,"allocate":N,"currentHeapCount":N}   after a good run
 //   @@XS-ERROR@@<message>                                          if XS threw or the worker failed
-// and exits 0 only after a good run.
+// and exits 0 only after a good run (or when there was no script).
+//
+// --steps: afterwards, in a FRESH worker, evaluates each `{ label, code }` of the JSON array
+// in order (one `worker.evaluate` per step, so each gets its own meters) and prints
+//   @@XS-STEPS@@[{"label","compute","currentHeapCount","reply"}, ...]
+// where `reply` is the step's completion value when it is an ArrayBuffer, as UTF-8 text
+// (test/xs/alloc.ts answers with JSON), or
+//   @@XS-STEPS-ERROR@@<message>
+// The steps are information (the allocation meter): they never change the exit status.
 //
 // It runs in its own process because `@endo/init` locks down the realm that imports it
 // (it freezes Node's built-ins), which must not happen to run.mjs or to a test process.
@@ -23,10 +32,18 @@ function fail(message) {
   process.exitCode = 1;
 }
 
+function parseArgs(argv) {
+  const out = { script: null, steps: null };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--steps') out.steps = argv[++i] || null;
+    else out.script = argv[i];
+  }
+  return out;
+}
+
 async function main() {
-  const scriptPath = process.argv[2];
-  if (!scriptPath) return fail('usage: node test/xs/driver.mjs <script.js>');
-  const source = fs.readFileSync(scriptPath, 'utf8');
+  const args = parseArgs(process.argv.slice(2));
+  if (!args.script && !args.steps) return fail('usage: node test/xs/driver.mjs <script.js> [--steps <steps.json>]');
 
   // xsnap spawns this binary; without it the spawn fails with an unhandled 'error' event,
   // so look first and say how to get it.
@@ -37,15 +54,24 @@ async function main() {
     return fail(`the XS worker binary is missing (${bin}): run \`npm rebuild @agoric/xsnap\` (it compiles XS with cc and make)`);
   }
 
-  const worker = await xsnap({
+  if (args.script) await runScript(fs.readFileSync(args.script, 'utf8'));
+  if (args.steps) await runSteps(JSON.parse(fs.readFileSync(args.steps, 'utf8')));
+}
+
+function startWorker(name) {
+  return xsnap({
     os: os.type(),
     spawn,
     fs: { ...fs.promises, createReadStream: fs.createReadStream },
-    name: 'ganglion-xs',
+    name,
     stdout: 'inherit',
     stderr: 'inherit',
     meteringLimit: 0,
   });
+}
+
+async function runScript(source) {
+  const worker = await startWorker('ganglion-xs');
   try {
     const { meterUsage } = await worker.evaluate(source);
     process.stdout.write('@@XS-METERS@@' + JSON.stringify({
@@ -57,6 +83,30 @@ async function main() {
     fail(e && e.message ? e.message : e);
   } finally {
     await worker.close().catch(() => {});
+  }
+}
+
+async function runSteps(steps) {
+  let worker = null;
+  const out = [];
+  const decoder = new TextDecoder();
+  try {
+    worker = await startWorker('ganglion-xs-steps');
+    for (const step of steps) {
+      const { meterUsage, reply } = await worker.evaluate(step.code);
+      out.push({
+        label: step.label,
+        compute: meterUsage.compute,
+        currentHeapCount: meterUsage.currentHeapCount,
+        reply: reply && reply.length > 0 ? decoder.decode(reply) : '',
+      });
+    }
+    process.stdout.write('@@XS-STEPS@@' + JSON.stringify(out) + '\n');
+  } catch (e) {
+    process.stdout.write('@@XS-STEPS-ERROR@@' + String(e && e.message ? e.message : e).replace(/\n/g, ' | ') +
+      ' (after ' + out.length + ' of ' + steps.length + ' steps)\n');
+  } finally {
+    if (worker) await worker.close().catch(() => {});
   }
 }
 
