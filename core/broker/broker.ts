@@ -7,7 +7,7 @@ import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, en
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
-import { createMessage, keep } from './message.js';
+import { createMessage, keep, publishScratch } from './message.js';
 import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
@@ -97,6 +97,7 @@ export class Broker {
   private held: Held[];
   store: Store;
   alloc: FrameAllocator | null;
+  publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -125,6 +126,7 @@ export class Broker {
     this.held = [];
     this.store = options.store || MEMORY_STORE;
     this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
+    this.publishScratch = publishScratch();
   }
 
   /** A new client connection from the port. */

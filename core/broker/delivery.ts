@@ -155,14 +155,14 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
  * the time the message waited [5:MQTT-3.3.2-6].
  */
 function frameTo(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame {
-  if (c.version !== MQTT_5 || (subscriptionIds === null && m.expiresAtMs < 0)) return frameFor(m, c.version, qos, retain, b.alloc);
+  if (c.version !== MQTT_5 || (subscriptionIds === null && m.expiresAtMs < 0)) return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
   const original = m.properties as Properties;
   const remaining = m.expiresAtMs < 0 ? -1 : Math.ceil((m.expiresAtMs - b.nowMs) / 1000);
-  if (subscriptionIds === null && remaining === original.messageExpiryInterval) return frameFor(m, c.version, qos, retain, b.alloc);
+  if (subscriptionIds === null && remaining === original.messageExpiryInterval) return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
   const props: Properties = Object.assign({}, original);
   if (remaining >= 0) props.messageExpiryInterval = remaining;
   if (subscriptionIds !== null) props.subscriptionIdentifier = subscriptionIds;
   return encodePublishFrame({
     type: PUBLISH, dup: false, qos: qos, retain: retain, topic: m.topic, packetId: 0, properties: props, payload: m.payload,
-  }, MQTT_5, b.alloc);
+  }, MQTT_5, b.alloc, m.topicBytes);
 }

@@ -2,8 +2,15 @@
 // encoded once per distinct form (protocol version x QoS x retain flag) and those bytes are
 // shared by every receiver of that form (design.md §2).
 
-import type { FrameAllocator, Properties, QoS } from '../codec/index.js';
+import type { FrameAllocator, Properties, PublishPacket, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PublishFrame, encodePublishFrame } from '../codec/index.js';
+
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
+/** A PUBLISH packet object for frameFor to fill and encode (one per broker). */
+export function publishScratch(): PublishPacket {
+  return { type: PUBLISH, dup: false, qos: 0, retain: false, topic: '', packetId: 0, properties: null, payload: EMPTY_PAYLOAD };
+}
 
 export interface Message {
   topic: string;
@@ -14,12 +21,17 @@ export interface Message {
   publisher: string;              // client id of the sender ('' for the broker itself), for No Local
   kept: boolean;                  // payload copied out of the receive buffer
   expiresAtMs: number;            // 5.0 Message Expiry Interval as a deadline; -1: never
+  topicBytes: Uint8Array | null;  // the topic as UTF-8, shared per topic by the router
+  // Wire forms: most messages need one, kept in `frame`; `frames` holds the others.
+  frame: PublishFrame | null;
+  frameForm: number;
   frames: Array<PublishFrame | null> | null;
 }
 
 export function createMessage(topic: string, payload: Uint8Array, qos: QoS, retain: boolean,
   properties: Properties | null, publisher: string): Message {
-  return { topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, publisher: publisher, kept: false, expiresAtMs: -1, frames: null };
+  return { topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, publisher: publisher, kept: false, expiresAtMs: -1,
+    topicBytes: null, frame: null, frameForm: -1, frames: null };
 }
 
 /** Copies the payload out of the receive buffer once, before the message outlives the call. */
@@ -35,16 +47,27 @@ export function keep(m: Message): Message {
 }
 
 /** The shared encoding of `m` for one wire form; its packet id is 0 until a receiver's is set. */
-export function frameFor(m: Message, version: number, qos: QoS, retain: boolean, alloc: FrameAllocator | null): PublishFrame {
-  const index = (version === MQTT_5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
-  if (m.frames === null) m.frames = [null, null, null, null, null, null, null, null, null, null, null, null];
-  let f = m.frames[index];
-  if (f === null) {
-    f = encodePublishFrame({
-      type: PUBLISH, dup: false, qos: qos, retain: retain, topic: m.topic, packetId: 0,
-      properties: version === MQTT_5 ? m.properties : null, payload: m.payload,
-    }, version, alloc);
-    m.frames[index] = f;
+export function frameFor(m: Message, version: number, qos: QoS, retain: boolean, alloc: FrameAllocator | null,
+  scratch: PublishPacket): PublishFrame {
+  // One of 12 forms: MQTT 3.x or 5.0, QoS 0-2, retain flag 0-1.
+  const form = (version === MQTT_5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
+  if (m.frameForm === form) return m.frame as PublishFrame;
+  if (m.frames !== null && m.frames[form] !== null) return m.frames[form] as PublishFrame;
+  // `scratch` is the broker's reused packet object: no object is made per message for this.
+  scratch.qos = qos;
+  scratch.retain = retain;
+  scratch.topic = m.topic;
+  scratch.properties = version === MQTT_5 ? m.properties : null;
+  scratch.payload = m.payload;
+  const f = encodePublishFrame(scratch, version, alloc, m.topicBytes);
+  scratch.payload = EMPTY_PAYLOAD;   // hold no message alive from the scratch object
+  scratch.properties = null;
+  if (m.frameForm < 0) {
+    m.frame = f;
+    m.frameForm = form;
+  } else {
+    if (m.frames === null) m.frames = [null, null, null, null, null, null, null, null, null, null, null, null];
+    m.frames[form] = f;
   }
   return f;
 }

@@ -5,7 +5,7 @@
 // message, 5.0 §4.8.2). The folded list is cached per topic until subscriptions change.
 
 import type { QoS } from '../codec/index.js';
-import { MQTT_5, RC_QUOTA_EXCEEDED } from '../codec/index.js';
+import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8 } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
@@ -23,6 +23,7 @@ export interface SharedGroup {
 export interface Matches {
   direct: Subscriber[];
   shared: SharedGroup[];
+  topicBytes: Uint8Array;  // the topic as UTF-8, encoded once per topic for every frame
 }
 
 /**
@@ -37,6 +38,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
   }
   const t = matches(b, m.topic);
   if (m.qos > 0 && !force && !roomForAll(b, t)) return -1;
+  m.topicBytes = t.topicBytes;
   b.stats.messagesIn++;
   if (m.retain) {
     const rc = b.retained.set(m.topic, m.payload.length === 0 ? m : keep(m));
@@ -108,7 +110,7 @@ export function matches(b: Broker, topic: string): Matches {
   if (cached !== undefined) return cached;
   const out = b.matchScratch;
   const n = b.tree.match(topic, out);
-  const t: Matches = { direct: [], shared: [] };
+  const t: Matches = { direct: [], shared: [], topicBytes: encodeUtf8(topic) };
   for (let i = 0; i < n; i++) {
     const sub = out[i];
     if (sub.shareName !== '') addMember(t.shared, sub);

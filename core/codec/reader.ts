@@ -5,7 +5,7 @@
 
 import { codecError } from './codec-error.js';
 import { decodeUtf8 } from './utf8.js';
-import { RC_MALFORMED_PACKET, RC_PROTOCOL_ERROR } from './reason-codes.js';
+import { RC_MALFORMED_PACKET, RC_PROTOCOL_ERROR, RC_TOPIC_NAME_INVALID } from './reason-codes.js';
 
 export class Reader {
   buf: Uint8Array;
@@ -16,6 +16,7 @@ export class Reader {
   private topicBytes: Uint8Array;
   private topicLength: number;
   private topicString: string;
+  lastTopicLength: number;        // byte length of the topic just read by topic()
   private scratch: number[][];    // per string length, for decodeUtf8's ASCII path
 
   constructor() {
@@ -25,6 +26,7 @@ export class Reader {
     this.topicBytes = new Uint8Array(0);
     this.topicLength = -1;
     this.topicString = '';
+    this.lastTopicLength = 0;
     this.scratch = [];
   }
 
@@ -92,6 +94,7 @@ export class Reader {
   topic(): string {
     const n = this.u16();
     this.need(n);
+    this.lastTopicLength = n;
     const buf = this.buf;
     const start = this.pos;
     if (n === this.topicLength) {
@@ -102,6 +105,11 @@ export class Reader {
         this.pos += n;
         return this.topicString;
       }
+    }
+    // A Topic Name holds no wildcard [MQTT-3.3.2-2]: checked on the bytes, once per new topic.
+    for (let i = 0; i < n; i++) {
+      const b = buf[start + i];
+      if (b === 0x2b || b === 0x23) throw codecError(RC_TOPIC_NAME_INVALID, '4:MQTT-3.3.2-2', 'a wildcard in a Topic Name');
     }
     this.pos -= 2;
     const s = this.utf8();

@@ -8,11 +8,12 @@
 /** Bytes needed to encode `s` as UTF-8 (a lone surrogate counts as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  const length = s.length;   // read once: XS allocates a String wrapper for each property read
+  for (let i = 0; i < length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && isLowSurrogate(s.charCodeAt(i + 1))) {
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < length && isLowSurrogate(s.charCodeAt(i + 1))) {
       n += 4;
       i++;
     } else n += 3;
@@ -27,7 +28,8 @@ export function utf8Length(s: string): number {
  */
 export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
   let o = offset;
-  for (let i = 0; i < s.length; i++) {
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
       out[o++] = c;
@@ -39,7 +41,7 @@ export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
       continue;
     }
     if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      const next = i + 1 < length ? s.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && isLowSurrogate(next)) {
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;

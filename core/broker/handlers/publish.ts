@@ -19,8 +19,8 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   }
   const session = c.session;
   if (session === null) return null;
-  const key = '' + p.packetId;
   if (p.qos === 2) {
+    const key = '' + p.packetId;
     // [MQTT-4.3.3-2] [5:MQTT-4.3.3-10] a repeat before PUBREL is acknowledged again, never delivered twice.
     if (session.awaitingRelease.has(key)) {
       c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: 0, properties: null });

@@ -5,8 +5,6 @@ import { MQTT_5, PUBLISH } from '../packets.js';
 import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
 import { protocolError } from '../reader.js';
-import { codecError } from '../codec-error.js';
-import { RC_TOPIC_NAME_INVALID } from '../reason-codes.js';
 
 export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
   const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
@@ -17,13 +15,10 @@ export function decodePublish(r: Reader, flags: number, version: number): Publis
     if (packetId === 0) throw protocolError('4:MQTT-2.3.1-1', 'QoS ' + qos + ' PUBLISH with Packet Identifier 0');
   }
   const properties = version === MQTT_5 ? readProperties(r, PUBLISH) : null;
-  if (topic.length === 0) {
-    // 5.0 §3.3.2.1: an empty Topic Name is allowed only with a Topic Alias. [4:MQTT-4.7.3-1]
-    if (properties === null || properties.topicAlias === undefined) {
-      throw protocolError(version === MQTT_5 ? '5:§3.3.2.1' : '4:MQTT-4.7.3-1', 'empty Topic Name');
-    }
-  } else if (hasWildcard(topic)) {
-    throw codecError(RC_TOPIC_NAME_INVALID, '4:MQTT-3.3.2-2', 'wildcard in Topic Name "' + topic + '"');
+  // 5.0 §3.3.2.1: an empty Topic Name is allowed only with a Topic Alias. [4:MQTT-4.7.3-1]
+  // (Wildcards were refused by r.topic(), on the bytes.)
+  if (r.lastTopicLength === 0 && (properties === null || properties.topicAlias === undefined)) {
+    throw protocolError(version === MQTT_5 ? '5:§3.3.2.1' : '4:MQTT-4.7.3-1', 'empty Topic Name');
   }
   if (properties !== null && properties.responseTopic !== undefined &&
     (properties.responseTopic.length === 0 || hasWildcard(properties.responseTopic))) {

@@ -8,12 +8,18 @@ import { stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
 import type { FrameAllocator } from '../slab-allocator.js';
 
-export function encodePublish(p: PublishPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
+/**
+ * `topicBytes`, when given, are the Topic Name already encoded as UTF-8 (a broker keeps them
+ * per topic): written as they are instead of encoding the string again.
+ */
+export function encodePublish(p: PublishPacket, version: number, alloc: FrameAllocator | null, topicBytes?: Uint8Array | null): Uint8Array {
   const v5 = version === MQTT_5;
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
-  const n = stringFieldLength(p.topic) + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;
+  const topicLength = topicBytes ? 2 + topicBytes.length : stringFieldLength(p.topic);
+  const n = topicLength + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;
   const w = frame(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0), n, alloc);
-  w.utf8(p.topic);
+  if (topicBytes) w.binary(topicBytes);
+  else w.utf8(p.topic);
   // [MQTT-2.2.1-2] a QoS 0 PUBLISH has no Packet Identifier.
   if (p.qos > 0) w.u16(p.packetId);
   if (v5) writeProperties(w, p.properties, propsLength);
@@ -31,7 +37,7 @@ export function encodePublish(p: PublishPacket, version: number, alloc: FrameAll
  */
 export class PublishFrame {
   bytes: Uint8Array;
-  body: Uint8Array;
+  private bodyView: Uint8Array | null;
   headLength: number;     // fixed header + topic + packet id
   packetIdOffset: number; // where the packet id sits (QoS > 0)
 
@@ -47,7 +53,13 @@ export class PublishFrame {
     i++;
     this.packetIdOffset = i + 2 + ((bytes[i] << 8) | bytes[i + 1]);
     this.headLength = this.packetIdOffset + ((bytes[0] & 0x06) !== 0 ? 2 : 0);
-    this.body = bytes.subarray(this.headLength);
+    this.bodyView = null;
+  }
+
+  /** Properties and payload: the part every receiver shares (made on first use). */
+  get body(): Uint8Array {
+    if (this.bodyView === null) this.bodyView = this.bytes.subarray(this.headLength);
+    return this.bodyView;
   }
 
   /** A copy of the frame for one receiver, with its Packet Identifier and DUP flag. */
@@ -88,7 +100,7 @@ export class PublishFrame {
 }
 
 /** Encodes `p` once for many receivers; `alloc` (optional) supplies the frame buffers. */
-export function encodePublishFrame(p: PublishPacket, version: number, alloc?: FrameAllocator | null): PublishFrame {
+export function encodePublishFrame(p: PublishPacket, version: number, alloc?: FrameAllocator | null, topicBytes?: Uint8Array | null): PublishFrame {
   const a = alloc === undefined ? null : alloc;
-  return new PublishFrame(encodePublish(p, version, a), a);
+  return new PublishFrame(encodePublish(p, version, a, topicBytes), a);
 }
