@@ -48,6 +48,7 @@ const OPTIONS: BrokerOptions = {
   maxSubscriptionsPerClient: 10,
   sysIntervalMs: 0,
   matchCacheSize: 4096,
+  slabSize: 65536,   // frames from shared slabs, as the Node port runs the core
   // A QoS 2 publisher here has a whole chunk (1000 PUBLISHes) awaiting PUBREL at once;
   // the default window (16) would rightly disconnect it.
   maxInflightIn: MSGS_PER_CHUNK,
