@@ -44,6 +44,9 @@ export class Connection {
   requestProblemInformation: boolean;
   requestResponseInformation: boolean;
   topicAliases: Array<string | undefined> | null;   // client-to-server aliases of this connection
+  aliasesOut: Map<string, number> | null;          // server-to-client: topic -> alias we assigned
+  aliasOutMaximum: number;                         // how many we may assign (client's and ours)
+  aliasPending: string;                            // a topic whose new alias rides on the frame being sent
   authenticationMethod: string;                    // enhanced authentication in use ('' for none)
   pendingConnect: ConnectPacket | null;            // a CONNECT waiting for enhanced authentication
 
@@ -71,6 +74,9 @@ export class Connection {
     this.requestProblemInformation = true;
     this.requestResponseInformation = false;
     this.topicAliases = null;
+    this.aliasesOut = null;
+    this.aliasOutMaximum = 0;
+    this.aliasPending = '';
     this.authenticationMethod = '';
     this.pendingConnect = null;
   }

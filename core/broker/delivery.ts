@@ -107,9 +107,11 @@ function sendQoS0(b: Broker, c: Connection, m: Message, retain: boolean, subscri
   // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered. A slow client
   // with a full outbound buffer loses QoS 0 first (counted in $SYS).
   if ((c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) || !c.hasRoom(bytes.length)) {
+    unsent(c);
     b.stats.dropped++;
     return;
   }
+  c.aliasPending = '';
   b.stats.messagesOut++;
   c.send(bytes);
 }
@@ -119,9 +121,11 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
   if (expired(b, m)) return;
   const f = frameTo(b, c, keep(m), qos, retain, subscriptionIds);
   if (c.maximumPacketSize > 0 && f.bytes.length > c.maximumPacketSize) {
+    unsent(c);
     b.stats.dropped++;   // [5:MQTT-3.1.2-25]
     return;
   }
+  c.aliasPending = '';
   // [MQTT-4.3.2-1] [MQTT-4.3.3-1] a fresh packet id, DUP 0; kept until acknowledged.
   const packetId = allocatePacketId(s);
   s.inflight.push({
@@ -149,20 +153,49 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
   if (qos > 0) b.sessionChanged(s);
 }
 
+/** A frame that assigned a Topic Alias was not sent: the client never learnt it, so forget it. */
+function unsent(c: Connection): void {
+  if (c.aliasPending === '' || c.aliasesOut === null) return;
+  c.aliasesOut.delete(c.aliasPending);
+  c.aliasPending = '';
+}
+
 /**
  * The frame for this receiver. Shared by every receiver of the same form unless 5.0 needs
  * this one to differ: its Subscription Identifiers, or a Message Expiry Interval lowered by
  * the time the message waited [5:MQTT-3.3.2-6].
  */
 function frameTo(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame {
-  if (c.version !== MQTT_5 || (subscriptionIds === null && m.expiresAtMs < 0)) return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
+  const aliased = c.aliasOutMaximum > 0;
+  if (c.version !== MQTT_5 || (subscriptionIds === null && m.expiresAtMs < 0 && !aliased)) {
+    return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
+  }
   const original = m.properties as Properties;
   const remaining = m.expiresAtMs < 0 ? -1 : Math.ceil((m.expiresAtMs - b.nowMs) / 1000);
-  if (subscriptionIds === null && remaining === original.messageExpiryInterval) return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
+  if (subscriptionIds === null && !aliased && remaining === original.messageExpiryInterval) {
+    return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
+  }
   const props: Properties = Object.assign({}, original);
   if (remaining >= 0) props.messageExpiryInterval = remaining;
   if (subscriptionIds !== null) props.subscriptionIdentifier = subscriptionIds;
+  let topic = m.topic;
+  let topicBytes = m.topicBytes;
+  if (aliased) {
+    // 5.0 §3.3.2.3.4: the first topics a connection gets take the aliases, first come, and
+    // keep them; a known one goes out as an empty Topic Name with its alias.
+    if (c.aliasesOut === null) c.aliasesOut = new Map();
+    const alias = c.aliasesOut.get(topic);
+    if (alias !== undefined) {
+      props.topicAlias = alias;
+      topic = '';
+      topicBytes = null;
+    } else if (c.aliasesOut.size < c.aliasOutMaximum) {
+      props.topicAlias = c.aliasesOut.size + 1;
+      c.aliasesOut.set(topic, props.topicAlias);
+      c.aliasPending = topic;   // taken back by unsent() if this frame is not sent after all
+    }
+  }
   return encodePublishFrame({
-    type: PUBLISH, dup: false, qos: qos, retain: retain, topic: m.topic, packetId: 0, properties: props, payload: m.payload,
-  }, MQTT_5, b.alloc, m.topicBytes);
+    type: PUBLISH, dup: false, qos: qos, retain: retain, topic: topic, packetId: 0, properties: props, payload: m.payload,
+  }, MQTT_5, b.alloc, topicBytes);
 }

@@ -25,6 +25,8 @@ export interface BrokerOptions {
   slabSize?: number;                // encode outgoing frames into shared slabs of this size (0: plain allocation)
   // MQTT 5 features, advertised in CONNACK exactly as set here (5.0 §3.2.2.3).
   topicAliasMaximum?: number;       // client-to-server Topic Aliases accepted per connection (0: none)
+  topicAliasesOut?: number;         // server-to-client aliases per connection, within the client's maximum (0: none);
+                                    // each aliased PUBLISH is encoded for its receiver, so off by default
   maximumQoS?: number;              // 0, 1 or 2
   retainAvailable?: boolean;
   wildcardSubscriptionAvailable?: boolean;
@@ -58,6 +60,7 @@ export interface Limits {
   holdTimeoutMs: number;
   slabSize: number;
   topicAliasMaximum: number;
+  topicAliasesOut: number;
   maximumQoS: number;
   retainAvailable: boolean;
   wildcardSubscriptionAvailable: boolean;
@@ -95,6 +98,7 @@ export function limitsFrom(o: BrokerOptions): Limits {
     holdTimeoutMs: pick(o.holdTimeoutMs, 30000),
     slabSize: pick(o.slabSize, 0),
     topicAliasMaximum: pick(o.topicAliasMaximum, 8),
+    topicAliasesOut: pick(o.topicAliasesOut, 0),
     maximumQoS: pick(o.maximumQoS, 2),
     retainAvailable: o.retainAvailable !== false,
     wildcardSubscriptionAvailable: o.wildcardSubscriptionAvailable !== false,

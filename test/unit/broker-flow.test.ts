@@ -162,4 +162,54 @@ test('a durable store delays PUBACK until the message is stored', () => {
   assert.is(toHex(t.sent('pub')), toHex(hex('40 02 00 09')));
 });
 
+// ---- server-to-client Topic Aliases (5.0 §3.3.2.3.4), an option ----
+
+test('5:MQTT-3.1.2-26 with topicAliasesOut the first PUBLISH carries topic and alias, the next only the alias', () => {
+  const t = rig({ topicAliasesOut: 4, sysIntervalMs: 0 });
+  t.connected('sub', { version: 5, properties: { topicAliasMaximum: 2 } });
+  t.subscribe('sub', '#', 0);
+  t.connected('pub');
+  t.publish('pub', 'a/b', 'x');
+  t.publish('pub', 'a/b', 'y');
+  // PUBLISH "a/b", properties 03: 23 00 01 (Topic Alias 1), "x"; then "" with alias 1, "y"
+  assert.is(toHex(t.sent('sub')), toHex(hex('30 0a 00 03 61 2f 62 03 23 00 01 78  30 07 00 00 03 23 00 01 79')));
+});
+
+test('5:MQTT-3.1.2-26 no more aliases than the client allows: later topics go out in full', () => {
+  const t = rig({ topicAliasesOut: 4, sysIntervalMs: 0 });
+  t.connected('sub', { version: 5, properties: { topicAliasMaximum: 1 } });
+  t.subscribe('sub', '#', 0);
+  t.connected('pub');
+  t.publish('pub', 'a', '1');
+  t.publish('pub', 'b', '2');
+  t.publish('pub', 'b', '3');
+  // "a" takes alias 1; "b" has none left: topic in full, no alias property, both times
+  assert.is(toHex(t.sent('sub')), toHex(hex('30 08 00 01 61 03 23 00 01 31  30 05 00 01 62 00 32  30 05 00 01 62 00 33')));
+});
+
+test('5:MQTT-3.1.2-27 a client that set no Topic Alias Maximum gets no aliases', () => {
+  const t = rig({ topicAliasesOut: 4, sysIntervalMs: 0 });
+  t.connected('sub', { version: 5 });
+  t.subscribe('sub', '#', 0);
+  t.connected('pub');
+  t.publish('pub', 'a', '1');
+  t.publish('pub', 'a', '2');
+  assert.is(toHex(t.sent('sub')), toHex(hex('30 05 00 01 61 00 31  30 05 00 01 61 00 32')));
+});
+
+test('5:§3.3.2.3.4 an alias whose frame was dropped (slow client) is not used afterwards', () => {
+  const t = rig({ topicAliasesOut: 4, maxOutboundBytes: 1, sysIntervalMs: 0 });
+  t.connected('sub', { version: 5, properties: { topicAliasMaximum: 4 } });
+  t.subscribe('sub', '#', 0);
+  t.connected('pub');
+  t.client('sub').transport.full = true;
+  t.publish('pub', 'a', '0');        // written: the transport answers "full" after it
+  t.publish('pub', 'b', '1');        // dropped: nothing may wait beyond 1 byte
+  t.client('sub').transport.full = false;
+  t.sent('sub');
+  t.client('sub').connection.writable();
+  t.publish('pub', 'b', '2');        // "b" must come in full with a (new) alias
+  assert.is(toHex(t.sent('sub')), toHex(hex('30 08 00 01 62 03 23 00 02 32')));
+});
+
 test.run();

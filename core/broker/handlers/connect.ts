@@ -54,6 +54,8 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     if (props.requestProblemInformation !== undefined) c.requestProblemInformation = props.requestProblemInformation === 1;
     if (props.requestResponseInformation !== undefined) c.requestResponseInformation = props.requestResponseInformation === 1;
     if (props.sessionExpiryInterval !== undefined) c.sessionExpiryFromConnect = props.sessionExpiryInterval;
+    // [5:MQTT-3.1.2-26] [5:MQTT-3.1.2-27] never more aliases than the client allows, none if it set none.
+    if (props.topicAliasMaximum !== undefined) c.aliasOutMaximum = Math.min(props.topicAliasMaximum, limits.topicAliasesOut);
     if (props.authenticationMethod !== undefined) {
       // 5.0 §4.12 enhanced authentication: the application's hook runs the exchange.
       if (b.hooks.authenticateEnhanced === undefined) return refuse(c, RC_BAD_AUTHENTICATION_METHOD, CONNACK_NOT_AUTHORIZED);
