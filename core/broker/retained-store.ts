@@ -10,6 +10,7 @@
 // buffer; design.md §2).
 
 import { RC_QUOTA_EXCEEDED, RC_SUCCESS, utf8Length } from '../codec/index.js';
+import { Frames, levelsOver, pushChild } from './trie-stack.js';
 
 const END = -1;           // stack position: every level of the filter has been consumed
 const ALL = -2;           // stack position: inside a `#`, every node below matches
@@ -17,7 +18,6 @@ const SLASH = '/';
 const PLUS = 0x2b;        // '+'
 const HASH = 0x23;        // '#'
 const DOLLAR = 0x24;      // '$'
-const STACK_KEEP = 32;    // stack slots kept between calls; a walk that grew beyond gives them back
 
 class RetainedNode<M> {
   parent: RetainedNode<M> | null;
@@ -35,66 +35,10 @@ class RetainedNode<M> {
   }
 }
 
-/** The store's explicit stack of (node, position in the filter) frames. */
-class Frames<N> {
-  nodes: Array<N | null>;
-  pos: number[];
-  sp: number;
-  at: number;            // position given to the nodes pushed by a forEach callback
 
-  constructor() {
-    this.nodes = [];
-    this.pos = [];
-    this.sp = 0;
-    this.at = 0;
-  }
-
-  push(node: N, p: number): void {
-    const sp = this.sp;
-    if (sp < this.nodes.length) {
-      this.nodes[sp] = node;
-      this.pos[sp] = p;
-    } else {
-      this.nodes.push(node);
-      this.pos.push(p);
-    }
-    this.sp = sp + 1;
-  }
-
-  /** Pops the top frame's node; its position is then `pos[sp]`. */
-  pop(): N {
-    const sp = --this.sp;
-    const node = this.nodes[sp] as N;
-    this.nodes[sp] = null;   // a pruned node is not kept alive by a stale slot
-    return node;
-  }
-
-  trim(): void {
-    if (this.nodes.length > STACK_KEEP) {
-      this.nodes.splice(STACK_KEEP, this.nodes.length - STACK_KEEP);
-      this.pos.splice(STACK_KEEP, this.pos.length - STACK_KEEP);
-    }
-  }
-}
-
-// forEach callbacks (constants, never closures): `this` is the Frames.
-function pushChild<M>(this: Frames<RetainedNode<M>>, child: RetainedNode<M>): void {
-  this.push(child, this.at);
-}
-
-// Under the root, a wildcard skips `$` topics [MQTT-4.7.2-1].
+// Under the root, a wildcard skips `$` topics [MQTT-4.7.2-1] (a forEach callback; `this` is the Frames).
 function pushChildNotDollar<M>(this: Frames<RetainedNode<M>>, child: RetainedNode<M>, level: string): void {
   if (level.charCodeAt(0) !== DOLLAR) this.push(child, this.at);
-}
-
-/** More than `max` levels? (levels = number of '/' + 1) */
-function levelsOver(s: string, max: number): boolean {
-  let n = 1;
-  for (let i = s.indexOf(SLASH); i >= 0; i = s.indexOf(SLASH, i + 1)) {
-    n++;
-    if (n > max) return true;
-  }
-  return n > max;
 }
 
 /** Appends the node's message to out[n..], growing out only when it is too short. */

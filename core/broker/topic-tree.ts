@@ -13,13 +13,14 @@
 // no recursion (an explicit stack kept in the tree, reused by every call), nothing
 // allocated per match in steady state but the level strings used as Map keys.
 
+import { Frames, levelsOver, pushChild } from './trie-stack.js';
+
 const END = -1;           // stack position: every level of the topic has been consumed
 const SLASH = '/';
 const PLUS = 0x2b;        // '+'
 const HASH = 0x23;        // '#'
 const DOLLAR = 0x24;      // '$'
 const INDEX_AT = 8;       // subscribers on one node before a Map index is kept beside the arrays
-const STACK_KEEP = 32;    // stack slots nodeCount() leaves behind (match() needs about maxLevels + 2)
 
 class SubNode<T> {
   parent: SubNode<T> | null;
@@ -43,62 +44,6 @@ class SubNode<T> {
   }
 }
 
-/** The tree's explicit stack of (node, position in the topic) frames. */
-class Frames<N> {
-  nodes: Array<N | null>;
-  pos: number[];
-  sp: number;
-  at: number;            // position given to the nodes pushed by a forEach callback
-
-  constructor() {
-    this.nodes = [];
-    this.pos = [];
-    this.sp = 0;
-    this.at = 0;
-  }
-
-  push(node: N, p: number): void {
-    const sp = this.sp;
-    if (sp < this.nodes.length) {
-      this.nodes[sp] = node;
-      this.pos[sp] = p;
-    } else {
-      this.nodes.push(node);
-      this.pos.push(p);
-    }
-    this.sp = sp + 1;
-  }
-
-  /** Pops the top frame's node; its position is then `pos[sp]`. */
-  pop(): N {
-    const sp = --this.sp;
-    const node = this.nodes[sp] as N;
-    this.nodes[sp] = null;   // a pruned node is not kept alive by a stale slot
-    return node;
-  }
-
-  trim(): void {
-    if (this.nodes.length > STACK_KEEP) {
-      this.nodes.splice(STACK_KEEP, this.nodes.length - STACK_KEEP);
-      this.pos.splice(STACK_KEEP, this.pos.length - STACK_KEEP);
-    }
-  }
-}
-
-// forEach callback (a constant, never a closure): `this` is the Frames.
-function pushChild<T>(this: Frames<SubNode<T>>, child: SubNode<T>): void {
-  this.push(child, this.at);
-}
-
-/** More than `max` levels? (levels = number of '/' + 1) */
-function levelsOver(s: string, max: number): boolean {
-  let n = 1;
-  for (let i = s.indexOf(SLASH); i >= 0; i = s.indexOf(SLASH, i + 1)) {
-    n++;
-    if (n > max) return true;
-  }
-  return n > max;
-}
 
 /** Position of `key` among the node's subscribers, or -1. */
 function find<T>(node: SubNode<T>, key: string): number {
