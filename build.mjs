@@ -34,6 +34,8 @@ export const DEFINE = { __MQTT5__: 'true' };
 // Raised for the MQTT 5 server features in the core (topic aliases, message expiry,
 // subscription identifiers, shared subscriptions, will delay, enhanced authentication,
 // capability options): node/xs 117160, xs-iife 127393, espruino 66346.
+// The Espruino bundle's entry became ports/espruino/index.ts (issue 8: the core plus the
+// port over require("net")): espruino 70273 (the port adds about 3.6 KB), still under 73000.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
   node: 129000,
@@ -75,6 +77,10 @@ export const TARGETS = [
       platform: 'neutral',
       target: 'es2015',
       supported: { 'for-of': false },
+      // The port (listen() over require("net"), issue 8) with the core re-exported; `net`
+      // is Espruino's built-in module, left as a require() call.
+      entryPoints: ['ports/espruino/index.ts'],
+      external: ['net'],
       inject: ['ports/espruino/shim.ts'],
       define: { ...DEFINE, 'Object.freeze': '__freeze' },
       legalComments: 'none',

@@ -1,0 +1,36 @@
+// The parts of Espruino's own API that the port uses, as types: `require("net")` sockets
+// and servers, and the `E` conversions between binary strings and typed arrays. What they
+// do on a real board is written down in /work/shared/espruino.md ("Socket API").
+// Types only: nothing here is emitted into the bundle.
+
+/** A TCP connection: data arrives as binary strings (one char per byte, <= 536 per event). */
+export interface EspruinoSocket {
+  on(event: 'data', fn: (data: string) => void): void;
+  on(event: 'drain' | 'end', fn: () => void): void;
+  on(event: 'close', fn: (hadError: boolean) => void): void;
+  on(event: 'error', fn: (err: { code: number; message: string }) => void): void;
+  /** Appends to the socket's send queue (no cap) and always returns false. Strings only. */
+  write(data: string): boolean;
+  /** Closes once the send queue has gone out. */
+  end(): void;
+}
+
+export interface EspruinoServer {
+  listen(port: number): EspruinoServer;
+  close(): void;
+}
+
+export interface EspruinoNet {
+  createServer(onConnection: (socket: EspruinoSocket) => void): EspruinoServer;
+}
+
+/** Espruino's `E`: zero-copy views between strings and bytes (aliasing: espruino.md). */
+export interface EspruinoE {
+  toString(bytes: Uint8Array): string;
+  toArrayBuffer(str: string): ArrayBuffer;
+}
+
+declare global {
+  // Espruino's global `E`; the tests supply a fake with the same aliasing.
+  var E: EspruinoE;
+}

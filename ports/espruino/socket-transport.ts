@@ -1,0 +1,152 @@
+// One Espruino socket as the core's Transport.
+//
+// Out: Espruino's write() takes strings only, always returns false and queues without a
+// cap, so this counts the bytes it has queued itself: past the send budget write()
+// answers false (the core then queues, bounded, and drops QoS 0 first) and the socket's
+// 'drain' (fired when its send queue has emptied) resets the count and tells the core
+// writable(). E.toString(frame) may hand back the frame's own backing string, but
+// write() copies it into the send queue, so the core may reuse the frame afterwards.
+//
+// In: data events are binary strings; new Uint8Array(E.toArrayBuffer(s)) views the
+// string's bytes without copying. The view is only read: writing through it would change
+// the "immutable" string. Espruino sockets cannot pause, so while the core asks for a
+// pause the strings are held here, and a client that sends more than the receive budget
+// meanwhile is dropped.
+import type { Connection, Transport } from '../../core/index.js';
+import type { EspruinoSocket } from './espruino-api.js';
+
+const CLOSED = 3;   // Connection state once the core has let go
+
+/** What a transport reports back to its listener. */
+export interface TransportOwner {
+  sendBudget: number;
+  receiveBudget: number;
+  opened(t: SocketTransport): void;    // a CONNACK accepting the client went out
+  ended(t: SocketTransport): void;     // the socket is gone
+  later(fn: () => void): void;         // run fn on a later turn of the event loop
+}
+
+export class SocketTransport implements Transport {
+  socket: EspruinoSocket;
+  owner: TransportOwner;
+  connection: Connection | null;
+  queued: number;           // bytes written to the socket since its last 'drain'
+  full: boolean;            // write() said false; 'drain' calls writable()
+  closing: boolean;
+  accepted: boolean;        // a successful CONNACK was sent
+  paused: boolean;
+  held: string[];           // data received while paused
+  heldBytes: number;
+  gone: boolean;            // the socket cannot be written to any more
+  ended: boolean;           // 'end', 'close' or 'error' seen and reported
+
+  constructor(socket: EspruinoSocket, owner: TransportOwner) {
+    this.socket = socket;
+    this.owner = owner;
+    this.connection = null;
+    this.queued = 0;
+    this.full = false;
+    this.closing = false;
+    this.accepted = false;
+    this.paused = false;
+    this.held = [];
+    this.heldBytes = 0;
+    this.gone = false;
+    this.ended = false;
+  }
+
+  /** Wires the socket's events to the connection. */
+  attach(c: Connection): void {
+    this.connection = c;
+    const t = this;
+    const s = this.socket;
+    s.on('data', function (data: string) { t.data(data); });
+    s.on('drain', function () { t.drained(); });
+    s.on('end', function () { t.lost(); });
+    s.on('close', function () { t.lost(); });
+    s.on('error', function () { t.lost(); });
+  }
+
+  write(frame: Uint8Array): boolean {
+    if (this.closing || this.gone) return true;   // nowhere to go: dropped
+    // CONNACK with return/reason code 0 (byte 3 in 3.1, 3.1.1 and 5.0): the client is in.
+    if (!this.accepted && frame[0] === 0x20 && frame.length > 3 && frame[3] === 0) {
+      this.accepted = true;
+      this.owner.opened(this);
+    }
+    this.queued += frame.length;
+    try {
+      this.socket.write(E.toString(frame));
+    } catch (e) {
+      // "This socket is closed": its 'close' event is on its way.
+      this.gone = true;
+      return true;
+    }
+    if (this.queued < this.owner.sendBudget) return true;
+    this.full = true;
+    return false;
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.held = [];
+    this.heldBytes = 0;
+    if (!this.gone) this.socket.end();   // after what is queued has gone out
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    // Not now: the core is in the middle of its own processing.
+    if (this.held.length > 0) {
+      const t = this;
+      this.owner.later(function () { t.feedHeld(); });
+    }
+  }
+
+  private data(data: string): void {
+    const c = this.connection as Connection;
+    if (c.state === CLOSED || this.closing || this.ended) return;
+    if (this.paused || this.held.length > 0) {
+      this.held.push(data);
+      this.heldBytes += data.length;   // binary string: one char per byte
+      if (this.heldBytes > this.owner.receiveBudget) c.closed();   // floods while not reading: dropped
+      return;
+    }
+    c.receive(new Uint8Array(E.toArrayBuffer(data)));
+  }
+
+  private feedHeld(): void {
+    const c = this.connection as Connection;
+    while (!this.paused && this.held.length > 0 && c.state !== CLOSED) {
+      const data = this.held.shift() as string;
+      this.heldBytes -= data.length;
+      c.receive(new Uint8Array(E.toArrayBuffer(data)));
+    }
+  }
+
+  private drained(): void {
+    this.queued = 0;
+    if (!this.full) return;
+    this.full = false;
+    const c = this.connection as Connection;
+    if (c.state !== CLOSED) c.writable();
+  }
+
+  /** The socket is gone: 'end', 'close' or 'error' (Espruino has no half-close). */
+  private lost(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.gone = true;
+    this.held = [];
+    this.heldBytes = 0;
+    const c = this.connection as Connection;
+    if (c.state !== CLOSED) c.closed();   // not after DISCONNECT or our own close: the will goes out
+    this.owner.ended(this);
+  }
+}

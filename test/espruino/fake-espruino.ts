@@ -1,0 +1,318 @@
+// A fake of the Espruino runtime pieces the port touches, behaving as
+// /work/shared/espruino.md ("Socket API") describes the real one:
+//   - require("net"): createServer(cb) + listen(port); the server emits nothing itself;
+//   - received data are binary strings, at most 536 bytes per 'data' event;
+//   - socket.write(x) converts x with String(x) (so a Uint8Array goes out as "1,2,255"),
+//     appends to an unbounded send queue and always returns false; it throws
+//     "This socket is closed" after close;
+//   - the event loop sends at most 536 bytes per socket per pass, only while the peer
+//     reads; 'drain' fires when a send empties the queue, never while bytes wait;
+//   - no half-close: a peer FIN gives 'end' then 'close' at once and drops what is queued;
+//     end() closes after the queue has gone out; no pause/resume/destroy on sockets;
+//   - events are queued (emit is asynchronous), timers run from a fake clock whose
+//     Date.now() is fractional, as on Espruino;
+//   - E.toString(u8) / E.toArrayBuffer(str): binary strings <-> bytes. toArrayBuffer views
+//     alias the string on Espruino, so the fake remembers every view it handed out and
+//     `mutatedViews()` reports any that were written through.
+// Nothing here is a real socket: a test drives it with run() and advance(ms).
+
+export const CHUNK = 536;
+
+type Listener = (...args: unknown[]) => void;
+
+class Emitter {
+  private listeners: { [event: string]: Listener[] } = {};
+  loop: Loop;
+  constructor(loop: Loop) {
+    this.loop = loop;
+  }
+  on(event: string, fn: Listener): void {
+    (this.listeners[event] ||= []).push(fn);
+  }
+  /** Espruino's emit is asynchronous: queued to the event loop. */
+  emit(event: string, ...args: unknown[]): void {
+    const fns = this.listeners[event];
+    if (!fns) return;
+    this.loop.queue(() => { for (const f of fns.slice()) f(...args); });
+  }
+  count(event: string): number {
+    return (this.listeners[event] || []).length;
+  }
+}
+
+interface Timer {
+  id: number;
+  at: number;
+  every: number;   // 0: once
+  fn: () => void;
+}
+
+export class Loop {
+  events: Array<() => void> = [];
+  timers: Timer[] = [];
+  now = 1000000.375;      // fractional, like Espruino's Date.now()
+  nextId = 1;
+  sockets: FakeSocket[] = [];
+  errors: unknown[] = [];  // exceptions thrown by handlers (Espruino prints "Uncaught …" and goes on)
+
+  queue(fn: () => void): void {
+    this.events.push(fn);
+  }
+
+  setTimeout(fn: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.push({ id, at: this.now + (ms || 0), every: 0, fn });
+    return id;
+  }
+
+  setInterval(fn: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.push({ id, at: this.now + ms, every: ms, fn });
+    return id;
+  }
+
+  clearTimer(id: number): void {
+    this.timers = this.timers.filter((t) => t.id !== id);
+  }
+
+  /** Runs events and network passes until nothing more happens (timers due now included). */
+  run(): void {
+    for (let guard = 0; guard < 100000; guard++) {
+      if (this.events.length > 0) {
+        const e = this.events.shift() as () => void;
+        try { e(); } catch (err) { this.errors.push(err); }
+        continue;
+      }
+      const due = this.timers.filter((t) => t.at <= this.now).sort((a, b) => a.at - b.at)[0];
+      if (due) {
+        if (due.every > 0) due.at += due.every; else this.clearTimer(due.id);
+        try { due.fn(); } catch (err) { this.errors.push(err); }
+        continue;
+      }
+      let moved = false;
+      for (const s of this.sockets.slice()) if (s.pass()) moved = true;
+      if (!moved) return;
+    }
+    throw new Error('fake event loop: no quiescence after 100000 steps');
+  }
+
+  /** Moves the clock forward, firing timers in order, then runs to quiescence. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      this.run();
+      const next = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.now = Math.max(this.now, next.at);
+    }
+    this.now = end;
+    this.run();
+  }
+}
+
+function toBinaryString(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+function fromBinaryString(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255) throw new Error('not a binary string: char ' + c + ' at ' + i);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** The server side of one TCP connection, as the port sees it. */
+export class FakeSocket extends Emitter {
+  sendQueue = '';            // what write() appended and the loop has not sent yet
+  maxQueued = 0;             // the longest sendQueue ever was
+  closed = false;            // closed (events fired); writes throw
+  wantClose = false;         // end() called: close once the queue is empty
+  peer: ClientEnd;
+  inbound = '';              // bytes from the client not yet delivered as 'data'
+  drains = 0;
+
+  constructor(loop: Loop, peer: ClientEnd) {
+    super(loop);
+    this.peer = peer;
+  }
+
+  write(data: unknown): boolean {
+    if (this.closed) throw new Error('This socket is closed');
+    const s = typeof data === 'string' ? data : String(data);
+    fromBinaryString(s);   // throws on a char > 255, which a real socket would mangle
+    this.sendQueue += s;
+    if (this.sendQueue.length > this.maxQueued) this.maxQueued = this.sendQueue.length;
+    return false;
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.wantClose = true;
+  }
+
+  /** One pass of the event loop for this socket: deliver, send, close. true if anything moved. */
+  pass(): boolean {
+    if (this.closed) return false;
+    let moved = false;
+    if (this.inbound.length > 0) {
+      const chunk = this.inbound.slice(0, CHUNK);
+      this.inbound = this.inbound.slice(chunk.length);
+      this.emit('data', chunk);
+      moved = true;
+    }
+    if (this.sendQueue.length > 0 && this.peer.reading && !this.peer.finSent) {
+      const chunk = this.sendQueue.slice(0, CHUNK);
+      this.sendQueue = this.sendQueue.slice(chunk.length);
+      this.peer.receivedText += chunk;
+      moved = true;
+      if (this.sendQueue.length === 0 && !this.wantClose) {
+        this.drains++;
+        this.emit('drain');
+      }
+    }
+    if (this.peer.finSent && this.inbound.length === 0) {
+      this.shut(false);   // no half-close: end + close now, queued data dropped
+      return true;
+    }
+    if (this.wantClose && this.sendQueue.length === 0 && this.inbound.length === 0) {
+      this.shut(false);
+      return true;
+    }
+    return moved;
+  }
+
+  private shut(hadError: boolean): void {
+    this.closed = true;
+    this.sendQueue = '';
+    this.peer.closedByServer = !this.peer.finSent;
+    this.emit('end');
+    this.emit('close', hadError);
+  }
+}
+
+/** The client side: what a test uses as the MQTT client's TCP connection. */
+export class ClientEnd {
+  socket!: FakeSocket;
+  receivedText = '';
+  reading = true;            // false: a slow consumer, nothing leaves the server's queue
+  finSent = false;
+  closedByServer = false;
+
+  send(bytes: Uint8Array): void {
+    if (this.finSent || this.socket.closed) return;
+    this.socket.inbound += toBinaryString(bytes);
+  }
+
+  /** Everything received since the last call. */
+  take(): Uint8Array {
+    const out = fromBinaryString(this.receivedText);
+    this.receivedText = '';
+    return out;
+  }
+
+  /** The client closes its socket (FIN, no DISCONNECT). */
+  fin(): void {
+    this.finSent = true;
+  }
+
+  get closed(): boolean {
+    return this.socket.closed;
+  }
+}
+
+export class FakeServer {
+  net: FakeNet;
+  onConnection: (s: FakeSocket) => void;
+  port = -1;
+  constructor(net: FakeNet, cb: (s: FakeSocket) => void) {
+    this.net = net;
+    this.onConnection = cb;
+  }
+  listen(port: number): FakeServer {
+    this.port = port;
+    this.net.servers.set(port, this);
+    return this;
+  }
+  close(): void {
+    if (this.net.servers.get(this.port) !== this) throw new Error('WARNING: Server not found!');
+    this.net.servers.delete(this.port);
+  }
+}
+
+/** The `net` module. */
+export class FakeNet {
+  loop: Loop;
+  servers = new Map<number, FakeServer>();
+  constructor(loop: Loop) {
+    this.loop = loop;
+  }
+  createServer(cb: (s: FakeSocket) => void): FakeServer {
+    return new FakeServer(this, cb);
+  }
+  /** A client connects to `port` (test side). The server callback runs on the loop. */
+  dial(port: number): ClientEnd {
+    const server = this.servers.get(port);
+    if (!server) throw new Error('ERROR: Connect failed (err 111)');
+    const c = new ClientEnd();
+    const s = new FakeSocket(this.loop, c);
+    c.socket = s;
+    this.loop.sockets.push(s);
+    this.loop.queue(() => server.onConnection(s));
+    return c;
+  }
+}
+
+/** Espruino's `E`, with the aliasing of toArrayBuffer made checkable. */
+export class FakeE {
+  views: Array<{ original: string; buffer: ArrayBuffer }> = [];
+  toStringCalls = 0;
+
+  toString(u8: Uint8Array): string {
+    if (!(u8 instanceof Uint8Array) && !(u8 && typeof u8 === 'object' && 'byteLength' in u8)) throw new Error('E.toString: not bytes');
+    this.toStringCalls++;
+    return toBinaryString(u8);
+  }
+
+  toArrayBuffer(str: string): ArrayBuffer {
+    if (typeof str !== 'string') throw new Error('E.toArrayBuffer: not a string');
+    const bytes = fromBinaryString(str);
+    this.views.push({ original: str, buffer: bytes.buffer as ArrayBuffer });
+    return bytes.buffer as ArrayBuffer;
+  }
+
+  /** Views of received strings that were written through (each mutates a string on Espruino). */
+  mutatedViews(): number {
+    let n = 0;
+    for (const v of this.views) if (toBinaryString(new Uint8Array(v.buffer)) !== v.original) n++;
+    return n;
+  }
+}
+
+/** One fake Espruino: loop, net, E, timers and clock. */
+export class FakeEspruino {
+  loop = new Loop();
+  net = new FakeNet(this.loop);
+  E = new FakeE();
+  /** The globals a real Espruino has, as functions bound to this fake. */
+  globals(): Record<string, unknown> {
+    const loop = this.loop;
+    const net = this.net;
+    return {
+      E: this.E,
+      setTimeout: (fn: () => void, ms: number) => loop.setTimeout(fn, ms),
+      setInterval: (fn: () => void, ms: number) => loop.setInterval(fn, ms),
+      clearTimeout: (id: number) => loop.clearTimer(id),
+      clearInterval: (id: number) => loop.clearTimer(id),
+      require: (name: string) => {
+        if (name === 'net') return net;
+        throw new Error('Module "' + name + '" not found');
+      },
+      dateNow: () => loop.now,
+    };
+  }
+}

@@ -1,0 +1,186 @@
+// Drives the Espruino port through the fake Espruino (fake-espruino.ts) with real MQTT
+// bytes. The same scenarios run twice: against the TypeScript sources (globals E, timers,
+// require and Date.now swapped in for the duration of a test) and against the built
+// dist/espruino/ganglion.js inside a vm context that has no Map, Set, WeakMap, Symbol,
+// Object.freeze, Array.from, TextEncoder or TextDecoder (scenarios.ts).
+import { readFileSync } from 'node:fs';
+import vm from 'node:vm';
+import type { Packet } from '../../core/index.js';
+import { Decoder, encode } from '../../core/index.js';
+import { toHex } from '../helpers/hex.js';
+import type { ClientEnd } from './fake-espruino.js';
+import { FakeEspruino } from './fake-espruino.js';
+
+/** What the tests use of a Listener (the same shape from the sources and the bundle). */
+export interface ListenerLike {
+  broker: {
+    nowMs: number;
+    connections: Array<{ clientId: string; outboundBytes: number; state: number }>;
+    sessions: { get(id: string): { inflight: unknown[]; queue: unknown[] } | undefined; size: number };
+    stats: { dropped: number; messagesIn: number };
+    retained: { count: number; bytes: number };
+    limits: Record<string, number | boolean | string>;
+    publish(topic: string, payload: string, qos: number, retain: boolean): number;
+  };
+  sockets: number;
+  refused: number;
+  sendBudget: number;
+  tick(): void;
+  close(): void;
+}
+
+export interface PortModule {
+  listen(options: object, hooks: object): ListenerLike;
+}
+
+export interface Env {
+  name: string;
+  /** Runs fn with the module bound to `fake` (its E, timers, require and clock). */
+  with<T>(fake: FakeEspruino, fn: (m: PortModule) => T): T;
+}
+
+// ---- (a) the TypeScript sources ----
+
+export function sourceEnv(mod: PortModule): Env {
+  return {
+    name: 'sources',
+    with<T>(fake: FakeEspruino, fn: (m: PortModule) => T): T {
+      const g = fake.globals();
+      const saved: Record<string, unknown> = {};
+      const names = ['E', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'require'];
+      const G = globalThis as unknown as Record<string, unknown>;
+      for (const n of names) { saved[n] = G[n]; G[n] = g[n]; }
+      const now = Date.now;
+      Date.now = g.dateNow as () => number;
+      try {
+        return fn(mod);
+      } finally {
+        for (const n of names) { if (saved[n] === undefined) delete G[n]; else G[n] = saved[n]; }
+        Date.now = now;
+      }
+    },
+  };
+}
+
+// ---- (b) the built bundle ----
+
+export function bundleEnv(bundlePath: string): Env {
+  const source = readFileSync(bundlePath, 'latin1');
+  const contexts = new WeakMap<FakeEspruino, PortModule>();
+  return {
+    name: 'bundle',
+    with<T>(fake: FakeEspruino, fn: (m: PortModule) => T): T {
+      let m = contexts.get(fake);
+      if (!m) {
+        const g = fake.globals();
+        const context = vm.createContext({
+          E: g.E, setTimeout: g.setTimeout, setInterval: g.setInterval, clearTimeout: g.clearTimeout,
+          clearInterval: g.clearInterval, require: g.require, __dateNow: g.dateNow,
+        });
+        vm.runInContext(
+          'delete globalThis.Map; delete globalThis.Set; delete globalThis.WeakMap; delete globalThis.WeakSet;' +
+          'delete globalThis.Symbol; delete globalThis.TextEncoder; delete globalThis.TextDecoder;' +
+          'delete Object.freeze; delete Array.from; Date.now = __dateNow; delete globalThis.__dateNow;',
+          context,
+        );
+        // Modules.addCached("ganglion", src) + require("ganglion"): the source runs with its
+        // own module and exports.
+        const load = vm.runInContext('(function (module, exports) {\n' + source + '\n})', context) as
+          (mm: { exports: object }, e: object) => void;
+        const mod = { exports: {} };
+        load(mod, mod.exports);
+        m = mod.exports as PortModule;
+        contexts.set(fake, m);
+      }
+      return fn(m);
+    },
+  };
+}
+
+// ---- a world: one fake board running the broker, and MQTT clients on the other end ----
+
+export class Client {
+  end: ClientEnd;
+  version: number;
+  decoder: Decoder;
+  constructor(end: ClientEnd, version: number) {
+    this.end = end;
+    this.version = version;
+    this.decoder = new Decoder({ version, maxPacketSize: 1 << 20 });
+  }
+  send(p: Packet): void {
+    this.end.send(encode(p, this.version));
+  }
+  raw(bytes: Uint8Array): void {
+    this.end.send(bytes);
+  }
+  /** Everything received since the last read, as hex. */
+  hex(): string {
+    return toHex(this.end.take());
+  }
+  packets(): Packet[] {
+    this.decoder.push(this.end.take());
+    const out: Packet[] = [];
+    for (let p = this.decoder.next(); p !== null; p = this.decoder.next()) out.push(p);
+    if (this.decoder.error) throw new Error('the broker sent bytes that do not decode: ' + JSON.stringify(this.decoder.error));
+    return out;
+  }
+}
+
+export class World {
+  env: Env;
+  fake = new FakeEspruino();
+  listener!: ListenerLike;
+  events: string[] = [];
+  logs: string[] = [];
+  port = 18830;
+
+  constructor(env: Env, options: object) {
+    this.env = env;
+    const events = this.events;
+    const logs = this.logs;
+    this.listener = this.in((m) => m.listen({ port: this.port, ...options }, {
+      log: (_c: unknown, line: string) => { logs.push(line); },
+      onConnect: (c: { clientId: string }) => { events.push('+' + c.clientId); },
+      onDisconnect: (c: { clientId: string }) => { events.push('-' + c.clientId); },
+    }));
+  }
+
+  in<T>(fn: (m: PortModule) => T): T {
+    return this.env.with(this.fake, fn);
+  }
+
+  run(): void {
+    this.in(() => this.fake.loop.run());
+  }
+
+  advance(ms: number): void {
+    this.in(() => this.fake.loop.advance(ms));
+  }
+
+  dial(version = 4): Client {
+    return new Client(this.fake.net.dial(this.port), version);
+  }
+
+  /** Dials, sends CONNECT and runs; the CONNACK is left to read. */
+  connect(id: string, o: { version?: number; will?: object | null; keepAlive?: number; clean?: boolean } = {}): Client {
+    const version = o.version ?? 4;
+    const c = this.dial(version);
+    c.send({
+      type: 1, protocolName: 'MQTT', protocolVersion: version, cleanStart: o.clean ?? true, keepAlive: o.keepAlive ?? 0,
+      properties: null, clientId: id, will: (o.will ?? null) as never, username: null, password: null,
+    } as Packet);
+    this.run();
+    return c;
+  }
+
+  /** connect() and check the CONNACK accepted it. */
+  connected(id: string, version = 4): Client {
+    const c = this.connect(id, { version });
+    const p = c.packets();
+    if (p.length !== 1 || p[0].type !== 2 || (p[0] as { reasonCode: number }).reasonCode !== 0) {
+      throw new Error(id + ' not accepted: ' + JSON.stringify(p));
+    }
+    return c;
+  }
+}
