@@ -38,6 +38,10 @@ export interface Hooks {
    * for the client), 0x00 (success) or a failure reason code.
    */
   authenticateEnhanced?(client: Connection, method: string, data: Uint8Array | null, reauthenticating: boolean): Answer<AuthAnswer>;
+  /** A client's CONNECT was accepted (after its CONNACK went out). */
+  connected?(client: Connection): void;
+  /** An accepted client's connection ended; `clean` when it sent DISCONNECT. */
+  disconnected?(client: Connection, clean: boolean): void;
 }
 
 export interface AuthAnswer {
@@ -107,6 +111,8 @@ export class Broker {
       authorizeSubscribe: hooks.authorizeSubscribe || allow,
       log: hooks.log || quiet,
       authenticateEnhanced: hooks.authenticateEnhanced,
+      connected: hooks.connected,
+      disconnected: hooks.disconnected,
     };
     this.nowMs = nowMs;
     this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0 };
@@ -274,6 +280,7 @@ export class Broker {
     c.will = null;
     // [MQTT-3.1.2-8] the will goes out when the connection ends without DISCONNECT.
     if (publishWill && wasActive && will !== null) willOnClose(this, c, will, s);
+    if (wasActive && this.hooks.disconnected !== undefined) this.hooks.disconnected(c, c.disconnectReceived);
   }
 
   private removeSession(s: Session): void {

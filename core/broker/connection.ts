@@ -49,6 +49,7 @@ export class Connection {
   aliasPending: string;                            // a topic whose new alias rides on the frame being sent
   authenticationMethod: string;                    // enhanced authentication in use ('' for none)
   pendingConnect: ConnectPacket | null;            // a CONNECT waiting for enhanced authentication
+  disconnectReceived: boolean;                     // the client ended with a DISCONNECT
 
   constructor(broker: Broker, transport: Transport, nowMs: number) {
     this.broker = broker;
@@ -79,6 +80,7 @@ export class Connection {
     this.aliasPending = '';
     this.authenticationMethod = '';
     this.pendingConnect = null;
+    this.disconnectReceived = false;
   }
 
   /** Bytes from the peer, split anywhere. */

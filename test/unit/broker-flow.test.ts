@@ -212,4 +212,19 @@ test('5:§3.3.2.3.4 an alias whose frame was dropped (slow client) is not used a
   assert.is(toHex(t.sent('sub')), toHex(hex('30 08 00 01 62 03 23 00 02 32')));
 });
 
+test('the connected and disconnected hooks see each accepted client come and go', () => {
+  const seen: string[] = [];
+  const t = rig({ sysIntervalMs: 0 }, {
+    connected: (c) => { seen.push('+' + c.clientId); },
+    disconnected: (c, clean) => { seen.push('-' + c.clientId + (clean ? ' clean' : ' lost')); },
+  });
+  t.connected('a');
+  t.connected('b');
+  t.feed('a', hex('e0 00'));        // DISCONNECT
+  t.drop('b');
+  t.open('never');                  // no CONNECT: never accepted, so never reported
+  t.drop('never');
+  assert.equal(seen, ['+a', '+b', '-a clean', '-b lost']);
+});
+
 test.run();

@@ -105,6 +105,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
   b.log(c, 'connected (MQTT ' + (c.version === MQTT_5 ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
   b.resumeSession(c);
+  if (b.hooks.connected !== undefined) b.hooks.connected(c);
 }
 
 /**

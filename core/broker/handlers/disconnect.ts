@@ -17,6 +17,7 @@ export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | n
     if (c.session !== null) c.broker.setSessionExpiry(c.session, expiry);
   }
   if (!withWill) c.will = null;
+  c.disconnectReceived = true;
   c.broker.log(c, 'disconnected');
   c.broker.connectionEnded(c, withWill);
   return null;
