@@ -171,7 +171,8 @@ function frameTo(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean
     return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
   }
   const original = m.properties as Properties;
-  const remaining = m.expiresAtMs < 0 ? -1 : Math.ceil((m.expiresAtMs - b.nowMs) / 1000);
+  // A message resent after its expiry (a QoS 2 already sent [5:MQTT-4.3.3-7]) says 0 seconds left.
+  const remaining = m.expiresAtMs < 0 ? -1 : Math.max(0, Math.ceil((m.expiresAtMs - b.nowMs) / 1000));
   if (subscriptionIds === null && !aliased && remaining === original.messageExpiryInterval) {
     return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
   }

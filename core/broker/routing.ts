@@ -60,7 +60,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
   }
   for (let i = 0; i < t.shared.length; i++) {
     const g = t.shared[i];
-    const member = pickMember(b, g, null);
+    const member = pickMember(b, g, null, true);
     if (member === null) continue;
     send(b, member, m, g.key);
     count++;
@@ -76,15 +76,16 @@ function send(b: Broker, sub: Subscriber, m: Message, shareKey: string): void {
 
 function roomForAll(b: Broker, t: Matches): boolean {
   for (let i = 0; i < t.direct.length; i++) if (!hasRoom(b, t.direct[i].session)) return false;
-  for (let i = 0; i < t.shared.length; i++) if (pickMember(b, t.shared[i], null) === null) return false;
+  for (let i = 0; i < t.shared.length; i++) if (pickMember(b, t.shared[i], null, false) === null) return false;
   return true;
 }
 
 /**
  * The member of a shared subscription to get the next message: round robin over those
  * online with room, else over those offline (their queue keeps it). Never `except`.
+ * `advance` moves the round robin on (false: only asking whether anyone can take it).
  */
-export function pickMember(b: Broker, g: SharedGroup, except: Session | null): Subscriber | null {
+export function pickMember(b: Broker, g: SharedGroup, except: Session | null, advance: boolean): Subscriber | null {
   const n = g.members.length;
   const cursor = b.shareCursors.get(g.key);
   const start = cursor === undefined ? 0 : cursor;
@@ -95,12 +96,12 @@ export function pickMember(b: Broker, g: SharedGroup, except: Session | null): S
     if (s === except) continue;
     const online = s.connection !== null && s.connection.state === ACTIVE;
     if (online && hasRoom(b, s)) {
-      b.shareCursors.set(g.key, (start + k + 1) % n);
+      if (advance) b.shareCursors.set(g.key, (start + k + 1) % n);
       return member;
     }
     if (!online && offline === null) offline = member;
   }
-  if (offline !== null) b.shareCursors.set(g.key, (start + 1) % n);
+  if (offline !== null && advance) b.shareCursors.set(g.key, (start + 1) % n);
   return offline;
 }
 
@@ -175,7 +176,7 @@ function resendShared(b: Broker, from: Session, m: Message, shareKey: string): v
   const t = matches(b, m.topic);
   for (let i = 0; i < t.shared.length; i++) {
     if (t.shared[i].key !== shareKey) continue;
-    const member = pickMember(b, t.shared[i], from);
+    const member = pickMember(b, t.shared[i], from, true);
     if (member !== null) send(b, member, m, shareKey);
     return;
   }

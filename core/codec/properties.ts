@@ -3,6 +3,8 @@
 
 import type { Reader } from './reader.js';
 import { malformed, protocolError } from './reader.js';
+import { codecError } from './codec-error.js';
+import { RC_TOPIC_ALIAS_INVALID } from './reason-codes.js';
 import type { Writer } from './writer.js';
 import { binaryFieldLength, stringFieldLength, varintLength } from './writer.js';
 
@@ -200,10 +202,11 @@ function readValue(r: Reader, type: number): unknown {
 function checkValue(d: PropertyDef, v: number): void {
   // Every byte-valued property is a 0/1 switch, maximumQoS included (5.0 §3.2.2.3.4).
   if (d.type === BYTE && v > 1) throw protocolError('5:§2.2.2.2', d.name + ' must be 0 or 1, got ' + v);
-  // 5.0 §3.1.2.11.3, §3.1.2.11.4, §3.3.2.3.4: Receive Maximum, Maximum Packet Size and Topic Alias are never 0.
-  if (v === 0 && (d.name === 'receiveMaximum' || d.name === 'maximumPacketSize' || d.name === 'topicAlias')) {
-    throw protocolError('5:§3.1.2.11.3', d.name + ' of 0');
-  }
+  if (v !== 0) return;
+  // 5.0 §3.3.2.3.4: a Topic Alias of 0 is not permitted; the receiver answers 0x94.
+  if (d.id === 0x23) throw codecError(RC_TOPIC_ALIAS_INVALID, '5:§3.3.2.3.4', 'Topic Alias 0');
+  // 5.0 §3.1.2.11.3, §3.1.2.11.4: Receive Maximum and Maximum Packet Size are never 0.
+  if (d.name === 'receiveMaximum' || d.name === 'maximumPacketSize') throw protocolError('5:§3.1.2.11.3', d.name + ' of 0');
 }
 
 function checkSubscriptionIdentifiers(ids: number[]): void {

@@ -6,12 +6,14 @@ import type { QoS, Properties } from '../../core/index.js';
 
 export class FakeTransport {
   written: Uint8Array[] = [];
+  originals: Uint8Array[] = [];      // the frames exactly as handed over (not copied): for identity checks
   closed = false;
   paused = false;
   full = false;                      // make write() answer false (a slow client)
   write(frame: Uint8Array): boolean {
     if (this.closed) throw new Error('write after close');
     this.written.push(frame.slice());
+    this.originals.push(frame);
     return !this.full;
   }
   close(): void { this.closed = true; }
@@ -102,6 +104,48 @@ export class Rig {
     return suback.reasonCodes;
   }
 
+  /**
+   * 5.0 SUBSCRIBE with subscription options and an optional Subscription Identifier; returns
+   * the SUBACK's codes; what follows it stays to be read, as bytes (frames/sent) or packets.
+   */
+  subscribe5(name: string, filter: string, qos: QoS, o: { nl?: boolean; rap?: boolean; rh?: number; id?: number; packetId?: number } = {}): number[] {
+    this.send(name, {
+      type: SUBSCRIBE, packetId: o.packetId ?? 1, properties: o.id === undefined ? null : { subscriptionIdentifier: [o.id] },
+      subscriptions: [{ topicFilter: filter, qos, noLocal: o.nl ?? false, retainAsPublished: o.rap ?? false, retainHandling: o.rh ?? 0 }],
+    });
+    // Take the SUBACK out and leave what else was written (retained replays) to be read as bytes.
+    const all = this.frames(name);
+    const i = all.findIndex((f) => f.startsWith('90 '));
+    if (i < 0) throw new Error('no SUBACK for ' + name + ': ' + JSON.stringify(all));
+    const suback = all.splice(i, 1)[0];
+    const t = this.client(name).transport;
+    for (const f of all) {
+      const bytes = Uint8Array.from(f.split(' ').map((x) => parseInt(x, 16)));
+      t.written.push(bytes);
+      t.originals.push(bytes);
+    }
+    const b = suback.split(' ').map((x) => parseInt(x, 16));
+    const props = b[4];   // 5.0 SUBACK: 90 RL id id proplen props... codes (RL < 128 here)
+    return b.slice(5 + props);
+  }
+
+  /** What the broker wrote to `name` since the last read, one hex string per packet (split on Remaining Length). */
+  frames(name: string): string[] {
+    const bytes = this.sent(name);
+    const out: string[] = [];
+    let i = 0;
+    while (i < bytes.length) {
+      let len = 0, mul = 1, j = i + 1;
+      for (;;) { const b = bytes[j++]; len += (b & 0x7f) * mul; mul *= 128; if ((b & 0x80) === 0) break; }
+      const end = j + len;
+      const parts: string[] = [];
+      for (let k = i; k < end; k++) parts.push((bytes[k] < 16 ? '0' : '') + bytes[k].toString(16).toUpperCase());
+      out.push(parts.join(' '));
+      i = end;
+    }
+    return out;
+  }
+
   publish(name: string, topic: string, payload: string, qos: QoS = 0, packetId = 0, retain = false): void {
     this.send(name, { type: PUBLISH, dup: false, qos, retain, topic, packetId, properties: null, payload: new TextEncoder().encode(payload) });
   }
@@ -115,6 +159,7 @@ export class Rig {
     let o = 0;
     for (const f of t.written) { out.set(f, o); o += f.length; }
     t.written = [];
+    t.originals = [];
     return out;
   }
 
