@@ -24,6 +24,7 @@ import type { Matches } from './routing.js';
 import { redispatch, route } from './routing.js';
 import { releaseWill, willOnClose } from './will.js';
 
+
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
 export interface Hooks {
   /** true: accept; false: bad user name or password; a number: that 5.0 CONNACK reason code. */
@@ -199,7 +200,7 @@ export class Broker {
       // [MQTT-3.1.4-2] [5:MQTT-3.1.4-3] the existing connection is closed (5.0: DISCONNECT 0x8E).
       const old = s.connection;
       this.log(old, 'taken over by a new connection');
-      if (old.version === MQTT_5) old.disconnect(RC_SESSION_TAKEN_OVER, 'another connection took the session over');
+      if ((__MQTT5__ && old.version === MQTT_5)) old.disconnect(RC_SESSION_TAKEN_OVER, 'another connection took the session over');
       this.connectionEnded(old, true);
       s = this.sessions.get(clientId);
     }
@@ -222,7 +223,7 @@ export class Broker {
     s.version = c.version;
     c.session = s;
     // 3.1.1 Clean Session 0 keeps the session like a 5.0 expiry of 0xFFFFFFFF (5.0 §3.1.2.4 note).
-    this.setSessionExpiry(s, c.version === MQTT_5 ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);
+    this.setSessionExpiry(s, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);
     return present;
   }
 

@@ -7,6 +7,7 @@ import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { handle } from './handlers/dispatch.js';
 
+
 /** What a port gives the core for each connection. */
 export interface Transport {
   write(frame: Uint8Array): boolean;   // false: full; the core waits for connection.writable()
@@ -193,7 +194,7 @@ export class Connection {
     // [4:MQTT-3.1.2-2] an unsupported protocol level is answered with CONNACK 0x01 in the
     // 3.1.1 form (the only one such a client can be expected to read), then closed.
     if (this.state === AWAIT_CONNECT && err.rule === '4:MQTT-3.1.2-2') this.transport.write(UNACCEPTABLE_PROTOCOL_VERSION);
-    if (this.version === MQTT_5 && this.state === ACTIVE) this.disconnect(err.rc, err.message);
+    if ((__MQTT5__ && this.version === MQTT_5) && this.state === ACTIVE) this.disconnect(err.rc, err.message);
     this.broker.connectionEnded(this, true);
   }
 }

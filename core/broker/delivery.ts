@@ -12,6 +12,7 @@ import { frameFor, keep } from './message.js';
 import type { Session } from './session.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, allocatePacketId } from './session.js';
 
+
 /**
  * One message to one session. `subscriptionIds` (5.0) travel with it; `shareKey` names the
  * shared subscription it came through, so it can be re-dispatched if this session ends.
@@ -166,16 +167,20 @@ function unsent(c: Connection): void {
  * the time the message waited [5:MQTT-3.3.2-6].
  */
 function frameTo(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame {
-  const aliased = c.aliasOutMaximum > 0;
-  if (c.version !== MQTT_5 || (subscriptionIds === null && m.expiresAtMs < 0 && !aliased)) {
-    return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
+  if (__MQTT5__ && c.version === MQTT_5 && (subscriptionIds !== null || m.expiresAtMs >= 0 || c.aliasOutMaximum > 0)) {
+    const own = frameFor5(b, c, m, qos, retain, subscriptionIds);
+    if (own !== null) return own;
   }
+  return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
+}
+
+/** A 5.0 frame made for this receiver alone, or null when the shared one is right. */
+function frameFor5(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame | null {
+  const aliased = c.aliasOutMaximum > 0;
   const original = m.properties as Properties;
   // A message resent after its expiry (a QoS 2 already sent [5:MQTT-4.3.3-7]) says 0 seconds left.
   const remaining = m.expiresAtMs < 0 ? -1 : Math.max(0, Math.ceil((m.expiresAtMs - b.nowMs) / 1000));
-  if (subscriptionIds === null && !aliased && remaining === original.messageExpiryInterval) {
-    return frameFor(m, c.version, qos, retain, b.alloc, b.publishScratch);
-  }
+  if (subscriptionIds === null && !aliased && remaining === original.messageExpiryInterval) return null;
   const props: Properties = Object.assign({}, original);
   if (remaining >= 0) props.messageExpiryInterval = remaining;
   if (subscriptionIds !== null) props.subscriptionIdentifier = subscriptionIds;

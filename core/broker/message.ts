@@ -5,6 +5,7 @@
 import type { FrameAllocator, Properties, PublishPacket, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PublishFrame, encodePublishFrame } from '../codec/index.js';
 
+
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /** A PUBLISH packet object for frameFor to fill and encode (one per broker). */
@@ -50,14 +51,14 @@ export function keep(m: Message): Message {
 export function frameFor(m: Message, version: number, qos: QoS, retain: boolean, alloc: FrameAllocator | null,
   scratch: PublishPacket): PublishFrame {
   // One of 12 forms: MQTT 3.x or 5.0, QoS 0-2, retain flag 0-1.
-  const form = (version === MQTT_5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
+  const form = ((__MQTT5__ && version === MQTT_5) ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
   if (m.frameForm === form) return m.frame as PublishFrame;
   if (m.frames !== null && m.frames[form] !== null) return m.frames[form] as PublishFrame;
   // `scratch` is the broker's reused packet object: no object is made per message for this.
   scratch.qos = qos;
   scratch.retain = retain;
   scratch.topic = m.topic;
-  scratch.properties = version === MQTT_5 ? m.properties : null;
+  scratch.properties = (__MQTT5__ && version === MQTT_5) ? m.properties : null;
   scratch.payload = m.payload;
   const f = encodePublishFrame(scratch, version, alloc, m.topicBytes);
   scratch.payload = EMPTY_PAYLOAD;   // hold no message alive from the scratch object

@@ -14,6 +14,7 @@ import type { Message } from './message.js';
 import { keep } from './message.js';
 import type { Session, Subscriber } from './session.js';
 
+
 /** The members of one shared subscription ($share/{name}/{filter}) that match a topic. */
 export interface SharedGroup {
   key: string;             // name + U+0000 + filter: one shared subscription
@@ -45,7 +46,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
     if (rc === RC_QUOTA_EXCEEDED) {
       b.stats.dropped++;
       b.log(from, 'retained store full: "' + m.topic + '" not retained');
-      if (from !== null && from.version === MQTT_5 && m.qos > 0 && !force) return -1;
+      if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return -1;
     } else if (b.store.durable) {
       b.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
     }

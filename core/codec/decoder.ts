@@ -23,6 +23,7 @@ import { decodePublish } from './decode/publish.js';
 import { decodeSuback, decodeSubscribe, decodeUnsuback, decodeUnsubscribe } from './decode/subscribe.js';
 import { decodeAck, decodeAuth, decodeDisconnect, decodePing } from './decode/acks.js';
 
+
 /** The largest packet MQTT can frame: 268,435,455 bytes after a 5-byte fixed header. */
 export const MAX_PACKET_SIZE = 268435460;
 
@@ -182,7 +183,9 @@ export class Decoder {
       case UNSUBACK: return decodeUnsuback(r, version);
       case PINGREQ: case PINGRESP: return decodePing(r, type);
       case DISCONNECT: return decodeDisconnect(r, version);
-      default: return decodeAuth(r);   // AUTH; refused on the first byte outside 5.0
+      default:   // AUTH; refused on the first byte outside 5.0
+        if (__MQTT5__) return decodeAuth(r);
+        throw malformed('4:MQTT-2.2.2-2', 'AUTH in a build without MQTT 5');
     }
   }
 }

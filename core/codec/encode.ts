@@ -14,6 +14,7 @@ import { encodeSuback, encodeSubscribe, encodeUnsuback, encodeUnsubscribe } from
 import { encodeAck, encodeAuth, encodeDisconnect, encodePing } from './encode/acks.js';
 import type { FrameAllocator } from './slab-allocator.js';
 
+
 export function encode(p: Packet, version: number, alloc?: FrameAllocator | null): Uint8Array {
   const a = alloc === undefined ? null : alloc;
   switch (p.type) {
@@ -27,7 +28,9 @@ export function encode(p: Packet, version: number, alloc?: FrameAllocator | null
     case UNSUBACK: return encodeUnsuback(p as UnsubackPacket, version, a);
     case PINGREQ: case PINGRESP: return encodePing(p as PingPacket, a);
     case DISCONNECT: return encodeDisconnect(p as DisconnectPacket, version, a);
-    case AUTH: return encodeAuth(p as AuthPacket, a);
+    case AUTH:
+      if (__MQTT5__) return encodeAuth(p as AuthPacket, a);
+      throw new Error('ganglion: AUTH needs MQTT 5, which this build leaves out');
     default: throw new Error('ganglion: cannot encode packet type ' + (p as { type: number }).type);
   }
 }

@@ -6,6 +6,7 @@ import { codecError } from './codec-error.js';
 import { AUTH, MQTT_3_1, MQTT_5, PUBLISH, PUBREL, SUBSCRIBE, UNSUBSCRIBE } from './packets.js';
 import { RC_MALFORMED_PACKET } from './reason-codes.js';
 
+
 // The rule each type breaks with wrong flags; the default is 4:MQTT-2.2.2-2.
 const FLAG_RULES: ReadonlyArray<string> = Object.freeze([
   '4:MQTT-2.2.2-2', '4:MQTT-2.2.2-2', '4:MQTT-2.2.2-2', '4:MQTT-3.3.1-4', '4:MQTT-2.2.2-2', '4:MQTT-2.2.2-2',
@@ -18,7 +19,7 @@ export function checkFirstByte(first: number, version: number): CodecError | nul
   const type = first >> 4;
   const flags = first & 0x0f;
   // Type 0 is reserved in every version, 15 (AUTH) in all but 5.0 [4:MQTT-2.2.2-2].
-  if (type === 0 || (type === AUTH && version !== MQTT_5)) {
+  if (type === 0 || (type === AUTH && (!__MQTT5__ || version !== MQTT_5))) {
     return codecError(RC_MALFORMED_PACKET, '4:MQTT-2.2.2-2', 'reserved packet type ' + type);
   }
   if (type === PUBLISH) {

@@ -57,38 +57,38 @@ function def(id: number, name: string, type: number, where: number): PropertyDef
 }
 
 // 5.0 §2.2.2.2, in identifier order (which is also the order they are written in).
-const DEFS: ReadonlyArray<PropertyDef> = Object.freeze([
-  def(0x01, 'payloadFormatIndicator', BYTE, PUBLISH | WILL),
-  def(0x02, 'messageExpiryInterval', FOUR_BYTE, PUBLISH | WILL),
-  def(0x03, 'contentType', STRING, PUBLISH | WILL),
-  def(0x08, 'responseTopic', STRING, PUBLISH | WILL),
-  def(0x09, 'correlationData', BINARY, PUBLISH | WILL),
-  def(0x0b, 'subscriptionIdentifier', VARINT, PUBLISH | SUBSCRIBE),
-  def(0x11, 'sessionExpiryInterval', FOUR_BYTE, CONNECT | CONNACK | DISCONNECT),
-  def(0x12, 'assignedClientIdentifier', STRING, CONNACK),
-  def(0x13, 'serverKeepAlive', TWO_BYTE, CONNACK),
-  def(0x15, 'authenticationMethod', STRING, CONNECT | CONNACK | AUTH),
-  def(0x16, 'authenticationData', BINARY, CONNECT | CONNACK | AUTH),
-  def(0x17, 'requestProblemInformation', BYTE, CONNECT),
-  def(0x18, 'willDelayInterval', FOUR_BYTE, WILL),
-  def(0x19, 'requestResponseInformation', BYTE, CONNECT),
-  def(0x1a, 'responseInformation', STRING, CONNACK),
-  def(0x1c, 'serverReference', STRING, CONNACK | DISCONNECT),
-  def(0x1f, 'reasonString', STRING, CONNACK | ACKS | DISCONNECT | AUTH),
-  def(0x21, 'receiveMaximum', TWO_BYTE, CONNECT | CONNACK),
-  def(0x22, 'topicAliasMaximum', TWO_BYTE, CONNECT | CONNACK),
-  def(0x23, 'topicAlias', TWO_BYTE, PUBLISH),
-  def(0x24, 'maximumQoS', BYTE, CONNACK),
-  def(0x25, 'retainAvailable', BYTE, CONNACK),
-  def(0x26, 'userProperties', PAIR, ALL),
-  def(0x27, 'maximumPacketSize', FOUR_BYTE, CONNECT | CONNACK),
-  def(0x28, 'wildcardSubscriptionAvailable', BYTE, CONNACK),
-  def(0x29, 'subscriptionIdentifiersAvailable', BYTE, CONNACK),
-  def(0x2a, 'sharedSubscriptionAvailable', BYTE, CONNACK),
+const DEFS: ReadonlyArray<PropertyDef> = /* @__PURE__ */ Object.freeze([
+  /* @__PURE__ */ def(0x01, 'payloadFormatIndicator', BYTE, PUBLISH | WILL),
+  /* @__PURE__ */ def(0x02, 'messageExpiryInterval', FOUR_BYTE, PUBLISH | WILL),
+  /* @__PURE__ */ def(0x03, 'contentType', STRING, PUBLISH | WILL),
+  /* @__PURE__ */ def(0x08, 'responseTopic', STRING, PUBLISH | WILL),
+  /* @__PURE__ */ def(0x09, 'correlationData', BINARY, PUBLISH | WILL),
+  /* @__PURE__ */ def(0x0b, 'subscriptionIdentifier', VARINT, PUBLISH | SUBSCRIBE),
+  /* @__PURE__ */ def(0x11, 'sessionExpiryInterval', FOUR_BYTE, CONNECT | CONNACK | DISCONNECT),
+  /* @__PURE__ */ def(0x12, 'assignedClientIdentifier', STRING, CONNACK),
+  /* @__PURE__ */ def(0x13, 'serverKeepAlive', TWO_BYTE, CONNACK),
+  /* @__PURE__ */ def(0x15, 'authenticationMethod', STRING, CONNECT | CONNACK | AUTH),
+  /* @__PURE__ */ def(0x16, 'authenticationData', BINARY, CONNECT | CONNACK | AUTH),
+  /* @__PURE__ */ def(0x17, 'requestProblemInformation', BYTE, CONNECT),
+  /* @__PURE__ */ def(0x18, 'willDelayInterval', FOUR_BYTE, WILL),
+  /* @__PURE__ */ def(0x19, 'requestResponseInformation', BYTE, CONNECT),
+  /* @__PURE__ */ def(0x1a, 'responseInformation', STRING, CONNACK),
+  /* @__PURE__ */ def(0x1c, 'serverReference', STRING, CONNACK | DISCONNECT),
+  /* @__PURE__ */ def(0x1f, 'reasonString', STRING, CONNACK | ACKS | DISCONNECT | AUTH),
+  /* @__PURE__ */ def(0x21, 'receiveMaximum', TWO_BYTE, CONNECT | CONNACK),
+  /* @__PURE__ */ def(0x22, 'topicAliasMaximum', TWO_BYTE, CONNECT | CONNACK),
+  /* @__PURE__ */ def(0x23, 'topicAlias', TWO_BYTE, PUBLISH),
+  /* @__PURE__ */ def(0x24, 'maximumQoS', BYTE, CONNACK),
+  /* @__PURE__ */ def(0x25, 'retainAvailable', BYTE, CONNACK),
+  /* @__PURE__ */ def(0x26, 'userProperties', PAIR, ALL),
+  /* @__PURE__ */ def(0x27, 'maximumPacketSize', FOUR_BYTE, CONNECT | CONNACK),
+  /* @__PURE__ */ def(0x28, 'wildcardSubscriptionAvailable', BYTE, CONNACK),
+  /* @__PURE__ */ def(0x29, 'subscriptionIdentifiersAvailable', BYTE, CONNACK),
+  /* @__PURE__ */ def(0x2a, 'sharedSubscriptionAvailable', BYTE, CONNACK),
 ]);
 
 // Identifier -> definition, for decoding.
-const BY_ID: ReadonlyArray<PropertyDef | null> = (function () {
+const BY_ID: ReadonlyArray<PropertyDef | null> = /* @__PURE__ */ (function () {
   const t: Array<PropertyDef | null> = [];
   for (let i = 0; i <= 0x2a; i++) t.push(null);
   for (let i = 0; i < DEFS.length; i++) t[DEFS[i].id] = DEFS[i];

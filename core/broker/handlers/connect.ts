@@ -15,11 +15,12 @@ import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
 
+
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   const b = c.broker;
   c.version = p.protocolVersion;
   c.state = CONNECTING;
-  const v5 = c.version === MQTT_5;
+  const v5 = (__MQTT5__ && c.version === MQTT_5);
   let clientId = p.clientId;
   if (clientId.length === 0) {
     // 3.1 has no empty identifier; 3.1.1 allows one only with Clean Session [4:MQTT-3.1.3-8].
@@ -48,7 +49,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     // [5:MQTT-3.2.2-22] the Server Keep Alive we send is the one we enforce.
     if (limits.serverKeepAlive > 0) c.keepAliveMs = limits.serverKeepAlive * 1000;
   }
-  if (props !== null) {
+  if (__MQTT5__ && props !== null) {
     if (props.receiveMaximum !== undefined) c.receiveMaximum = props.receiveMaximum;
     if (props.maximumPacketSize !== undefined) c.maximumPacketSize = props.maximumPacketSize;
     if (props.requestProblemInformation !== undefined) c.requestProblemInformation = props.requestProblemInformation === 1;
@@ -94,7 +95,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   const sessionPresent = b.openSession(c, clientId, p.cleanStart);
   c.state = ACTIVE;
   let props: Properties | null = null;
-  if (c.version === MQTT_5) {
+  if ((__MQTT5__ && c.version === MQTT_5)) {
     props = b.connackProperties(c);
     if (clientId !== p.clientId) props.assignedClientIdentifier = clientId;   // [MQTT-3.1.3-7]
     if (c.authenticationMethod !== '') {
@@ -103,7 +104,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
     }
   }
   c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
-  b.log(c, 'connected (MQTT ' + (c.version === MQTT_5 ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
+  b.log(c, 'connected (MQTT ' + ((__MQTT5__ && c.version === MQTT_5) ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
   b.resumeSession(c);
   if (b.hooks.connected !== undefined) b.hooks.connected(c);
 }
@@ -113,8 +114,8 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
  * then closes it [MQTT-3.2.2-6]. No will is published for a refused connection.
  */
 export function refuse(c: Connection, rc5: number, rc3: number, props?: Properties): CodecError | null {
-  c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: c.version === MQTT_5 ? rc5 : rc3, properties: c.version === MQTT_5 && props !== undefined ? props : null });
-  c.broker.log(c, 'refused: CONNACK 0x' + (c.version === MQTT_5 ? rc5 : rc3).toString(16));
+  c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: (__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3, properties: (__MQTT5__ && c.version === MQTT_5) && props !== undefined ? props : null });
+  c.broker.log(c, 'refused: CONNACK 0x' + ((__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3).toString(16));
   c.will = null;
   c.broker.connectionEnded(c, false);
   return null;

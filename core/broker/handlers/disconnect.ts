@@ -6,8 +6,9 @@ import { RC_DISCONNECT_WITH_WILL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { MQTT_5, RC_PROTOCOL_ERROR, codecErrorOf } from './common.js';
 
+
 export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | null {
-  const withWill = c.version === MQTT_5 && p.reasonCode === RC_DISCONNECT_WITH_WILL;
+  const withWill = (__MQTT5__ && c.version === MQTT_5) && p.reasonCode === RC_DISCONNECT_WITH_WILL;
   const expiry = p.properties !== null ? p.properties.sessionExpiryInterval : undefined;
   if (expiry !== undefined) {
     // [5:MQTT-3.14.2-2] a session that was to end with the connection cannot be extended here.

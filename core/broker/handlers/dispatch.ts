@@ -5,6 +5,7 @@
 import type { AuthPacket, CodecError, Packet } from '../../codec/index.js';
 import { AUTH } from '../../codec/index.js';
 import { onAuth } from './auth.js';
+
 import { CONNECT, codecErrorOf, RC_PROTOCOL_ERROR } from './common.js';
 import type { Connection } from '../connection.js';
 import { AWAIT_CONNECT, ACTIVE } from '../connection.js';
@@ -32,7 +33,7 @@ export function handle(c: Connection, p: Packet): CodecError | null {
     if (c.state !== AWAIT_CONNECT) return codecErrorOf(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-2', 'a second CONNECT');
     return onConnect(c, p);
   }
-  if (p.type === AUTH) return onAuth(c, p as AuthPacket);
+  if (__MQTT5__ && p.type === AUTH) return onAuth(c, p as AuthPacket);
   // [MQTT-3.1.0-1] the first packet must be CONNECT.
   if (c.state !== ACTIVE) return codecErrorOf(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-1', 'a packet before CONNECT');
   const h = HANDLERS[p.type];

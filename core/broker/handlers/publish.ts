@@ -12,8 +12,9 @@ import {
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecErrorOf, isThenable,
 } from './common.js';
 
+
 export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
-  if (c.version === MQTT_5) {
+  if ((__MQTT5__ && c.version === MQTT_5)) {
     const err = checkPublish5(c, p);
     if (err !== null) return err;
   }
@@ -91,7 +92,7 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     acknowledge(c, p, RC_NOT_AUTHORIZED);
     return null;
   }
-  if (!payloadFormatValid(b, p.payload, p.properties)) {
+  if (__MQTT5__ && !payloadFormatValid(b, p.payload, p.properties)) {
     // 5.0 §3.3.2.3.2: QoS 1/2 are refused with 0x99; a QoS 0 message is dropped (logged).
     b.log(c, 'PUBLISH to "' + p.topic + '" is marked UTF-8 and is not');
     acknowledge(c, p, RC_PAYLOAD_FORMAT_INVALID);
@@ -100,7 +101,7 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   const m = createMessage(p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
   const routed = b.route(m, c, false);
   if (routed < 0) {
-    if (c.version === MQTT_5 && p.qos > 0) {
+    if ((__MQTT5__ && c.version === MQTT_5) && p.qos > 0) {
       acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused, nothing acknowledged as taken
       return null;
     }
@@ -114,7 +115,7 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
 
 /** The message is routed: make it durable if the store asks for that, then acknowledge. */
 export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed: number): CodecError | null {
-  const rc = routed === 0 && c.version === MQTT_5 ? RC_NO_MATCHING_SUBSCRIBERS : 0;   // 0x10 is a success (5.0 §3.4.2.1)
+  const rc = routed === 0 && (__MQTT5__ && c.version === MQTT_5) ? RC_NO_MATCHING_SUBSCRIBERS : 0;   // 0x10 is a success (5.0 §3.4.2.1)
   const store = c.broker.store;
   if (p.qos === 0 || !store.durable) {
     acknowledge(c, p, rc);
@@ -130,7 +131,7 @@ export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed
 }
 
 function acknowledge(c: Connection, p: PublishPacket, rc: number): void {
-  const code = c.version === MQTT_5 ? rc : 0;
+  const code = (__MQTT5__ && c.version === MQTT_5) ? rc : 0;
   if (p.qos === 1) {
     c.sendPacket({ type: PUBACK, packetId: p.packetId, reasonCode: code, properties: null });
   } else if (p.qos === 2) {

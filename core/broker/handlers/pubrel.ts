@@ -6,6 +6,7 @@ import { PUBCOMP } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { MQTT_5, RC_PACKET_IDENTIFIER_NOT_FOUND } from './common.js';
 
+
 export function onPubrel(c: Connection, p: AckPacket): CodecError | null {
   const s = c.session;
   if (s === null) return null;
@@ -13,7 +14,7 @@ export function onPubrel(c: Connection, p: AckPacket): CodecError | null {
   const known = s.awaitingRelease.has(key);
   if (known) s.awaitingRelease.delete(key);
   // 5.0 §3.7.2.1: an id we are not holding gets 0x92; 3.1.1 answers every PUBREL.
-  const rc = !known && c.version === MQTT_5 ? RC_PACKET_IDENTIFIER_NOT_FOUND : 0;
+  const rc = !known && (__MQTT5__ && c.version === MQTT_5) ? RC_PACKET_IDENTIFIER_NOT_FOUND : 0;
   c.sendPacket({ type: PUBCOMP, packetId: p.packetId, reasonCode: rc, properties: null });
   return null;
 }

@@ -12,6 +12,7 @@ import {
   RC_TOPIC_FILTER_INVALID, SUBACK_FAILURE, codecErrorOf, isThenable,
 } from './common.js';
 
+
 export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | null {
   // 5.0 §3.2.2.3.12: with Subscription Identifiers Available = 0 announced, one is 0xA1.
   if (p.properties !== null && p.properties.subscriptionIdentifier !== undefined && !c.broker.limits.subscriptionIdentifiersAvailable) {
@@ -45,7 +46,7 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
   const b = c.broker;
   const session = c.session;
   if (session === null || c.state === CLOSED) return;
-  const v5 = c.version === MQTT_5;
+  const v5 = (__MQTT5__ && c.version === MQTT_5);
   const ids = p.properties !== null ? p.properties.subscriptionIdentifier : undefined;
   const subscriptionId = ids === undefined ? null : ids[0];
   const codes: number[] = [];
@@ -91,7 +92,7 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
  * subscriptions ($share/...) are honoured for 3.1.1 clients too (a decision; 3.1.1 has none).
  */
 function filterCode(c: Connection, filter: string): number {
-  const v5 = c.version === MQTT_5;
+  const v5 = (__MQTT5__ && c.version === MQTT_5);
   const limits = c.broker.limits;
   const shared = filter.slice(0, 7) === '$share/';
   if (shared ? !isValidSharedFilter(filter) : !isValidTopicFilter(filter)) return v5 ? RC_TOPIC_FILTER_INVALID : SUBACK_FAILURE;

@@ -7,11 +7,12 @@ import { AUTH, DISCONNECT, MQTT_5 } from '../packets.js';
 import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
 
+
 export function decodeAck(r: Reader, type: 4 | 5 | 6 | 7, version: number): AckPacket {
   const packetId = r.u16();
   let reasonCode = 0;
   let properties = null;
-  if (version === MQTT_5) {
+  if ((__MQTT5__ && version === MQTT_5)) {
     if (r.remaining() > 0) reasonCode = r.u8();
     if (r.remaining() > 0) properties = readProperties(r, type);
   }
@@ -27,7 +28,7 @@ export function decodePing(r: Reader, type: 12 | 13): PingPacket {
 export function decodeDisconnect(r: Reader, version: number): DisconnectPacket {
   let reasonCode = 0;
   let properties = null;
-  if (version === MQTT_5) {
+  if ((__MQTT5__ && version === MQTT_5)) {
     if (r.remaining() > 0) reasonCode = r.u8();
     if (r.remaining() > 0) properties = readProperties(r, DISCONNECT);
   }

@@ -9,6 +9,7 @@ import { codecError } from '../codec-error.js';
 import { RC_TOPIC_NAME_INVALID, RC_UNSUPPORTED_PROTOCOL_VERSION } from '../reason-codes.js';
 import { isValidTopicName } from '../topic.js';
 
+
 export function decodeConnect(r: Reader): ConnectPacket {
   const protocolName = r.utf8();
   const protocolVersion = r.u8();
@@ -17,13 +18,13 @@ export function decodeConnect(r: Reader): ConnectPacket {
     throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-1', 'protocol name "' + protocolName + '"');
   }
   const supported = protocolName === 'MQIsdp' ? protocolVersion === MQTT_3_1 :
-    protocolVersion === MQTT_3_1_1 || protocolVersion === MQTT_5;
+    protocolVersion === MQTT_3_1_1 || (__MQTT5__ && protocolVersion === MQTT_5);
   if (!supported) {
     // [4:MQTT-3.1.2-2] [5:MQTT-3.1.2-2]: answered with CONNACK 0x01 / 0x84 by the broker.
     throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-2',
       'protocol "' + protocolName + '" level ' + protocolVersion);
   }
-  const v5 = protocolVersion === MQTT_5;
+  const v5 = (__MQTT5__ && protocolVersion === MQTT_5);
   const flags = r.u8();
   if ((flags & 0x01) !== 0) throw malformed('4:MQTT-3.1.2-3', 'reserved Connect Flag bit 0 is set');
   const willFlag = (flags & 0x04) !== 0;
@@ -38,13 +39,13 @@ export function decodeConnect(r: Reader): ConnectPacket {
     throw malformed('4:MQTT-3.1.2-22', 'a Password without a User Name (allowed only in 5.0)');
   }
   const keepAlive = r.u16();
-  const properties = v5 ? readProperties(r, CONNECT) : null;
+  const properties = __MQTT5__ && v5 ? readProperties(r, CONNECT) : null;
 
   // [MQTT-3.1.3-1] payload order: Client Identifier, Will, User Name, Password.
   const clientId = r.utf8();
   let will: Will | null = null;
   if (willFlag) {
-    const willProperties = v5 ? readProperties(r, IN_WILL) : null;
+    const willProperties = __MQTT5__ && v5 ? readProperties(r, IN_WILL) : null;
     const topic = r.utf8();
     // [4:MQTT-3.1.3-10] [5:MQTT-3.1.3-11]: the Will Topic is a Topic Name.
     if (!isValidTopicName(topic)) throw codecError(RC_TOPIC_NAME_INVALID, '4:MQTT-3.1.3-10', 'Will Topic "' + topic + '"');
@@ -67,7 +68,7 @@ export function decodeConnack(r: Reader, version: number): ConnackPacket {
   // 5.0 §3.2.2.1: bits 7-1 are reserved and must be 0.
   if ((flags & 0xfe) !== 0) throw malformed('5:§3.2.2.1', 'reserved Connect Acknowledge Flags are set');
   const reasonCode = r.u8();
-  const properties = version === MQTT_5 ? readProperties(r, CONNACK) : null;
+  const properties = (__MQTT5__ && version === MQTT_5) ? readProperties(r, CONNACK) : null;
   r.done('CONNACK');
   return { type: CONNACK, sessionPresent: (flags & 0x01) !== 0, reasonCode: reasonCode, properties: properties };
 }

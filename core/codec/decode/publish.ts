@@ -6,6 +6,7 @@ import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
 import { protocolError } from '../reader.js';
 
+
 export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
   const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
   const topic = r.topic();
@@ -14,11 +15,11 @@ export function decodePublish(r: Reader, flags: number, version: number): Publis
     packetId = r.u16();
     if (packetId === 0) throw protocolError('4:MQTT-2.3.1-1', 'QoS ' + qos + ' PUBLISH with Packet Identifier 0');
   }
-  const properties = version === MQTT_5 ? readProperties(r, PUBLISH) : null;
+  const properties = (__MQTT5__ && version === MQTT_5) ? readProperties(r, PUBLISH) : null;
   // 5.0 §3.3.2.1: an empty Topic Name is allowed only with a Topic Alias. [4:MQTT-4.7.3-1]
   // (Wildcards were refused by r.topic(), on the bytes.)
   if (r.lastTopicLength === 0 && (properties === null || properties.topicAlias === undefined)) {
-    throw protocolError(version === MQTT_5 ? '5:§3.3.2.1' : '4:MQTT-4.7.3-1', 'empty Topic Name');
+    throw protocolError((__MQTT5__ && version === MQTT_5) ? '5:§3.3.2.1' : '4:MQTT-4.7.3-1', 'empty Topic Name');
   }
   if (properties !== null && properties.responseTopic !== undefined &&
     (properties.responseTopic.length === 0 || hasWildcard(properties.responseTopic))) {

@@ -8,16 +8,17 @@ import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
 import { malformed, protocolError } from '../reader.js';
 
+
 export function decodeSubscribe(r: Reader, version: number): SubscribePacket {
   const packetId = r.u16();
   if (packetId === 0) throw protocolError('4:MQTT-2.3.1-1', 'SUBSCRIBE with Packet Identifier 0');
-  const properties = version === MQTT_5 ? readProperties(r, SUBSCRIBE) : null;
+  const properties = (__MQTT5__ && version === MQTT_5) ? readProperties(r, SUBSCRIBE) : null;
   const subscriptions: Subscription[] = [];
   while (r.remaining() > 0) {
     const topicFilter = r.utf8();
     const options = r.u8();
     const qos = options & 0x03;
-    if (version === MQTT_5) {
+    if ((__MQTT5__ && version === MQTT_5)) {
       if ((options & 0xc0) !== 0) throw malformed('5:MQTT-3.8.3-5', 'reserved Subscription Options bits are set');
       if (qos === 3) throw protocolError('5:§3.8.3.1', 'Maximum QoS 3');
       if (((options >> 4) & 0x03) === 3) throw protocolError('5:§3.8.3.1', 'Retain Handling 3');
@@ -39,14 +40,14 @@ export function decodeSubscribe(r: Reader, version: number): SubscribePacket {
 
 export function decodeSuback(r: Reader, version: number): SubackPacket {
   const packetId = r.u16();
-  const properties = version === MQTT_5 ? readProperties(r, SUBACK) : null;
+  const properties = (__MQTT5__ && version === MQTT_5) ? readProperties(r, SUBACK) : null;
   return { type: SUBACK, packetId: packetId, properties: properties, reasonCodes: restAsCodes(r) };
 }
 
 export function decodeUnsubscribe(r: Reader, version: number): UnsubscribePacket {
   const packetId = r.u16();
   if (packetId === 0) throw protocolError('4:MQTT-2.3.1-1', 'UNSUBSCRIBE with Packet Identifier 0');
-  const properties = version === MQTT_5 ? readProperties(r, UNSUBSCRIBE) : null;
+  const properties = (__MQTT5__ && version === MQTT_5) ? readProperties(r, UNSUBSCRIBE) : null;
   const topicFilters: string[] = [];
   while (r.remaining() > 0) topicFilters.push(r.utf8());
   // [4:MQTT-3.10.3-2] [5:MQTT-3.10.3-2] at least one Topic Filter.
@@ -56,12 +57,12 @@ export function decodeUnsubscribe(r: Reader, version: number): UnsubscribePacket
 
 export function decodeUnsuback(r: Reader, version: number): UnsubackPacket {
   const packetId = r.u16();
-  if (version !== MQTT_5) {
-    r.done('UNSUBACK');   // 3.1.1 §3.11.3: no payload
-    return { type: UNSUBACK, packetId: packetId, properties: null, reasonCodes: [] };
+  if (__MQTT5__ && version === MQTT_5) {
+    const properties = readProperties(r, UNSUBACK);
+    return { type: UNSUBACK, packetId: packetId, properties: properties, reasonCodes: restAsCodes(r) };
   }
-  const properties = readProperties(r, UNSUBACK);
-  return { type: UNSUBACK, packetId: packetId, properties: properties, reasonCodes: restAsCodes(r) };
+  r.done('UNSUBACK');   // 3.1.1 §3.11.3: no payload
+  return { type: UNSUBACK, packetId: packetId, properties: null, reasonCodes: [] };
 }
 
 function restAsCodes(r: Reader): number[] {

@@ -12,14 +12,14 @@ import type { FrameAllocator } from '../slab-allocator.js';
 
 export function encodeAck(p: AckPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
   const first = (p.type << 4) | (p.type === PUBREL ? 0x02 : 0);   // PUBREL flags are 0010 [MQTT-3.6.1-1]
-  if (version !== MQTT_5 || (p.reasonCode === 0 && p.properties === null)) {
-    const w = frame(first, 2, alloc);
+  if (__MQTT5__ && version === MQTT_5 && (p.reasonCode !== 0 || p.properties !== null)) {
+    const w = frame(first, 2 + reasonSectionLength(p.properties, false), alloc);
     w.u16(p.packetId);
+    writeReasonSection(w, p.reasonCode, p.properties, false);
     return w.buf;
   }
-  const w = frame(first, 2 + reasonSectionLength(p.properties, false), alloc);
+  const w = frame(first, 2, alloc);
   w.u16(p.packetId);
-  writeReasonSection(w, p.reasonCode, p.properties, false);
   return w.buf;
 }
 
@@ -28,10 +28,12 @@ export function encodePing(p: PingPacket, alloc: FrameAllocator | null): Uint8Ar
 }
 
 export function encodeDisconnect(p: DisconnectPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  if (version !== MQTT_5 || (p.reasonCode === 0 && p.properties === null)) return frame(0xe0, 0, alloc).buf;
-  const w = frame(0xe0, reasonSectionLength(p.properties, false), alloc);
-  writeReasonSection(w, p.reasonCode, p.properties, false);
-  return w.buf;
+  if (__MQTT5__ && version === MQTT_5 && (p.reasonCode !== 0 || p.properties !== null)) {
+    const w = frame(0xe0, reasonSectionLength(p.properties, false), alloc);
+    writeReasonSection(w, p.reasonCode, p.properties, false);
+    return w.buf;
+  }
+  return frame(0xe0, 0, alloc).buf;
 }
 
 export function encodeAuth(p: AuthPacket, alloc: FrameAllocator | null): Uint8Array {

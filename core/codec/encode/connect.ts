@@ -7,8 +7,9 @@ import { binaryFieldLength, stringFieldLength, varintLength } from '../writer.js
 import { frame } from './frame.js';
 import type { FrameAllocator } from '../slab-allocator.js';
 
+
 export function encodeConnect(p: ConnectPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const will = p.will;
   const willPropsLength = v5 && will !== null ? propertiesLength(will.properties) : 0;
@@ -45,7 +46,7 @@ export function encodeConnect(p: ConnectPacket, version: number, alloc: FrameAll
 }
 
 export function encodeConnack(p: ConnackPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const w = frame(0x20, 2 + (v5 ? varintLength(propsLength) + propsLength : 0), alloc);
   // 3.1 has no Session Present flag: its first byte is reserved and always 0.

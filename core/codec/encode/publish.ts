@@ -8,12 +8,13 @@ import { stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
 import type { FrameAllocator } from '../slab-allocator.js';
 
+
 /**
  * `topicBytes`, when given, are the Topic Name already encoded as UTF-8 (a broker keeps them
  * per topic): written as they are instead of encoding the string again.
  */
 export function encodePublish(p: PublishPacket, version: number, alloc: FrameAllocator | null, topicBytes?: Uint8Array | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const topicLength = topicBytes ? 2 + topicBytes.length : stringFieldLength(p.topic);
   const n = topicLength + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;

@@ -7,12 +7,13 @@ import { stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
 import type { FrameAllocator } from '../slab-allocator.js';
 
+
 function propertySectionLength(propsLength: number, v5: boolean): number {
   return v5 ? varintLength(propsLength) + propsLength : 0;
 }
 
 export function encodeSubscribe(p: SubscribePacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   let n = 2 + propertySectionLength(propsLength, v5);
   for (let i = 0; i < p.subscriptions.length; i++) n += stringFieldLength(p.subscriptions[i].topicFilter) + 1;
@@ -29,7 +30,7 @@ export function encodeSubscribe(p: SubscribePacket, version: number, alloc: Fram
 }
 
 export function encodeSuback(p: SubackPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const w = frame(0x90, 2 + propertySectionLength(propsLength, v5) + p.reasonCodes.length, alloc);
   w.u16(p.packetId);
@@ -39,7 +40,7 @@ export function encodeSuback(p: SubackPacket, version: number, alloc: FrameAlloc
 }
 
 export function encodeUnsubscribe(p: UnsubscribePacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   let n = 2 + propertySectionLength(propsLength, v5);
   for (let i = 0; i < p.topicFilters.length; i++) n += stringFieldLength(p.topicFilters[i]);
@@ -51,7 +52,7 @@ export function encodeUnsubscribe(p: UnsubscribePacket, version: number, alloc: 
 }
 
 export function encodeUnsuback(p: UnsubackPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
-  const v5 = version === MQTT_5;
+  const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   // 3.1.1 §3.11: an UNSUBACK is only the packet id.
   const codes = v5 ? p.reasonCodes.length : 0;
