@@ -7,10 +7,11 @@
 //   dist/xs/ganglion.iife.js     the same as a script defining the global `ganglion` (xsnap)
 //   dist/espruino/ganglion.js    CommonJS for Espruino: Modules.addCached("ganglion", src)
 //                                then require("ganglion"); see /work/shared/espruino.md
+//   dist/node/ganglion-cli.js    the `ganglion` command (ports/node, core bundled in), no budget
 // Importing this file builds nothing: tests import TARGETS, ENTRY, DEFINE and buildTarget.
 import { build, formatMessagesSync } from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkEspruinoSubset } from './ports/espruino/subset-check.mjs';
@@ -115,6 +116,35 @@ export async function buildTarget(t, overrides = {}, write = true) {
   return bytes;
 }
 
+// The Node port's command: its own build, apart from the core targets and their budgets.
+export const CLI = { name: 'node-cli', file: 'dist/node/ganglion-cli.js', entry: 'ports/node/main.ts' };
+
+export async function buildCli(write = true) {
+  const result = await build({
+    entryPoints: [CLI.entry],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    outfile: CLI.file,
+    tsconfig: 'tsconfig.json',
+    charset: 'ascii',
+    logLevel: 'silent',
+    define: DEFINE,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  });
+  const bytes = result.outputFiles[0].contents;
+  if (write) {
+    const out = join(root, CLI.file);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, bytes);
+    chmodSync(out, 0o755);
+  }
+  return bytes;
+}
+
 function lineColumn(text, index) {
   let line = 1;
   let last = -1;
@@ -127,7 +157,7 @@ function lineColumn(text, index) {
 
 async function main() {
   let failed = false;
-  const settled = await Promise.allSettled(TARGETS.map((t) => buildTarget(t)));
+  const settled = await Promise.allSettled([...TARGETS.map((t) => buildTarget(t)), buildCli()]);
   const rejected = settled.find((r) => r.status === 'rejected');
   if (rejected) {
     // Every target fails the same way on a source error: print the first one's errors.
@@ -152,6 +182,9 @@ async function main() {
       for (const v of checkEspruinoSubset(text)) violations.push({ file: t.file, text, v });
     }
   });
+
+  const cli = built[TARGETS.length];
+  rows.push([CLI.name, CLI.file, String(cli.length), String(gzipSync(cli, { level: 9 }).length), '-', '']);
 
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) {

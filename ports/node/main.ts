@@ -1,0 +1,5 @@
+// The `ganglion` command's entry point (bundled to dist/node/ganglion-cli.js by build.mjs).
+import { main } from './cli.js';
+
+const code = await main(process.argv.slice(2));
+if (code !== null) process.exit(code);
