@@ -39,6 +39,12 @@ export interface Hooks {
    * for the client), 0x00 (success) or a failure reason code.
    */
   authenticateEnhanced?(client: Connection, method: string, data: Uint8Array | null, reauthenticating: boolean): Answer<AuthAnswer>;
+  /**
+   * May this session receive a message on `topic`? Optional, synchronous, asked for every
+   * delivery (and retained message) when present: for read rules finer than a subscription
+   * (an ACL that allows `home/#` but not `home/secret/+`). Local subscribers are not asked.
+   */
+  authorizeRead?(clientId: string, username: string | null, topic: string): boolean;
   /** A client's CONNECT was accepted (after its CONNACK went out). */
   connected?(client: Connection): void;
   /** An accepted client's connection ended; `clean` when it sent DISCONNECT. */
@@ -112,6 +118,7 @@ export class Broker {
       authorizeSubscribe: hooks.authorizeSubscribe || allow,
       log: hooks.log || quiet,
       authenticateEnhanced: hooks.authenticateEnhanced,
+      authorizeRead: hooks.authorizeRead,
       connected: hooks.connected,
       disconnected: hooks.disconnected,
     };
@@ -221,6 +228,7 @@ export class Broker {
     s.connection = c;
     s.expiresAtMs = -1;
     s.version = c.version;
+    s.username = c.username;
     c.session = s;
     // 3.1.1 Clean Session 0 keeps the session like a 5.0 expiry of 0xFFFFFFFF (5.0 §3.1.2.4 note).
     this.setSessionExpiry(s, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);
@@ -360,9 +368,16 @@ export class Broker {
     for (let i = 0; i < n; i++) {
       const m = out[i];
       if (m.expiresAtMs >= 0 && this.nowMs >= m.expiresAtMs) continue;   // expired while retained
+      if (!this.mayRead(s, m.topic)) continue;
       const entry = s.subscriptions.get(sub.topicFilter);
       deliver(this, s, m, m.qos < sub.qos ? m.qos : sub.qos, true, entry === undefined ? null : entry.subscriptionIds, '');
     }
+  }
+
+  /** The authorizeRead hook's answer for a delivery to `s` (yes when there is no hook). */
+  mayRead(s: Session, topic: string): boolean {
+    const hook = this.hooks.authorizeRead;
+    return hook === undefined || s.local !== null || hook(s.clientId, s.username, topic);
   }
 
   // ---- routing (routing.ts) and delivery (delivery.ts) ----

@@ -70,6 +70,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
 }
 
 function send(b: Broker, sub: Subscriber, m: Message, shareKey: string): void {
+  if (!b.mayRead(sub.session, m.topic)) return;
   // [4:MQTT-3.3.1-9] retain is 0 on normal delivery, unless Retain As Published (5.0).
   const qos = (m.qos < sub.qos ? m.qos : sub.qos) as QoS;
   deliver(b, sub.session, m, qos, sub.retainAsPublished && m.retain, sub.subscriptionIds, shareKey);

@@ -150,11 +150,16 @@ function eachRule(acl: Acl, username: string | null, clientId: string, fn: (r: A
 
 /** May this client publish to `topic`? */
 export function mayPublish(acl: Acl, username: string | null, clientId: string, topic: string): boolean {
+  return mayAccess(acl, username, clientId, topic, false);
+}
+
+// An allow rule must match the topic, and no deny rule may (deny beats allow).
+function mayAccess(acl: Acl, username: string | null, clientId: string, topic: string, read: boolean): boolean {
   const t = topic.split('/');
   let allowed = false;
   let denied = false;
   eachRule(acl, username, clientId, (r) => {
-    if (!r.write) return false;
+    if (read ? !r.read : !r.write) return false;
     const levels = levelsOf(r, username, clientId);
     if (levels === null || !matches(levels, t)) return false;
     if (r.allow) allowed = true;
@@ -165,9 +170,10 @@ export function mayPublish(acl: Acl, username: string | null, clientId: string, 
 }
 
 /**
- * May this client subscribe to `filter`? Only when an allow rule covers every topic the
- * filter can match and no deny rule reaches any of them (the core asks per subscription,
- * not per delivered message, so a filter that overlaps a denied topic is refused whole).
+ * May this client subscribe to `filter`? When some read rule could allow a topic it
+ * matches, and no deny rule covers all of them; which topics it actually gets is decided
+ * per message by mayRead (the core's authorizeRead hook), as mosquitto does: `home/#`
+ * with `deny read home/secret/+` delivers everything in home/ but home/secret/...
  */
 export function maySubscribe(acl: Acl, username: string | null, clientId: string, filter: string): boolean {
   const f = filter.split('/');
@@ -178,9 +184,14 @@ export function maySubscribe(acl: Acl, username: string | null, clientId: string
     const levels = levelsOf(r, username, clientId);
     if (levels === null) return false;
     if (r.allow) {
-      if (covers(levels, f)) allowed = true;
-    } else if (intersects(levels, f)) denied = true;
+      if (intersects(levels, f)) allowed = true;
+    } else if (covers(levels, f)) denied = true;
     return denied;
   });
   return allowed && !denied;
+}
+
+/** May this client receive a message on `topic`? (Asked for every delivery.) */
+export function mayRead(acl: Acl, username: string | null, clientId: string, topic: string): boolean {
+  return mayAccess(acl, username, clientId, topic, true);
 }

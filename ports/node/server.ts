@@ -6,7 +6,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import type { Broker, Connection, Hooks } from '../../core/index.js';
 import { RC_NOT_AUTHORIZED, RC_SERVER_SHUTTING_DOWN, createBroker } from '../../core/index.js';
 import type { Acl } from './acl.js';
-import { mayPublish, maySubscribe, parseAcl } from './acl.js';
+import { mayPublish, mayRead, maySubscribe, parseAcl } from './acl.js';
 import type { Config, ListenerConfig } from './config.js';
 import { LatencyHistogram } from './latency.js';
 import type { Logger } from './logger.js';
@@ -104,6 +104,10 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
       // Clients never write the broker's own $SYS topics unless an ACL says so.
       if (acl === null) return !topic.startsWith('$SYS/') && topic !== '$SYS';
       return mayPublish(acl, c.username, c.clientId, topic);
+    },
+    authorizeRead(clientId, username, topic) {
+      const acl = security().acl;
+      return acl === null || mayRead(acl, username, clientId, topic);
     },
     authorizeSubscribe(c, filter) {
       const acl = security().acl;

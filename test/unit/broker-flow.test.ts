@@ -227,4 +227,17 @@ test('the connected and disconnected hooks see each accepted client come and go'
   assert.equal(seen, ['+a', '+b', '-a clean', '-b lost']);
 });
 
+test('authorizeRead filters each delivery and each retained message by topic', () => {
+  const t = rig({ sysIntervalMs: 0 }, { authorizeRead: (_id, _user, topic) => !topic.startsWith('secret/') });
+  t.connected('pub');
+  t.publish('pub', 'secret/r', 'hidden', 0, 0, true);
+  t.publish('pub', 'open/r', 'shown', 0, 0, true);
+  t.connected('sub');
+  t.subscribe('sub', '#', 0);
+  assert.equal(t.received('sub'), ['shown']);          // retained: only what may be read
+  t.publish('pub', 'secret/x', 'no');
+  t.publish('pub', 'open/x', 'yes');
+  assert.equal(t.received('sub'), ['yes']);
+});
+
 test.run();

@@ -2,7 +2,7 @@
 // patterns, %u / %c substitution, scopes per user and per client, $SYS only where named.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { covers, intersects, matches, mayPublish, maySubscribe, parseAcl } from '../../ports/node/acl.js';
+import { covers, intersects, matches, mayPublish, mayRead, maySubscribe, parseAcl } from '../../ports/node/acl.js';
 
 const L = (s: string): string[] => s.split('/');
 
@@ -78,31 +78,45 @@ test('%u and %c substitution; values that would widen a rule do not match', () =
   assert.ok(mayPublish(ACL, 'bob', 'x', 'users/bob/notes'));
   assert.ok(maySubscribe(ACL, 'bob', 'x', 'users/bob/#'));
   assert.not.ok(maySubscribe(ACL, 'bob', 'x', 'users/alice/#'));
-  assert.not.ok(maySubscribe(ACL, 'bob', 'x', 'users/#'));
+  assert.ok(maySubscribe(ACL, 'bob', 'x', 'users/#'));                // granted, filtered per message:
+  assert.ok(mayRead(ACL, 'bob', 'x', 'users/bob/notes'));
+  assert.not.ok(mayRead(ACL, 'bob', 'x', 'users/alice/notes'));
   assert.not.ok(mayPublish(ACL, null, 'x', 'users//notes'));          // no user name
   assert.not.ok(mayPublish(ACL, '+', 'x', 'users/+/notes'));
   assert.not.ok(maySubscribe(ACL, '#', 'x', 'users/#'));
   assert.not.ok(mayPublish(ACL, 'a/b', 'x', 'users/a/b/c'));
 });
 
-test('subscriptions: allowed when covered by read rules, refused when they reach a denied topic', () => {
+test('subscriptions: allowed when a read rule can match, refused when a deny rule covers them all', () => {
   assert.ok(maySubscribe(ACL, null, 'x', 'public/+/news'));
   assert.ok(maySubscribe(ACL, null, 'x', 'public/#'));
-  assert.not.ok(maySubscribe(ACL, null, 'x', '#'));
+  assert.ok(maySubscribe(ACL, null, 'x', '#'));            // public/... can match: filtered per message
+  assert.not.ok(maySubscribe(ACL, null, 'x', 'private/#')); // nothing there may be read
   const acl = parseAcl('allow read a/#\ndeny read a/secret/+\n');
   assert.ok(maySubscribe(acl, null, 'x', 'a/+'));
-  assert.ok(maySubscribe(acl, null, 'x', 'a/open/#'));
-  assert.not.ok(maySubscribe(acl, null, 'x', 'a/#'));
+  assert.ok(maySubscribe(acl, null, 'x', 'a/#'));
   assert.not.ok(maySubscribe(acl, null, 'x', 'a/secret/x'));
+  assert.not.ok(maySubscribe(acl, null, 'x', 'a/secret/+'));
+});
+
+test('reads are decided per message: a wide subscription gets only the topics the rules allow', () => {
+  const acl = parseAcl('allow read a/#\ndeny read a/secret/+\n');
+  assert.ok(mayRead(acl, null, 'x', 'a/open'));
+  assert.ok(mayRead(acl, null, 'x', 'a/secret'));
+  assert.not.ok(mayRead(acl, null, 'x', 'a/secret/x'));
+  assert.not.ok(mayRead(acl, null, 'x', 'b'));
 });
 
 test('$SYS: readable only where a rule names it; # never grants it', () => {
   assert.ok(maySubscribe(ACL, null, 'x', '$SYS/broker/uptime'));
-  assert.not.ok(maySubscribe(ACL, null, 'x', '$SYS/#'));
+  assert.ok(maySubscribe(ACL, null, 'x', '$SYS/#'));       // granted, but only uptime is delivered
+  assert.ok(mayRead(ACL, null, 'x', '$SYS/broker/uptime'));
+  assert.not.ok(mayRead(ACL, null, 'x', '$SYS/broker/clients/connected'));
   assert.not.ok(maySubscribe(ACL, null, 'x', '$SYS/broker/clients/connected'));
   const open = parseAcl('allow readwrite #\n');
   assert.ok(maySubscribe(open, null, 'x', 'anything/at/all'));
   assert.not.ok(maySubscribe(open, null, 'x', '$SYS/#'));
+  assert.not.ok(mayRead(open, null, 'x', '$SYS/broker/uptime'));
   assert.not.ok(mayPublish(open, null, 'x', '$SYS/broker/uptime'));
 });
 
