@@ -164,7 +164,7 @@ export class AllocBench {
     return this.reply({ problems: this.problems });
   }
 
-  private encode(p: Parameters<Api['encode']>[0]): Uint8Array {
+  protected encode(p: Parameters<Api['encode']>[0]): Uint8Array {
     return this.api.encode(p, this.version);
   }
 
@@ -218,7 +218,7 @@ export class AllocBench {
   }
 
   /** After a step of `n`: every subscriber got n frames; QoS 1: the publisher n PUBACKs. */
-  private check(n: number): { delivered: number; pubacks: number } {
+  protected check(n: number): { delivered: number; pubacks: number } {
     let delivered = 0;
     for (let j = 0; j < this.subscriberTransports.length; j++) delivered += this.subscriberTransports[j].writes;
     delivered -= this.before[0];
@@ -242,7 +242,7 @@ export class AllocBench {
     });
   }
 
-  private reply(v: unknown): ArrayBuffer {
+  protected reply(v: unknown): ArrayBuffer {
     const b = this.api.encodeUtf8(JSON.stringify(v));
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
   }

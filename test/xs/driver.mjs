@@ -16,6 +16,9 @@
 // where `reply` is the step's completion value when it is an ArrayBuffer, as UTF-8 text
 // (test/xs/alloc.ts answers with JSON), or
 //   @@XS-STEPS-ERROR@@<message>
+// A step with `snapshot: true` also gets `snapshot: { chunkBytes, slotBytes }` after it: the
+// sizes of the live chunk heap and the live slot heap in an XS heap snapshot (written after
+// a full garbage collection; see parseSnapshot below). test/xs/memory.ts uses them.
 // The steps are information (the allocation meter): they never change the exit status.
 //
 // It runs in its own process because `@endo/init` locks down the realm that imports it
@@ -86,6 +89,32 @@ async function runScript(source) {
   }
 }
 
+/**
+ * The live chunk and slot bytes in an xsnap heap snapshot: after a 4-byte size and "XS_M",
+ * sections of [4-byte big-endian size including this 8-byte header][4-byte tag][data]:
+ * BLOC holds every live chunk (strings, ArrayBuffer bytes, array and Map storage), HEAP every
+ * live slot (moddable/xs/sources/xsSnapshot.c, fxWriteSnapshot).
+ */
+function parseSnapshot(b) {
+  const out = { chunkBytes: -1, slotBytes: -1 };
+  let i = 8;
+  while (i + 8 <= b.length) {
+    const size = b.readUInt32BE(i);
+    const tag = b.toString('latin1', i + 4, i + 8);
+    if (tag === 'BLOC') out.chunkBytes = size - 8;
+    if (tag === 'HEAP') out.slotBytes = size - 8;
+    if (size < 8) break;
+    i += size;
+  }
+  return out;
+}
+
+async function snapshotOf(worker, label) {
+  const parts = [];
+  for await (const c of worker.makeSnapshotStream(label)) parts.push(c);
+  return parseSnapshot(Buffer.concat(parts));
+}
+
 async function runSteps(steps) {
   let worker = null;
   const out = [];
@@ -99,6 +128,7 @@ async function runSteps(steps) {
         compute: meterUsage.compute,
         currentHeapCount: meterUsage.currentHeapCount,
         reply: reply && reply.length > 0 ? decoder.decode(reply) : '',
+        snapshot: step.snapshot ? await snapshotOf(worker, step.label) : undefined,
       });
     }
     process.stdout.write('@@XS-STEPS@@' + JSON.stringify(out) + '\n');

@@ -5,6 +5,8 @@
 //   node test/xs/run.mjs other.ts   (another cases module exporting runCodecCases, run
 //                                    instead of the two below; for checking this harness)
 //   node test/xs/run.mjs --alloc    (`npm run bench:xs`: only the allocation report)
+//   node test/xs/run.mjs --memory   (`npm run bench:moddable`: only the Moddable port's memory
+//                                    report, then its allocation rows)
 //
 // 1. esbuild bundles core/index.ts together with test/xs/codec-cases.ts and
 //    test/xs/broker-cases.ts into one self-contained iife script that runs every case of
@@ -16,7 +18,12 @@
 //    hand-derived expectation and both give the same result string.
 // 5. Information, never a failure: the allocation meter (test/xs/alloc.ts) routes QoS 0
 //    and QoS 1 messages from one client to ten subscribers in a fresh XS worker and
-//    prints XS slots and compute per routed message (see allocPlan below).
+//    prints XS slots and compute per routed message (see allocPlan below), for the core
+//    alone and through the Moddable port (alloc-port.ts); then, in the same worker, the
+//    Moddable port's memory per client, subscription and retained message from XS heap
+//    snapshots (test/xs/memory.ts, see memoryPlan below).
+// The Moddable port's cases (moddable-cases.ts) run in the same script as the others; the
+// bundles map the SDK's modules to the fakes in fake-moddable/ (plugin.mjs).
 // The last line is `xs: N passed, N failed`; N counts cases, plus one failure when XS
 // threw, the worker is missing or the bundle does not build. Exit status 1 on any failure.
 import { build } from 'esbuild';
@@ -26,13 +33,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { moddableFakes } from './fake-moddable/plugin.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const allocOnly = process.argv[2] === '--alloc';
-const customCases = !allocOnly && process.argv[2] ? resolve(process.argv[2]) : null;
+const memoryOnly = process.argv[2] === '--memory';
+const customCases = !allocOnly && !memoryOnly && process.argv[2] ? resolve(process.argv[2]) : null;
 const casesFile = customCases || join(here, 'codec-cases.ts');
 const brokerCasesFile = join(here, 'broker-cases.ts');
+const moddableCasesFile = join(here, 'moddable-cases.ts');
 const BEGIN = '@@XS-BEGIN@@';
 const END = '@@XS-END@@';
 
@@ -66,6 +76,7 @@ async function bundle(entry) {
     platform: 'neutral',
     write: false,
     logLevel: 'silent',
+    plugins: [moddableFakes],   // the Moddable port's SDK modules -> test/xs/fake-moddable/
   });
   return out.outputFiles[0].text;
 }
@@ -87,11 +98,15 @@ async function bundle(entry) {
 // means a GC ran during the step: that size's slot count is then not exact, and the report
 // says so. A `grow` step first enlarges the XS slot heap so that the steps fit without one.
 // Knobs for experiments (environment): ALLOC_SIZES=1000,2000  ALLOC_GROW=600000 (objects).
+// `bench`: the core alone (alloc.ts), or through the Moddable port and the fake ECMA-419
+// sockets (alloc-port.ts: adds the port's read buffer, one ArrayBuffer and view per TCP read).
 const ALLOC_CONFIGS = [
-  { name: 'QoS 0, MQTT 3.1.1', qos: 0, version: 4 },
-  { name: 'QoS 1, MQTT 3.1.1', qos: 1, version: 4 },
-  { name: 'QoS 0, MQTT 5.0', qos: 0, version: 5 },
-  { name: 'QoS 1, MQTT 5.0', qos: 1, version: 5 },
+  { name: 'QoS 0, MQTT 3.1.1', qos: 0, version: 4, bench: 'ganglionAlloc' },
+  { name: 'QoS 1, MQTT 3.1.1', qos: 1, version: 4, bench: 'ganglionAlloc' },
+  { name: 'QoS 0, MQTT 5.0', qos: 0, version: 5, bench: 'ganglionAlloc' },
+  { name: 'QoS 1, MQTT 5.0', qos: 1, version: 5, bench: 'ganglionAlloc' },
+  { name: 'QoS 0, 3.1.1, Moddable port', qos: 0, version: 4, bench: 'ganglionAllocPort' },
+  { name: 'QoS 1, 3.1.1, Moddable port', qos: 1, version: 4, bench: 'ganglionAllocPort' },
 ];
 const ALLOC_FANOUT = [1, 10];
 const ALLOC_SIZES = process.env.ALLOC_SIZES ? process.env.ALLOC_SIZES.split(',').map(Number) : [1000, 2000];
@@ -102,27 +117,102 @@ async function allocBundle() {
   return bundle([
     `import * as api from ${JSON.stringify(join(root, 'core/index.ts'))};`,
     `import { installAllocBench } from ${JSON.stringify(join(here, 'alloc.ts'))};`,
+    `import { installPortAllocBench } from ${JSON.stringify(join(here, 'alloc-port.ts'))};`,
+    `import { installMemoryBench } from ${JSON.stringify(join(here, 'memory.ts'))};`,
     'installAllocBench(api);',
+    'installPortAllocBench(api);',
+    'installMemoryBench(api);',
   ].join('\n'));
 }
 
 function allocPlan(script) {
   const steps = [{ label: 'load', code: script }, { label: 'grow', code: `ganglionAlloc.grow(${ALLOC_GROW})` }];
   ALLOC_CONFIGS.forEach((cfg, k) => {
+    const o = cfg.bench;
     for (const subs of ALLOC_FANOUT) {
       const at = `${k}:${subs}`;
-      steps.push({ label: `${at}:setup`, code: `ganglionAlloc.setup(${cfg.qos}, ${cfg.version}, ${ALLOC_WARMUP}, ${subs})` });
+      steps.push({ label: `${at}:setup`, code: `${o}.setup(${cfg.qos}, ${cfg.version}, ${ALLOC_WARMUP}, ${subs})` });
       for (const n of ALLOC_SIZES) {
         steps.push({ label: `${at}:${n}:gc`, code: 'gc()' });
-        steps.push({ label: `${at}:${n}:flush`, code: 'ganglionAlloc.flush()' });
-        steps.push({ label: `${at}:${n}:base`, code: 'gc(); ganglionAlloc.arm()' });
-        steps.push({ label: `${at}:${n}:step`, code: `ganglionAlloc.step(${n})` });
-        steps.push({ label: `${at}:${n}:report`, code: `ganglionAlloc.report(${n})` });
+        steps.push({ label: `${at}:${n}:flush`, code: `${o}.flush()` });
+        steps.push({ label: `${at}:${n}:base`, code: `gc(); ${o}.arm()` });
+        steps.push({ label: `${at}:${n}:step`, code: `${o}.step(${n})` });
+        steps.push({ label: `${at}:${n}:report`, code: `${o}.report(${n})` });
         steps.push({ label: `${at}:${n}:live`, code: 'gc()' });
       }
     }
   });
   return steps;
+}
+
+// ---- the Moddable port's memory (information only) --------------------------------------
+//
+// Steps on the same worker (memory.ts), each followed by a heap snapshot that gives the live
+// slot and chunk bytes after a full collection. Each kind of thing is added twice (MEM_FIRST,
+// then MEM_MORE more): per item = (after the second - after the first) / MEM_MORE, so one-time
+// costs (the first of a kind growing a table) cancel out.
+const MEM_FIRST = 16;
+const MEM_MORE = 32;
+const MEM_SLOW = [200, 800];
+const XSNAP_SLOT = 32;     // bytes per slot in xsnap (64-bit); 16 on the ESP32 (32-bit)
+const DEVICE_SLOT = 16;
+const MEM_KINDS = [
+  ['sockets', 'fake socket (test only)'],
+  ['clients', 'idle client'],
+  ['subscriptions', 'subscription'],
+  ['retained', 'retained message'],
+];
+
+function memoryPlan() {
+  const snap = (label, code) => ({ label, code, snapshot: true });
+  const steps = [snap('mem:empty', 'gc()'), snap('mem:setup', 'ganglionMemory.setup()'), snap('mem:helpers', 'ganglionMemory.helpers()')];
+  for (const [kind] of MEM_KINDS) {
+    steps.push(snap(`mem:${kind}:1`, `ganglionMemory.${kind}(${MEM_FIRST})`));
+    steps.push(snap(`mem:${kind}:2`, `ganglionMemory.${kind}(${MEM_MORE})`));
+  }
+  steps.push(snap('mem:slow:1', `ganglionMemory.slow(${MEM_SLOW[0]})`));
+  steps.push(snap('mem:slow:2', `ganglionMemory.slow(${MEM_SLOW[1]})`));
+  return steps;
+}
+
+/** Lines of the memory report, or null when the steps hold no memory steps. */
+function memoryReport(by) {
+  if (!by.has('mem:setup')) return null;
+  const problems = [];
+  const at = (label) => {
+    const s = by.get(label);
+    if (s.reply) problems.push(...JSON.parse(s.reply).problems.map((p) => label + ': ' + p));
+    if (!s.snapshot || s.snapshot.slotBytes < 0 || s.snapshot.chunkBytes < 0) throw new Error('no snapshot after ' + label);
+    return { slots: s.snapshot.slotBytes / XSNAP_SLOT, chunks: s.snapshot.chunkBytes };
+  };
+  const diff = (a, b, n) => ({ slots: (at(b).slots - at(a).slots) / n, chunks: (at(b).chunks - at(a).chunks) / n });
+  const device = (m) => m.slots * DEVICE_SLOT + m.chunks;
+  const fmt = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const per = {};
+  for (const [kind] of MEM_KINDS) per[kind] = diff(`mem:${kind}:1`, `mem:${kind}:2`, MEM_MORE);
+  // A client through the port less the fake socket's own share (FakeTCP + FakePeer): on the
+  // device the socket is a native host object whose state lives in lwIP, outside the XS heaps.
+  const client = { slots: per.clients.slots - per.sockets.slots, chunks: per.clients.chunks - per.sockets.chunks };
+  const base = diff('mem:empty', 'mem:setup', 1);
+  const slow = diff('mem:slow:1', 'mem:slow:2', 1);
+  const lines = [`xs memory, Moddable port (information): live XS heap after a full GC, from heap snapshots; ` +
+    `slots x ${DEVICE_SLOT} bytes on ESP32 + chunk bytes as measured on 64-bit xsnap (an upper bound for the 32-bit device):`];
+  const row = (name, m) => lines.push(`  ${name.padEnd(34)} ${fmt(m.slots).padStart(6)} slots  ${fmt(m.chunks).padStart(7)} chunk bytes  ` +
+    `~${fmt(device(m)).padStart(7)} bytes on ESP32`);
+  row('broker + adapter, listening', base);
+  row('per idle client (core + adapter)', client);
+  row('  (fake socket, subtracted)', per.sockets);
+  row('per subscription', per.subscriptions);
+  row('per retained message', per.retained);
+  row('slow consumer at its limits', diff('mem:retained:2', 'mem:slow:1', 1));
+  row(`  then +${MEM_SLOW[1]} x (QoS 0 + QoS 1)`, slow);
+  const budget = 150 * 1024;
+  const avail = budget - device(base);
+  lines.push(`  in ~150 KB for JS (less the broker's ${fmt(device(base))} bytes; the SDK's own modules not counted): ` +
+    `${Math.floor(avail / device(client))} idle clients, or ${Math.floor(avail / device(per.subscriptions))} subscriptions, ` +
+    `or ${Math.floor(avail / device(per.retained))} retained messages; mosquitto's ESP32 port: about 4096 bytes of heap per client`);
+  for (const p of problems) lines.push('  PROBLEM: ' + p);
+  return lines;
 }
 
 /** Per-message figures of one configuration and fan-out, from the steps' meters. */
@@ -169,13 +259,13 @@ function allocReport(stepsOut) {
     const b = allocFigures(by, `${k}:${few}`);
     const extra = (a.slots - b.slots) / (many - few);
     const extraCompute = (a.compute - b.compute) / (many - few);
-    lines.push(`  ${cfg.name.padEnd(18)} ${fmt(a.slots)} slots/message, compute ${fmt(a.compute)}/message; ` +
+    lines.push(`  ${cfg.name.padEnd(28)} ${fmt(a.slots)} slots/message, compute ${fmt(a.compute)}/message; ` +
       `with ${few} subscriber ${fmt(b.slots)} slots, compute ${fmt(b.compute)}; ` +
       `each extra subscriber ${fmt(extra)} slots, compute ${fmt(extraCompute)}; kept after gc ${fmt(a.kept)}/${fmt(b.kept)} slots/message` +
       (a.gc || b.gc ? ' [a GC ran during a step: slot figures NOT exact]' : ''));
-    lines.push(`  ${''.padEnd(18)} ${many} subscribers: ${a.raw}; ${a.gcNote}`);
-    lines.push(`  ${''.padEnd(18)} ${few} subscriber:  ${b.raw}; ${b.gcNote}`);
-    for (const p of a.problems.concat(b.problems)) lines.push(`  ${''.padEnd(18)} PROBLEM: ${p}`);
+    lines.push(`  ${''.padEnd(28)} ${many} subscribers: ${a.raw}; ${a.gcNote}`);
+    lines.push(`  ${''.padEnd(28)} ${few} subscriber:  ${b.raw}; ${b.gcNote}`);
+    for (const p of a.problems.concat(b.problems)) lines.push(`  ${''.padEnd(28)} PROBLEM: ${p}`);
   });
   return lines;
 }
@@ -191,13 +281,31 @@ function printAlloc(stdout) {
     console.log('xs allocation (information): not measured: the driver gave no step results');
     return false;
   }
+  let good = true;
+  let steps;
   try {
-    for (const line of allocReport(JSON.parse(ok[1]))) console.log(line);
-    return true;
+    steps = JSON.parse(ok[1]);
   } catch (e) {
-    console.log('xs allocation (information): unreadable step results: ' + (e && e.stack ? e.stack : e));
+    console.log('xs allocation (information): unreadable step results: ' + (e && e.message ? e.message : e));
     return false;
   }
+  const by = new Map(steps.map((s) => [s.label, s]));
+  if (by.has('0:1:setup')) {
+    try {
+      for (const line of allocReport(steps)) console.log(line);
+    } catch (e) {
+      console.log('xs allocation (information): unreadable step results: ' + (e && e.stack ? e.stack : e));
+      good = false;
+    }
+  }
+  try {
+    const lines = memoryReport(by);
+    if (lines) for (const line of lines) console.log(line);
+  } catch (e) {
+    console.log('xs memory (information): unreadable step results: ' + (e && e.stack ? e.stack : e));
+    good = false;
+  }
+  return good;
 }
 
 function runDriver(args) {
@@ -214,13 +322,16 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let stepsPath = null;
 try {
   stepsPath = join(dir, 'alloc-steps.json');
-  writeFileSync(stepsPath, JSON.stringify(allocPlan(await allocBundle())));
+  const plan = allocPlan(await allocBundle());
+  const steps = memoryOnly ? [plan[0]].concat(memoryPlan())
+    : allocOnly ? plan : plan.concat(memoryPlan());
+  writeFileSync(stepsPath, JSON.stringify(steps));
 } catch (e) {
   stepsPath = null;
   console.log('xs allocation (information): the alloc bundle does not build: ' + (e && e.message ? e.message : e));
 }
 
-if (allocOnly) {
+if (allocOnly || memoryOnly) {
   if (!stepsPath) process.exit(1);
   const child = runDriver(['--steps', stepsPath]);
   const stdout = child.stdout || '';
@@ -238,7 +349,8 @@ const entry = customCases ? [
   `import * as api from ${JSON.stringify(join(root, 'core/index.ts'))};`,
   `import { runCodecCases } from ${JSON.stringify(casesFile)};`,
   `import { runBrokerCases } from ${JSON.stringify(brokerCasesFile)};`,
-  `print(${JSON.stringify(BEGIN)} + JSON.stringify(runCodecCases(api).concat(runBrokerCases(api))) + ${JSON.stringify(END)});`,
+  `import { runModdableCases } from ${JSON.stringify(moddableCasesFile)};`,
+  `print(${JSON.stringify(BEGIN)} + JSON.stringify(runCodecCases(api).concat(runBrokerCases(api), runModdableCases(api))) + ${JSON.stringify(END)});`,
 ].join('\n');
 let script;
 try {
@@ -323,8 +435,10 @@ if (xsCases) {
 if (meters) {
   const m = JSON.parse(meters[1]);
   const broker = nodeCases.filter((c) => c.name.startsWith('broker: ')).length;
+  const moddable = nodeCases.filter((c) => c.name.startsWith('moddable: ')).length;
   console.log(`xs meters (information): compute ${m.compute}, currentHeapCount ${m.currentHeapCount} slots; ` +
-    `${nodeCases.length} cases (${nodeCases.length - broker} codec, ${broker} broker), XS run ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    `${nodeCases.length} cases (${nodeCases.length - broker - moddable} codec, ${broker} broker, ${moddable} Moddable port), ` +
+    `XS run ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 if (stepsPath) printAlloc(stdout);
 if (xsError) finish(true, 'XS: ' + xsError);

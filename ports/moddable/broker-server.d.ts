@@ -1,0 +1,46 @@
+// Types of broker-server.js (a plain ES module, compiled by mcconfig as is), for the tests.
+import type { Broker, BrokerOptions, Connection, Hooks, Transport } from '../../core/index.js';
+
+export declare const DEVICE_LIMITS: Readonly<BrokerOptions>;
+
+export declare class MonotonicClock {
+  last: number;
+  now: number;
+  read(): number;
+}
+
+export interface BrokerServerOptions {
+  port?: number;
+  limits?: BrokerOptions;
+  hooks?: Partial<Hooks>;
+  log?: (line: string) => void;
+  tickMs?: number;
+  lingerMs?: number;
+}
+
+export declare class SocketTransport implements Transport {
+  server: BrokerServer;
+  connection: Connection;
+  space: number;
+  tail: Uint8Array | null;
+  blocked: boolean;
+  paused: boolean;
+  unread: number;
+  closing: boolean;
+  closed: boolean;
+  remote: string;
+  write(frame: Uint8Array): boolean;
+  close(): void;
+  pause(): void;
+  resume(): void;
+}
+
+export declare class BrokerServer {
+  constructor(options?: BrokerServerOptions);
+  clock: MonotonicClock;
+  broker: Broker;
+  maxSockets: number;
+  transports: SocketTransport[];
+  tick(): void;
+  close(): void;
+}

@@ -1,0 +1,315 @@
+// The Moddable port: ganglion's broker core on ECMA-419 sockets (`embedded:io/socket/listener`
+// + `embedded:io/socket/tcp`), ticked by a `timer` with a monotonic clock from `time`.
+//
+//   import { BrokerServer } from "ganglion/server";
+//   const server = new BrokerServer({ port: 1883, log: trace });
+//   server.broker.publish("sensors/t", "21.5", 0, false);     // in-process API of the core
+//
+// Bytes in: every onReadable reads what the stack holds (one new ArrayBuffer) into
+// connection.receive(). While the core has asked to pause (a client not reading its answers)
+// nothing is read: the data stays in lwIP and the TCP window closes (inbound backpressure).
+// Bytes out: write() never exceeds the free send-buffer count that onWritable(n) or the last
+// write() gave (a bigger write throws "would block"); the unsent tail of a frame is kept as a
+// view (the core does not touch a frame it handed over) and connection.writable() is called
+// once it has drained. At most one frame is held here; the core queues the rest, bounded.
+// Close: onError (delivered by the SDK after the input is read) closes the socket and tells
+// the core; the core's close() waits for a pending tail (a CONNACK refusal, a DISCONNECT) to
+// drain first, at most `lingerMs`.
+// Time: broker.tick() every `tickMs` from a clock built with Time.ticks and Time.delta, so
+// the 32-bit tick counter wrapping (every 24.8 days on ESP32) does not disturb keep-alive.
+//
+// Module scope holds only constants (a frozen table, functions, classes): this module and the
+// core can be preloaded (design.md §4). Per-socket callbacks are shared functions that find
+// their transport through the socket's `target` (ECMA-419), not closures per connection.
+
+import Listener from "embedded:io/socket/listener";
+import TCP from "embedded:io/socket/tcp";
+import Timer from "timer";
+import Time from "time";
+import { createBroker } from "ganglion";
+
+/**
+ * Broker limits for an ESP32 board target (about 150 KB for all of JS; lwIP allows 8 active
+ * TCP connections and an 8 KB send buffer per connection by default). The README's "Moddable
+ * (ESP32)" section gives the measured memory behind these numbers.
+ */
+export const DEVICE_LIMITS = Object.freeze({
+  maxConnections: 7,            // 8 PCBs: 7 clients, and one left so an 8th gets a CONNACK refusal, not a dropped SYN
+  maxPacketSize: 1024,          // whole packet: a queued message keeps a copy of its payload
+  maxSubscriptionsPerClient: 4,
+  maxInflight: 2,               // QoS 1/2 messages in flight per client
+  maxInflightIn: 2,             // incoming QoS 2 messages awaiting PUBREL per client
+  maxQueued: 4,                 // messages queued per session (offline, or over the window)
+  maxOutboundBytes: 2048,       // frames the core holds for a client whose 8 KB send buffer is full
+  maxRetainedCount: 16,
+  maxRetainedBytes: 4096,       // topics + payloads of all retained messages
+  maxTopicLevels: 8,
+  connectTimeoutMs: 10000,
+  maxSessionExpirySeconds: 3600,
+  sysIntervalMs: 0,             // no $SYS topics on the device
+  matchCacheSize: 8,
+  topicAliasMaximum: 4,
+  holdTimeoutMs: 10000,
+});
+
+/** A millisecond clock that never wraps, from the 32-bit Time.ticks and Time.delta. */
+export class MonotonicClock {
+  constructor() {
+    this.last = Time.ticks;
+    this.now = 0;
+  }
+
+  read() {
+    const t = Time.ticks;
+    this.now += Time.delta(this.last, t);
+    this.last = t;
+    return this.now;
+  }
+}
+
+function merge(base, extra) {
+  const out = {};
+  Object.assign(out, base);
+  if (extra) Object.assign(out, extra);
+  return out;
+}
+
+function onListenerReadable(count) {
+  const server = this.target;
+  while (count-- > 0) {
+    const raw = this.read();
+    if (raw === undefined) return;
+    server.accept(raw);
+  }
+}
+
+function onSocketReadable(count) {
+  this.target.readable(count);
+}
+
+function onSocketWritable(count) {
+  this.target.writableCount(count);
+}
+
+function onSocketError() {
+  this.target.peerClosed();
+}
+
+/** One TCP connection: the core's Transport. */
+export class SocketTransport {
+  constructor(server) {
+    this.server = server;
+    this.tcp = null;
+    this.connection = null;
+    this.space = 0;          // free send-buffer bytes as the socket last said
+    this.tail = null;        // Uint8Array view of a frame not yet handed to the socket
+    this.blocked = false;    // write() answered false; the core waits for writable()
+    this.paused = false;     // the core asked us to stop reading
+    this.unread = 0;         // bytes the socket holds that we have not read
+    this.closing = false;    // the core closed it; a tail is still draining
+    this.closingSinceMs = 0;
+    this.closed = false;
+    this.remote = "";
+  }
+
+  // ---- Transport (called by the core) ----
+
+  write(frame) {
+    if (this.closed || this.closing) return true;
+    this.tail = frame;
+    if (this.flush()) return true;
+    this.blocked = true;
+    return false;
+  }
+
+  close() {
+    if (this.closed || this.closing) return;
+    if (this.tail !== null && this.space === 0 && !this.server.stopping) {
+      this.closing = true;          // let the last frame (a refusal, a DISCONNECT) go out first
+      this.closingSinceMs = this.server.clock.now;
+      return;
+    }
+    this.shut("closed by broker");
+  }
+
+  pause() {
+    this.paused = true;
+  }
+
+  resume() {
+    this.paused = false;
+    if (this.unread > 0) this.server.readLater(this);
+  }
+
+  // ---- from the socket ----
+
+  readable(count) {
+    this.unread = count;
+    if (this.closed) return;
+    if (this.closing) {
+      this.tcp.read();      // discard: unread input would turn the close into a reset
+      this.unread = 0;
+      return;
+    }
+    if (!this.paused) this.readNow();
+  }
+
+  readNow() {
+    const buffer = this.tcp.read();
+    this.unread = 0;
+    if (buffer === undefined) return;
+    this.connection.receive(new Uint8Array(buffer));
+  }
+
+  writableCount(count) {
+    this.space = count;
+    if (this.tail !== null && !this.flush()) return;
+    if (this.closing) {
+      this.shut("closed by broker");
+      return;
+    }
+    if (this.blocked) {
+      this.blocked = false;
+      this.connection.writable();
+    }
+  }
+
+  peerClosed() {
+    if (this.closed) return;
+    const wasClosing = this.closing;
+    this.shut("closed by peer");
+    if (!wasClosing) this.connection.closed();
+  }
+
+  // ---- inside ----
+
+  /** Hands the socket as much of the tail as it can take; true when nothing is left. */
+  flush() {
+    let tail = this.tail;
+    while (tail !== null && this.space > 0) {
+      const n = tail.byteLength;
+      const take = n <= this.space ? n : this.space;
+      const left = this.tcp.write(take === n ? tail : tail.subarray(0, take));
+      tail = take === n ? null : tail.subarray(take);
+      if (left === undefined) {       // the socket is dead: onError follows
+        this.space = 0;
+        tail = null;
+      } else {
+        this.space = left;
+      }
+    }
+    this.tail = tail;
+    return tail === null;
+  }
+
+  shut(why) {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = false;
+    this.tail = null;
+    this.tcp.close();
+    this.server.removed(this, why);
+  }
+}
+
+/**
+ * The broker on a TCP port. Options:
+ *   port      1883
+ *   limits    broker options over DEVICE_LIMITS (core/broker/options.ts lists them all)
+ *   hooks     the core's hooks (authenticate, authorizePublish, authorizeSubscribe, log)
+ *   log       function(line) for socket events and, unless hooks.log is given, the core's
+ *             log lines (on the device: trace with a newline)
+ *   tickMs    1000: how often broker.tick() runs
+ *   lingerMs  5000: how long a socket the core closed may keep draining its last frame
+ */
+export class BrokerServer {
+  constructor(options) {
+    const o = options || {};
+    const self = this;
+    this.clock = new MonotonicClock();
+    this.log = o.log || null;
+    this.lingerMs = o.lingerMs === undefined ? 5000 : o.lingerMs;
+    const hooks = merge(null, o.hooks);
+    if (!hooks.log && this.log !== null) {
+      hooks.log = function (client, line) { self.log(line); };
+    }
+    this.broker = createBroker(merge(DEVICE_LIMITS, o.limits), hooks, this.clock.read());
+    // Sockets allowed at once: the core's connections plus one, through which a client over the
+    // limit still gets its CONNACK refusal. Any more are closed as soon as they are accepted.
+    this.maxSockets = this.broker.limits.maxConnections + 1;
+    this.transports = [];
+    this.toRead = [];
+    this.readTimer = null;
+    this.stopping = false;
+    this.readCallback = function () {
+      self.readTimer = null;
+      self.readResumed();
+    };
+    this.listener = new Listener({ port: o.port === undefined ? 1883 : o.port, onReadable: onListenerReadable, target: this });
+    this.tickTimer = Timer.repeat(function () { self.tick(); }, o.tickMs || 1000);
+  }
+
+  /** Accepts one socket from the listener. */
+  accept(raw) {
+    if (this.stopping || this.transports.length >= this.maxSockets) {
+      raw.close();
+      this.say("refused a socket: " + this.transports.length + " open");
+      return;
+    }
+    const t = new SocketTransport(this);
+    t.remote = raw.remoteAddress + ":" + raw.remotePort;
+    t.tcp = new TCP({ from: raw, onReadable: onSocketReadable, onWritable: onSocketWritable, onError: onSocketError, target: t });
+    t.connection = this.broker.connect(t);
+    this.transports.push(t);
+    this.say("socket from " + t.remote);
+  }
+
+  /** The timer: the core's clock, and sockets lingering too long after the core closed them. */
+  tick() {
+    const now = this.clock.read();
+    const list = this.transports;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const t = list[i];
+      if (t.closing && now - t.closingSinceMs >= this.lingerMs) t.shut("closed by broker (last frame not drained)");
+    }
+    this.broker.tick(now);
+  }
+
+  readLater(t) {
+    this.toRead.push(t);
+    if (this.readTimer === null) this.readTimer = Timer.set(this.readCallback);
+  }
+
+  readResumed() {
+    const list = this.toRead;
+    while (list.length > 0) {
+      const t = list.shift();
+      if (!t.paused && !t.closed && !t.closing && t.unread > 0) t.readNow();
+    }
+  }
+
+  removed(t, why) {
+    const i = this.transports.indexOf(t);
+    if (i >= 0) this.transports.splice(i, 1);
+    const id = t.connection !== null && t.connection.clientId !== "" ? t.connection.clientId + " " : "";
+    this.say(id + "(" + t.remote + ") " + why);
+  }
+
+  say(line) {
+    if (this.log !== null) this.log(line);
+  }
+
+  /** Stops listening, closes every socket (the core publishes wills) and stops the timers. */
+  close() {
+    this.stopping = true;
+    this.listener.close();
+    Timer.clear(this.tickTimer);
+    if (this.readTimer !== null) Timer.clear(this.readTimer);
+    this.readTimer = null;
+    while (this.transports.length > 0) {
+      const t = this.transports[this.transports.length - 1];
+      t.shut("server closing");
+      t.connection.closed();
+    }
+  }
+}
