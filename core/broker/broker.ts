@@ -109,6 +109,7 @@ export class Broker {
   store: Store;
   alloc: FrameAllocator | null;
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
+  spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -141,6 +142,7 @@ export class Broker {
     this.store = options.store || MEMORY_STORE;
     this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
     this.publishScratch = publishScratch();
+    this.spareMessage = null;
   }
 
   /** A new client connection from the port. */

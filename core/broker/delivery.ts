@@ -20,7 +20,7 @@ import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, allocatePacketId } from './s
 export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string): void {
   if (s.local !== null) {
-    s.local(m);
+    s.local(keep(m));   // the application may keep it
     return;
   }
   const c = s.connection;

@@ -35,6 +35,27 @@ export function createMessage(topic: string, payload: Uint8Array, qos: QoS, reta
     topicBytes: null, frame: null, frameForm: -1, frames: null };
 }
 
+/**
+ * `spare` (a message that was routed and not kept) filled in again as a new message, or a
+ * new one when there is none: a message that nothing kept costs no allocation the next time.
+ */
+export function reuseMessage(spare: Message | null, topic: string, payload: Uint8Array, qos: QoS, retain: boolean,
+  properties: Properties | null, publisher: string): Message {
+  if (spare === null) return createMessage(topic, payload, qos, retain, properties, publisher);
+  spare.topic = topic;
+  spare.payload = payload;
+  spare.qos = qos;
+  spare.retain = retain;
+  spare.properties = properties;
+  spare.publisher = publisher;
+  spare.expiresAtMs = -1;
+  spare.topicBytes = null;
+  spare.frame = null;
+  spare.frameForm = -1;
+  spare.frames = null;
+  return spare;
+}
+
 /** Copies the payload out of the receive buffer once, before the message outlives the call. */
 export function keep(m: Message): Message {
   if (!m.kept) {

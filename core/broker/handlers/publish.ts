@@ -6,7 +6,7 @@ import { PUBACK, PUBREC, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RET
 import { payloadFormatValid } from './payload-format.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
-import { createMessage, keep } from '../message.js';
+import { keep, reuseMessage } from '../message.js';
 import {
   MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecErrorOf, isThenable,
@@ -98,19 +98,23 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     acknowledge(c, p, RC_PAYLOAD_FORMAT_INVALID);
     return null;
   }
-  const m = createMessage(p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
+  // The broker's spare message, if the last one was not kept: no allocation per message.
+  const m = reuseMessage(b.spareMessage, p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
+  b.spareMessage = null;
   const routed = b.route(m, c, false);
-  if (routed < 0) {
-    if ((__MQTT5__ && c.version === MQTT_5) && p.qos > 0) {
-      acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused, nothing acknowledged as taken
-      return null;
-    }
+  let err: CodecError | null = null;
+  if (routed >= 0) {
+    err = afterRouting(c, p, m, routed);
+  } else if ((__MQTT5__ && c.version === MQTT_5) && p.qos > 0) {
+    acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused, nothing acknowledged as taken
+  } else {
     // A subscriber's queue is full: hold this PUBLISH unacknowledged and read nothing more
     // from this client until there is room (inbound backpressure; the port stops reading).
     b.hold(c, p, m);
-    return null;
   }
-  return afterRouting(c, p, m, routed);
+  // Nothing kept it (no queue, in-flight window, retained store or hold): it is spare again.
+  if (!m.kept) b.spareMessage = m;
+  return err;
 }
 
 /** The message is routed: make it durable if the store asks for that, then acknowledge. */
