@@ -1,0 +1,170 @@
+// npm run bench                      ganglion vs mosquitto vs aedes, every scenario, 3 rounds
+// npm run bench -- --short           smoke mode: 1 round, about a second per scenario; exits 1
+//                                    if a run fails or ganglion loses or duplicates anything
+// npm run bench -- --rounds 5 qos0-1to1 latency-qos0     (only the scenarios named)
+// npm run bench -- --brokers ganglion,mosquitto --json out.json
+// npm run bench -- --brokers ganglion --profile /tmp/prof qos0-fanout   (node --cpu-prof of the
+//                                    Node brokers, one .cpuprofile per run, written at SIGTERM)
+//
+// A benchmark, not a test: it prints figures and asserts nothing about speed. Each broker is
+// started fresh for each run, pinned to core 0 with taskset; this process (the load
+// generator) pins itself to core 1. Rounds interleave the brokers (the order rotates each
+// round) so that all see the same machine conditions; the report gives medians over rounds
+// and the ratio of each broker's median to mosquitto's and aedes'. See scenarios.ts for
+// what each scenario does and load-generator.ts for how the load is made.
+
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { BrokerName } from './broker-process.js';
+import { BROKERS, BrokerProcess, freePort, hasTaskset, killAll, mosquittoPath, pinSelf, staleBuild, versionOf } from './broker-process.js';
+import type { Row } from './report.js';
+import { problems, table, targets } from './report.js';
+import type { Scenario } from './scenarios.js';
+import { SCENARIOS, runOptions } from './scenarios.js';
+import { withTimeout } from './load-generator.js';
+
+interface Args {
+  short: boolean;
+  rounds: number;
+  only: string[];
+  brokers: BrokerName[];
+  json: string | null;
+  profile: string | null;
+}
+
+function parse(argv: string[]): Args {
+  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, profile: null };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--short') a.short = true;
+    else if (x === '--rounds') a.rounds = Number(argv[++i]);
+    else if (x === '--brokers') a.brokers = argv[++i].split(',') as BrokerName[];
+    else if (x === '--json') a.json = argv[++i];
+    else if (x === '--profile') a.profile = argv[++i];
+    else if (x.startsWith('-')) throw new Error(`unknown option ${x}`);
+    else a.only.push(x);
+  }
+  if (a.rounds <= 0) a.rounds = a.short ? 1 : 3;
+  for (const b of a.brokers) if (!BROKERS.includes(b)) throw new Error(`unknown broker ${b}`);
+  for (const s of a.only) if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario ${s} (one of ${SCENARIOS.map((x) => x.id).join(', ')})`);
+  return a;
+}
+
+async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, profile: string | null): Promise<void> {
+  const o = runOptions(short);
+  const flags = profile === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profile, '--cpu-prof-name', `${s.id}-${name}-${Date.now()}.cpuprofile`];
+  const broker = new BrokerProcess(name, await freePort(), flags);
+  const started = Date.now();
+  try {
+    await broker.start(15000);
+    // Every scenario stops by itself; this bound catches one that would not.
+    const bound = o.warmupMs + o.measureMs + 2 * o.drainMs + 150000;
+    const r = await withTimeout(s.run(broker, o), bound, `${s.id} on ${name}`);
+    row.runs.push(r);
+    const m = r.measures.map((x) => `${x.metric} ${Math.round(x.value)}`).join(', ');
+    log(`  ${s.id.padEnd(16)} ${name.padEnd(9)} ${m}; lost ${r.lost}, dup ${r.duplicates}, broker CPU ${r.brokerCpu.toFixed(0)}%, load CPU ${r.loadCpu < 0 ? '-' : r.loadCpu.toFixed(0) + '%'}${r.note ? ' (' + r.note + ')' : ''} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
+  } catch (e) {
+    const msg = (e as Error).message;
+    row.errors.push(msg);
+    log(`  ${s.id.padEnd(16)} ${name.padEnd(9)} ERROR ${msg}\n${broker.tail()}`);
+  } finally {
+    await broker.stop(3000);
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+async function main(): Promise<number> {
+  const args = parse(process.argv.slice(2));
+  const taskset = hasTaskset();
+  const pinned = taskset && pinSelf();
+  const cpus = os.cpus();
+  if (mosquittoPath() === null) args.brokers = args.brokers.filter((b) => b !== 'mosquitto');
+  const scenarios = SCENARIOS.filter((s) => args.only.length === 0 || args.only.includes(s.id));
+  const o = runOptions(args.short);
+
+  const head = [
+    `# broker benchmark${args.short ? ' (short: smoke mode, figures not meaningful)' : ''}`,
+    `date:      ${new Date().toISOString()}`,
+    `machine:   ${cpus[0]?.model ?? '?'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.type()} ${os.release()}`,
+    `node:      ${process.version}`,
+    `load avg:  ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (at start)`,
+    `brokers:   ${args.brokers.map((b) => `${b} ${versionOf(b)}`).join(', ')}`,
+    `pinning:   ${pinned ? 'broker on core 0, load generator on core 1 (taskset)' : 'NONE (taskset missing): figures are not comparable'}`,
+    `rounds:    ${args.rounds}, brokers interleaved; throughput: ${o.warmupMs} ms warm-up + ${o.measureMs} ms measured; latency at ${o.latencyRate} msg/s for ${o.measureMs} ms`,
+    `command:   npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+  ].join('\n');
+  log(head);
+  if (cpus.length < 2) log('warning: one core: the broker and the load generator share it');
+  const stale = staleBuild();
+  if (stale.length > 0) log(`warning: dist/node/ganglion-cli.js is older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' ...' : ''}: run node build.mjs first`);
+
+  const rows: Row[] = [];
+  for (const s of scenarios) for (const b of s.brokers) if (args.brokers.includes(b)) rows.push({ scenario: s, broker: b, runs: [], errors: [] });
+
+  const t0 = Date.now();
+  for (let round = 0; round < args.rounds; round++) {
+    log(`round ${round + 1}/${args.rounds}`);
+    for (const s of scenarios) {
+      const mine = rows.filter((r) => r.scenario === s);
+      for (let k = 0; k < mine.length; k++) {
+        const row = mine[(k + round) % mine.length];   // rotate the order each round
+        await runOne(s, row.broker, row, args.short, args.profile);
+      }
+    }
+  }
+  const seconds = (Date.now() - t0) / 1000;
+
+  const out = [
+    head,
+    '',
+    table(rows),
+    '',
+    'Ratios: this broker\'s median divided by the peer\'s (throughput: higher is better; latency, time and memory: lower is better).',
+    'lost/dup: summed over all rounds, counted exactly from sequence numbers in the payloads. CPU: % of one core over the measured window;',
+    'load CPU near 100% with broker CPU below 90% would mean the load generator, not the broker, is the limit (noted as LOAD-BOUND).',
+    '',
+    'Targets (issue 9):',
+    targets(rows),
+    '',
+    `total time: ${seconds.toFixed(0)} s`,
+  ].join('\n');
+  process.stdout.write(out + '\n');
+  if (args.json !== null) {
+    writeFileSync(args.json, JSON.stringify(rows.map((r) => ({ scenario: r.scenario.id, broker: r.broker, runs: r.runs, errors: r.errors })), null, 1));
+  }
+
+  const p = problems(rows);
+  if (p.length > 0) {
+    log('\nproblems:\n' + p.map((x) => '  ' + x.text).join('\n'));
+  }
+  if (args.short) {
+    // The smoke check: every run worked and ganglion lost and duplicated nothing.
+    const fatal = p.filter((x) => x.kind === 'error' || x.broker === 'ganglion');
+    log(fatal.length === 0 ? 'smoke: ok' : `smoke: FAILED (${fatal.length})`);
+    return fatal.length === 0 ? 0 : 1;
+  }
+  return 0;
+}
+
+let exiting = false;
+function bail(code: number): void {
+  if (exiting) return;
+  exiting = true;
+  killAll();
+  process.exit(code);
+}
+process.on('exit', killAll);
+process.on('SIGINT', () => bail(130));
+process.on('SIGTERM', () => bail(143));
+process.on('uncaughtException', (e) => {
+  log('uncaught: ' + (e.stack ?? e.message));
+  bail(1);
+});
+
+main().then((code) => bail(code), (e) => {
+  log((e as Error).stack ?? String(e));
+  bail(1);
+});

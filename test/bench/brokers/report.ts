@@ -1,0 +1,169 @@
+// The broker benchmark's report: per scenario, metric and broker the median over rounds and
+// its ratio to mosquitto and to aedes; losses and duplicates summed over every round; the
+// CPU of the broker and of the load generator; then the issue's targets, met or not.
+
+import type { BrokerName } from './broker-process.js';
+import type { Measure, RunResult, Scenario } from './scenarios.js';
+
+export interface Row {
+  scenario: Scenario;
+  broker: BrokerName;
+  runs: RunResult[];
+  errors: string[];
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function fmt(v: number, metric: string): string {
+  if (!Number.isFinite(v)) return '-';
+  if (metric.endsWith('/s')) {
+    if (v >= 1e6) return (v / 1e6).toFixed(2) + ' M';
+    if (v >= 1e3) return (v / 1e3).toFixed(1) + ' k';
+    return v.toFixed(0);
+  }
+  if (v >= 100) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(1);
+}
+
+function ratio(a: number, b: number): string {
+  if (!(a > 0) || !(b > 0)) return '-';
+  const r = a / b;
+  return (r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)) + 'x';
+}
+
+/** The median of one metric for one scenario and broker (NaN when absent). */
+export function value(rows: Row[], scenarioId: string, broker: BrokerName, metric: string): number {
+  const r = rows.find((x) => x.scenario.id === scenarioId && x.broker === broker);
+  if (r === undefined) return NaN;
+  return median(r.runs.map((run) => run.measures.find((m) => m.metric === metric)?.value ?? NaN).filter((v) => Number.isFinite(v)));
+}
+
+function metricsOf(row: Row): Measure[] {
+  for (const r of row.runs) if (r.measures.length > 0) return r.measures;
+  return [];
+}
+
+/** The markdown table. Ratios are this broker's median divided by the peer's. */
+export function table(rows: Row[]): string {
+  const lines = [
+    '| scenario | metric | broker | median | vs mosquitto | vs aedes | lost | dup | broker CPU | load CPU | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const scenarios: Scenario[] = [];
+  for (const r of rows) if (!scenarios.includes(r.scenario)) scenarios.push(r.scenario);
+  for (const s of scenarios) {
+    const mine = rows.filter((r) => r.scenario === s);
+    const metrics: string[] = [];
+    for (const r of mine) for (const m of metricsOf(r)) if (!metrics.includes(m.metric)) metrics.push(m.metric);
+    if (metrics.length === 0) metrics.push('-');
+    for (const metric of metrics) {
+      for (const r of mine) {
+        const v = value(rows, s.id, r.broker, metric);
+        const mq = r.broker === 'mosquitto' ? NaN : value(rows, s.id, 'mosquitto', metric);
+        const ae = r.broker === 'aedes' ? NaN : value(rows, s.id, 'aedes', metric);
+        const lost = r.runs.reduce((n, x) => n + x.lost, 0);
+        const dup = r.runs.reduce((n, x) => n + x.duplicates, 0);
+        const cpu = median(r.runs.map((x) => x.brokerCpu).filter((x) => x >= 0));
+        const load = median(r.runs.map((x) => x.loadCpu).filter((x) => x >= 0));
+        const parts = r.runs.flatMap((x) => x.note.split('; ')).filter((x) => x !== '');
+        const notes = [...new Set([...parts, ...r.errors.map((e) => 'ERROR: ' + e.split('\n')[0])])];
+        lines.push(`| ${s.title} | ${metric} | ${r.broker} | ${fmt(v, metric)} | ${ratio(v, mq)} | ${ratio(v, ae)} | ${lost} | ${dup} | ${Number.isFinite(cpu) ? cpu.toFixed(0) + '%' : '-'} | ${Number.isFinite(load) ? load.toFixed(0) + '%' : '-'} | ${notes.join('; ')} |`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+interface Target {
+  what: string;
+  check(rows: Row[]): { met: boolean; shown: string } | null;
+}
+
+function atLeast(scenarioId: string, peer: BrokerName, times: number, what: string): Target {
+  return {
+    what,
+    check(rows) {
+      const ours = value(rows, scenarioId, 'ganglion', 'deliveries/s');
+      const theirs = value(rows, scenarioId, peer, 'deliveries/s');
+      if (!(ours > 0) || !(theirs > 0)) return null;
+      const clean = lossFree(rows, scenarioId, 'ganglion');
+      return { met: ours / theirs >= times && clean, shown: `${(ours / theirs).toFixed(1)}x${clean ? '' : ', with losses or duplicates'}` };
+    },
+  };
+}
+
+function noWorse(scenarioId: string, metric: string, what: string): Target {
+  return {
+    what,
+    check(rows) {
+      const ours = value(rows, scenarioId, 'ganglion', metric);
+      const theirs = value(rows, scenarioId, 'mosquitto', metric);
+      if (!(ours > 0) || !(theirs > 0)) return null;
+      return { met: ours <= theirs, shown: `${Math.round(ours)} vs ${Math.round(theirs)} us` };
+    },
+  };
+}
+
+function atMost(scenarioId: string, metric: string, bytes: number, what: string): Target {
+  return {
+    what,
+    check(rows) {
+      const ours = value(rows, scenarioId, 'ganglion', metric);
+      if (!Number.isFinite(ours)) return null;
+      return { met: ours <= bytes, shown: `${Math.round(ours)} bytes` };
+    },
+  };
+}
+
+function lossFree(rows: Row[], scenarioId: string, broker: BrokerName): boolean {
+  const r = rows.find((x) => x.scenario.id === scenarioId && x.broker === broker);
+  return r !== undefined && r.errors.length === 0 && r.runs.every((x) => x.lost === 0 && x.duplicates === 0);
+}
+
+export const TARGETS: Target[] = [
+  atLeast('qos0-1to1', 'mosquitto', 5, 'QoS 0 1->1: at least 5x mosquitto'),
+  atLeast('qos0-fanin', 'mosquitto', 5, 'QoS 0 100->1: at least 5x mosquitto'),
+  atLeast('qos0-fanout', 'mosquitto', 10, 'QoS 0 1->100: at least 10x mosquitto'),
+  atLeast('qos1-1to1', 'aedes', 5, 'QoS 1 1->1: at least 5x aedes, no loss, no duplicates'),
+  atLeast('qos2-1to1', 'aedes', 5, 'QoS 2 1->1: at least 5x aedes, no loss, no duplicates'),
+  noWorse('latency-qos0', 'p50 us', 'latency QoS 0 p50 at 1,000 msg/s: no worse than mosquitto'),
+  noWorse('latency-qos0', 'p99 us', 'latency QoS 0 p99 at 1,000 msg/s: no worse than mosquitto'),
+  noWorse('latency-qos1', 'p50 us', 'latency QoS 1 p50 at 1,000 msg/s: no worse than mosquitto'),
+  noWorse('latency-qos1', 'p99 us', 'latency QoS 1 p99 at 1,000 msg/s: no worse than mosquitto'),
+  atMost('idle', 'bytes/connection', 4096, 'memory per idle connection: at most 4 KB'),
+  atMost('retained', 'bytes/retained msg', 400, 'memory per 64-byte retained message: at most 400 bytes'),
+];
+
+export function targets(rows: Row[]): string {
+  const out: string[] = [];
+  for (const t of TARGETS) {
+    const c = t.check(rows);
+    out.push(`- ${c === null ? 'n/a    ' : c.met ? 'met    ' : 'NOT MET'}  ${t.what}${c === null ? '' : ` (${c.shown})`}`);
+  }
+  return out.join('\n');
+}
+
+/** Losses, duplicates and errors anywhere. The short (smoke) mode fails on an error of any broker and on a loss or duplicate of ganglion's. */
+export interface Problem {
+  text: string;
+  broker: BrokerName;
+  kind: 'error' | 'loss';
+}
+
+export function problems(rows: Row[]): Problem[] {
+  const out: Problem[] = [];
+  for (const r of rows) {
+    const at = `${r.scenario.id} on ${r.broker}`;
+    for (const e of r.errors) out.push({ text: `${at}: ${e.split('\n')[0]}`, broker: r.broker, kind: 'error' });
+    const lost = r.runs.reduce((n, x) => n + x.lost, 0);
+    const dup = r.runs.reduce((n, x) => n + x.duplicates, 0);
+    if (lost > 0 || dup > 0) out.push({ text: `${at}: ${lost} lost, ${dup} duplicates`, broker: r.broker, kind: 'loss' });
+    if (r.runs.length === 0 && r.errors.length === 0) out.push({ text: `${at}: no run`, broker: r.broker, kind: 'error' });
+  }
+  return out;
+}

@@ -1,0 +1,358 @@
+// The scenarios of the broker benchmark, each a bounded run against one freshly started
+// broker, returning its measurements. MQTT 3.1.1 and 64-byte payloads unless said. Node only.
+//
+//   throughput: QoS 0 1->1, QoS 0 fan-out 1->100, QoS 0 fan-in 100->1 on a wildcard,
+//               QoS 1 1->1 (window 100), QoS 2 1->1 (window 100); again with MQTT 5 clients
+//               (ganglion and mosquitto: aedes speaks 3.1.1 only)
+//   latency:    p50/p99 publish -> delivery at a fixed 1,000 msg/s, QoS 0 and QoS 1
+//   idle:       5,000 connections: connects/s and broker memory per connection
+//   retained:   10,000 retained messages, then a `#` subscribe: time to receive them all and
+//               broker memory per retained message
+//
+// Every scenario counts losses and duplicates exactly and measures the broker's CPU and
+// resident memory from /proc while it runs.
+
+import { performance } from 'node:perf_hooks';
+import type { BrokerName, BrokerProcess } from './broker-process.js';
+import { BROKERS } from './broker-process.js';
+import type { FlowSpec } from './load-generator.js';
+import { Client, Flow, SeqTrack, many, sleep, withTimeout } from './load-generator.js';
+import type { Version } from './mqtt-frames.js';
+import { PUBACK, publishTemplate } from './mqtt-frames.js';
+
+export interface RunOptions {
+  short: boolean;
+  warmupMs: number;       // throughput: publishing before the measured window
+  measureMs: number;      // throughput and latency: the measured window
+  drainMs: number;        // most time to wait for the last deliveries after publishing stops
+  idleConnections: number;
+  retainedMessages: number;
+  latencyRate: number;    // msg/s
+}
+
+export function runOptions(short: boolean): RunOptions {
+  return short
+    ? { short, warmupMs: 300, measureMs: 1000, drainMs: 3000, idleConnections: 1000, retainedMessages: 2000, latencyRate: 1000 }
+    : { short, warmupMs: 1000, measureMs: 5000, drainMs: 5000, idleConnections: 5000, retainedMessages: 10000, latencyRate: 1000 };
+}
+
+/** One figure of one run. */
+export interface Measure {
+  metric: string;         // e.g. 'deliveries/s', 'p99 us', 'bytes/connection'
+  value: number;
+  better: 'higher' | 'lower';
+}
+
+export interface RunResult {
+  measures: Measure[];
+  lost: number;
+  duplicates: number;
+  brokerCpu: number;      // % of one core during the measured window (-1: not measured)
+  loadCpu: number;        // % of one core used by this load generator over the same window
+  note: string;           // e.g. 'not drained', 'load-bound'
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  brokers: BrokerName[];
+  run(broker: BrokerProcess, o: RunOptions): Promise<RunResult>;
+}
+
+const CONNECT_TIMEOUT_MS = 10000;
+
+/** A CPU and wall-clock window over the broker process and this one. */
+class Window {
+  private t0: number;
+  private b0: number;
+  private g0: NodeJS.CpuUsage;
+  constructor(private broker: BrokerProcess) {
+    this.t0 = performance.now();
+    this.b0 = broker.stats().cpuS;
+    this.g0 = process.cpuUsage();
+  }
+  end(): { seconds: number; brokerCpu: number; loadCpu: number } {
+    const seconds = (performance.now() - this.t0) / 1000;
+    const b = this.broker.stats().cpuS - this.b0;
+    const g = process.cpuUsage(this.g0);
+    return { seconds, brokerCpu: (100 * b) / seconds, loadCpu: (100 * (g.user + g.system) / 1e6) / seconds };
+  }
+}
+
+/** Which side limited a throughput run, from the two CPU figures. */
+export function boundBy(brokerCpu: number, loadCpu: number): string {
+  if (brokerCpu >= 90) return 'broker-bound';
+  if (loadCpu >= 90) return 'LOAD-BOUND (generator saturated)';
+  return '';
+}
+
+function throughput(id: string, title: string, brokers: BrokerName[], spec: Omit<FlowSpec, 'connectTimeoutMs' | 'idPrefix'>): Scenario {
+  return {
+    id,
+    title,
+    brokers,
+    async run(broker, o) {
+      const flow = new Flow({ ...spec, connectTimeoutMs: CONNECT_TIMEOUT_MS, idPrefix: id });
+      try {
+        await flow.open(broker.port);
+        flow.start();
+        await watch(flow, o.warmupMs);
+        const d0 = flow.deliveredSoFar();
+        const w = new Window(broker);
+        await watch(flow, o.measureMs);
+        const d1 = flow.deliveredSoFar();
+        const m = w.end();
+        flow.stop();
+        const drained = await flow.drain(o.drainMs);
+        const c = flow.counts();
+        const notes: string[] = [];
+        if (!drained) notes.push(`not drained in ${o.drainMs} ms (${c.unacked} unacknowledged)`);
+        const b = boundBy(m.brokerCpu, m.loadCpu);
+        if (b !== '') notes.push(b);
+        return {
+          measures: [{ metric: 'deliveries/s', value: (d1 - d0) / m.seconds, better: 'higher' }],
+          lost: c.lost,
+          duplicates: c.duplicates,
+          brokerCpu: m.brokerCpu,
+          loadCpu: m.loadCpu,
+          note: notes.join('; '),
+        };
+      } finally {
+        flow.close();
+      }
+    },
+  };
+}
+
+/** Waits `ms`, failing early if a client's socket closed. */
+async function watch(flow: Flow, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    await sleep(Math.min(50, Math.max(1, end - performance.now())));
+    const b = flow.broken();
+    if (b !== null) throw new Error(b);
+  }
+}
+
+function latency(id: string, title: string, qos: number, version: Version, brokers: BrokerName[]): Scenario {
+  return {
+    id,
+    title,
+    brokers,
+    async run(broker, o) {
+      const flow = new Flow({
+        version, qos, publishers: 1, subscribers: 1, topicOf: () => 'bench/latency', filter: 'bench/latency',
+        payloadSize: 64, window: 100, credit: 1000, batch: 1, connectTimeoutMs: CONNECT_TIMEOUT_MS, idPrefix: id,
+      });
+      try {
+        await flow.open(broker.port);
+        flow.sampleLatency = true;
+        // warm-up at the same rate, then the measured window
+        await paced(flow, o.latencyRate, Math.min(1000, o.warmupMs * 2));
+        await flow.drain(o.drainMs);
+        flow.latencies.length = 0;
+        const w = new Window(broker);
+        await paced(flow, o.latencyRate, o.measureMs);
+        const m = w.end();
+        const drained = await flow.drain(o.drainMs);
+        const c = flow.counts();
+        const l = flow.latencies.slice().sort((a, b) => a - b);
+        return {
+          measures: [
+            { metric: 'p50 us', value: 1000 * percentile(l, 0.5), better: 'lower' },
+            { metric: 'p99 us', value: 1000 * percentile(l, 0.99), better: 'lower' },
+          ],
+          lost: c.lost,
+          duplicates: c.duplicates,
+          brokerCpu: m.brokerCpu,
+          loadCpu: -1,   // the pacing loop spins on purpose
+          note: drained ? '' : 'not drained',
+        };
+      } finally {
+        flow.close();
+      }
+    },
+  };
+}
+
+/** One PUBLISH every 1/rate s, on time (the loop spins on setImmediate for precision). */
+async function paced(flow: Flow, rate: number, ms: number): Promise<void> {
+  const step = 1000 / rate;
+  const start = performance.now();
+  const end = start + ms;
+  let next = start;
+  for (;;) {
+    const now = performance.now();
+    if (now >= end) return;
+    if (now >= next) {
+      flow.writeOne(0);
+      next += step;
+      if (next < now - 10 * step) next = now;   // far behind (a pause): do not burst
+    }
+    const b = flow.broken();
+    if (b !== null) throw new Error(b);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const idle: Scenario = {
+  id: 'idle',
+  title: 'idle connections',
+  brokers: BROKERS,
+  async run(broker, o) {
+    const n = o.idleConnections;
+    await sleep(500);
+    const rss0 = broker.stats().rssBytes;
+    const clients: Client[] = [];
+    try {
+      const w = new Window(broker);
+      const t0 = performance.now();
+      await withTimeout(many(n, 100, async (i) => {
+        const c = await Client.connect(broker.port, `idle-${i}`, 4, 300, CONNECT_TIMEOUT_MS);
+        clients.push(c);
+        return c;
+      }), 120000, `${n} connections`);
+      const seconds = (performance.now() - t0) / 1000;
+      const m = w.end();
+      await sleep(1500);
+      const rss1 = broker.stats().rssBytes;
+      const closed = clients.filter((c) => c.closed).length;
+      return {
+        measures: [
+          { metric: 'connects/s', value: n / seconds, better: 'higher' },
+          { metric: 'bytes/connection', value: (rss1 - rss0) / n, better: 'lower' },
+        ],
+        lost: closed,
+        duplicates: 0,
+        brokerCpu: m.brokerCpu,
+        loadCpu: m.loadCpu,
+        note: [`${n} connections`, closed > 0 ? `${closed} closed by the broker` : '', boundBy(m.brokerCpu, m.loadCpu)].filter((x) => x !== '').join('; '),
+      };
+    } finally {
+      for (const c of clients) c.destroy();
+    }
+  },
+};
+
+const retained: Scenario = {
+  id: 'retained',
+  title: 'retained messages, then #',
+  brokers: BROKERS,
+  async run(broker, o) {
+    const n = o.retainedMessages;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = publishTemplate(`bench/retained/${i}`, 1, true, 4, 0, 64);
+      t.frame.writeUInt32BE(i, t.seqAt);
+      const id = (i % 65535) + 1;
+      t.frame[t.idAt] = id >> 8;
+      t.frame[t.idAt + 1] = id & 0xff;
+      frames.push(t.frame);
+    }
+    const pub = await Client.connect(broker.port, 'retained-pub', 4, 60, CONNECT_TIMEOUT_MS);
+    let sub: Client | null = null;
+    try {
+      await sleep(500);
+      const rss0 = broker.stats().rssBytes;
+      // QoS 1, 100 unacknowledged at most: every message is stored before the subscribe
+      let sent = 0;
+      let acked = 0;
+      const window = 100;
+      const allAcked = new Promise<void>((resolve) => {
+        const pump = (): void => {
+          const parts: Buffer[] = [];
+          while (sent < n && sent - acked < window) parts.push(frames[sent++]);
+          if (parts.length > 0) pub.write(Buffer.concat(parts));
+          if (acked === n) resolve();
+        };
+        pub.onAck = (_c, type) => {
+          if (type === PUBACK) acked++;
+        };
+        pub.afterRead = pump;
+        pump();
+      });
+      await withTimeout(allAcked, 60000, `${n} retained PUBACKs`);
+      await sleep(1500);
+      const rss1 = broker.stats().rssBytes;
+
+      const s = await Client.connect(broker.port, 'retained-sub', 4, 60, CONNECT_TIMEOUT_MS);
+      sub = s;
+      const track = new SeqTrack();
+      let received = 0;
+      let resolveAll: () => void = () => {};
+      const all = new Promise<void>((r) => {
+        resolveAll = r;
+      });
+      s.onPublish = (_c, b, at) => {
+        received++;
+        track.add(b.readUInt32BE(at + 4));
+        if (track.unique === n) resolveAll();
+      };
+      const w = new Window(broker);
+      const t0 = performance.now();
+      await s.subscribe('#', 0, CONNECT_TIMEOUT_MS);
+      let note = '';
+      try {
+        await withTimeout(all, 30000, `${n} retained messages`);
+      } catch (e) {
+        note = (e as Error).message;
+      }
+      const ms = performance.now() - t0;
+      const m = w.end();
+      await sleep(100);   // anything extra (duplicates) still on the way
+      return {
+        measures: [
+          { metric: 'ms to receive all', value: ms, better: 'lower' },
+          { metric: 'bytes/retained msg', value: (rss1 - rss0) / n, better: 'lower' },
+        ],
+        lost: n - track.unique,
+        duplicates: track.dups + Math.max(0, received - track.unique - track.dups),
+        brokerCpu: m.brokerCpu,
+        loadCpu: m.loadCpu,
+        note: note || `${n} messages`,
+      };
+    } finally {
+      pub.destroy();
+      if (sub !== null) sub.destroy();
+    }
+  },
+};
+
+const BOTH: BrokerName[] = ['ganglion', 'mosquitto'];
+
+function throughputSet(version: Version, brokers: BrokerName[]): Scenario[] {
+  const v = version === 5 ? ' MQTT 5' : '';
+  const sfx = version === 5 ? '-v5' : '';
+  const q0 = { version, payloadSize: 64, window: 100, batch: 1000 };
+  return [
+    throughput(`qos0-1to1${sfx}`, `QoS 0, 1 -> 1${v}`, brokers, {
+      ...q0, qos: 0, publishers: 1, subscribers: 1, topicOf: () => 'bench/one', filter: 'bench/one', credit: 10000,
+    }),
+    throughput(`qos0-fanout${sfx}`, `QoS 0, fan-out 1 -> 100${v}`, brokers, {
+      ...q0, qos: 0, publishers: 1, subscribers: 100, topicOf: () => 'bench/fan', filter: 'bench/fan', credit: 1000,
+    }),
+    throughput(`qos0-fanin${sfx}`, `QoS 0, fan-in 100 -> 1 (bench/+/data)${v}`, brokers, {
+      ...q0, qos: 0, publishers: 100, subscribers: 1, topicOf: (i) => `bench/${i}/data`, filter: 'bench/+/data', credit: 100, batch: 100,
+    }),
+    throughput(`qos1-1to1${sfx}`, `QoS 1, 1 -> 1, window 100${v}`, brokers, {
+      ...q0, qos: 1, publishers: 1, subscribers: 1, topicOf: () => 'bench/q1', filter: 'bench/q1', credit: 1000, batch: 100,
+    }),
+    throughput(`qos2-1to1${sfx}`, `QoS 2, 1 -> 1, window 100${v}`, brokers, {
+      ...q0, qos: 2, publishers: 1, subscribers: 1, topicOf: () => 'bench/q2', filter: 'bench/q2', credit: 1000, batch: 100,
+    }),
+  ];
+}
+
+export const SCENARIOS: Scenario[] = [
+  ...throughputSet(4, BROKERS),
+  latency('latency-qos0', 'latency at 1,000 msg/s, QoS 0', 0, 4, BROKERS),
+  latency('latency-qos1', 'latency at 1,000 msg/s, QoS 1', 1, 4, BROKERS),
+  idle,
+  retained,
+  ...throughputSet(5, BOTH),
+];
