@@ -247,6 +247,7 @@ export class Broker {
   resumeSession(c: Connection): void {
     const s = c.session as Session;
     for (let i = 0; i < s.inflight.length; i++) s.inflight[i].sent = false;
+    s.unsent = s.inflight.length;
     this.pump(s);
   }
 

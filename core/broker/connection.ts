@@ -97,11 +97,16 @@ export class Connection {
   writable(): void {
     if (this.state === CLOSED) return;
     this.blocked = false;
-    while (this.outbound.length > 0 && !this.blocked) {
-      const f = this.outbound.shift() as Uint8Array;
+    // Frames held while blocked go out in order; an index, not shift(), so a long backlog
+    // costs one pass (shift moves every remaining frame each time).
+    const held = this.outbound;
+    let i = 0;
+    while (i < held.length && !this.blocked) {
+      const f = held[i++];
       this.outboundBytes -= f.length;
       this.writeNow(f);
     }
+    if (i > 0) this.outbound = i === held.length ? [] : held.slice(i);
     if (this.session !== null && !this.blocked) this.broker.pump(this.session);
     this.process();
   }

@@ -74,6 +74,7 @@ export function pump(b: Broker, s: Session): boolean {
  * window (the client's Receive Maximum, 5.0 §4.9) unacknowledged at once.
  */
 function resend(b: Broker, s: Session, c: Connection): void {
+  if (s.unsent === 0) return;
   let sent = 0;
   for (let i = 0; i < s.inflight.length; i++) if (s.inflight[i].sent) sent++;
   const window = windowOf(b, c);
@@ -81,6 +82,7 @@ function resend(b: Broker, s: Session, c: Connection): void {
     const o = s.inflight[i];
     if (o.sent) continue;
     o.sent = true;
+    s.unsent--;
     sent++;
     if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
     else c.send(frameTo(b, c, o.message, o.qos, o.retain, o.subscriptionIds).withPacketId(o.packetId, true));
@@ -108,7 +110,7 @@ function sendQoS0(b: Broker, c: Connection, m: Message, retain: boolean, subscri
   // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered. A slow client
   // with a full outbound buffer loses QoS 0 first (counted in $SYS).
   if ((c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) || !c.hasRoom(bytes.length)) {
-    unsent(c);
+    forgetPendingAlias(c);
     b.stats.dropped++;
     return;
   }
@@ -122,7 +124,7 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
   if (expired(b, m)) return;
   const f = frameTo(b, c, keep(m), qos, retain, subscriptionIds);
   if (c.maximumPacketSize > 0 && f.bytes.length > c.maximumPacketSize) {
-    unsent(c);
+    forgetPendingAlias(c);
     b.stats.dropped++;   // [5:MQTT-3.1.2-25]
     return;
   }
@@ -155,7 +157,7 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
 }
 
 /** A frame that assigned a Topic Alias was not sent: the client never learnt it, so forget it. */
-function unsent(c: Connection): void {
+function forgetPendingAlias(c: Connection): void {
   if (c.aliasPending === '' || c.aliasesOut === null) return;
   c.aliasesOut.delete(c.aliasPending);
   c.aliasPending = '';
@@ -198,7 +200,7 @@ function frameFor5(b: Broker, c: Connection, m: Message, qos: QoS, retain: boole
     } else if (c.aliasesOut.size < c.aliasOutMaximum) {
       props.topicAlias = c.aliasesOut.size + 1;
       c.aliasesOut.set(topic, props.topicAlias);
-      c.aliasPending = topic;   // taken back by unsent() if this frame is not sent after all
+      c.aliasPending = topic;   // taken back by forgetPendingAlias() if this frame is not sent after all
     }
   }
   return encodePublishFrame({

@@ -59,13 +59,21 @@ export function reuseMessage(spare: Message | null, topic: string, payload: Uint
 /** Copies the payload out of the receive buffer once, before the message outlives the call. */
 export function keep(m: Message): Message {
   if (!m.kept) {
-    m.payload = m.payload.slice(0);
+    m.payload = copyOf(m.payload);
     if (m.properties !== null && m.properties.correlationData !== undefined) {
-      m.properties.correlationData = m.properties.correlationData.slice(0);
+      m.properties.correlationData = copyOf(m.properties.correlationData);
     }
     m.kept = true;
   }
   return m;
+}
+
+// A real copy: `slice` would do on a plain Uint8Array, but on a Node Buffer (what a port
+// may hand in) it returns a view of the same memory.
+function copyOf(b: Uint8Array): Uint8Array {
+  const c = new Uint8Array(b.length);
+  c.set(b, 0);
+  return c;
 }
 
 /** The shared encoding of `m` for one wire form; its packet id is 0 until a receiver's is set. */

@@ -46,6 +46,8 @@ export class Session {
   queue: Queued[];                          // waiting for the window or for the client to return
   awaitingRelease: Map<string, boolean>;    // incoming QoS 2 packet ids awaiting PUBREL [MQTT-4.3.3-2]
   nextPacketId: number;
+  idsWrapped: boolean;                      // nextPacketId has passed 65535 once
+  unsent: number;                           // in-flight entries with sent false (resend() has work)
   expiryMs: number;                         // after the connection ends; 0: ends with it; -1: never
   expiresAtMs: number;                      // when disconnected; -1 while connected or never
   version: number;                          // protocol version of the last connection
@@ -64,6 +66,8 @@ export class Session {
     this.queue = [];
     this.awaitingRelease = new Map();
     this.nextPacketId = 1;
+    this.idsWrapped = false;
+    this.unsent = 0;
     this.expiryMs = 0;
     this.expiresAtMs = -1;
     this.version = 4;
@@ -80,7 +84,9 @@ export function allocatePacketId(s: Session): number {
   for (;;) {
     const id = s.nextPacketId;
     s.nextPacketId = id === 0xffff ? 1 : id + 1;
-    if (findOutgoing(s, id) < 0) return id;
+    if (id === 0xffff) s.idsWrapped = true;
+    // Ids count up from 1, so before they first wrap around none can still be in use.
+    if (!s.idsWrapped || findOutgoing(s, id) < 0) return id;
   }
 }
 

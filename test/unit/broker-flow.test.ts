@@ -240,4 +240,32 @@ test('authorizeRead filters each delivery and each retained message by topic', (
   assert.equal(t.received('sub'), ['yes']);
 });
 
+test('a kept payload is a copy, not a view of the receive buffer (even when that buffer is a Node Buffer)', () => {
+  const t = rig({ sysIntervalMs: 0 });
+  t.connected('pub');
+  const chunk = Buffer.from(hex('31 06 00 01 61 78 79 7a'));   // PUBLISH retain "a" "xyz"
+  t.feed('pub', chunk);
+  chunk[5] = 0x51;                                              // the port reuses its buffer
+  t.connected('sub');
+  t.subscribe('sub', 'a', 0);
+  assert.equal(t.received('sub'), ['xyz']);
+});
+
+test('packet ids wrap from 65535 to 1 and skip ids still in flight [MQTT-2.2.1-4]', () => {
+  const t = rig({ maxInflight: 4, sysIntervalMs: 0 });
+  t.connected('s');
+  t.subscribe('s', 'a', 1);
+  t.connected('p');
+  const session = t.client('s').connection.session!;
+  session.nextPacketId = 65535;
+  t.publish('p', 'a', 'm1', 1, 1);      // id 65535, left unacknowledged
+  t.publish('p', 'a', 'm2', 1, 2);      // id 1
+  const ids = t.packets('s').filter((p) => p.type === 3).map((p) => (p as { packetId: number }).packetId);
+  assert.equal(ids, [65535, 1]);
+  session.nextPacketId = 1;             // round again while 1 is still in flight
+  t.publish('p', 'a', 'm3', 1, 3);
+  const next = t.packets('s').filter((p) => p.type === 3).map((p) => (p as { packetId: number }).packetId);
+  assert.equal(next, [2]);
+});
+
 test.run();

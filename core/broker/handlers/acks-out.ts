@@ -34,6 +34,7 @@ function complete(c: Connection, packetId: number, expected: number): CodecError
   if (s === null) return null;
   const i = findOutgoing(s, packetId);
   if (i < 0 || s.inflight[i].state !== expected) return null;
+  if (!s.inflight[i].sent) s.unsent--;
   s.inflight.splice(i, 1);
   c.broker.pump(s);
   c.broker.sessionChanged(s);
