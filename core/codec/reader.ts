@@ -7,6 +7,9 @@ import { codecError } from './codec-error.js';
 import { decodeUtf8 } from './utf8.js';
 import { RC_MALFORMED_PACKET, RC_PROTOCOL_ERROR, RC_TOPIC_NAME_INVALID } from './reason-codes.js';
 
+// Shared by every reader until it has bytes of its own (a zero-length array is never written).
+const EMPTY = new Uint8Array(0);
+
 export class Reader {
   buf: Uint8Array;
   pos: number;
@@ -20,10 +23,10 @@ export class Reader {
   private scratch: number[][];    // per string length, for decodeUtf8's ASCII path
 
   constructor() {
-    this.buf = new Uint8Array(0);
+    this.buf = EMPTY;
     this.pos = 0;
     this.end = 0;
-    this.topicBytes = new Uint8Array(0);
+    this.topicBytes = EMPTY;
     this.topicLength = -1;
     this.topicString = '';
     this.lastTopicLength = 0;
