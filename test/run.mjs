@@ -3,6 +3,8 @@
 //   2. build       build.mjs: three bundles, size budgets, the Espruino subset check
 //   3. unit        uvu suites test/**/*.test.ts, run from the TypeScript sources
 //   4. xs          the built core inside the real XS engine (test/xs/run.mjs)
+//   5. bench smoke  the broker benchmark's short mode against the built ganglion command:
+//                  checks the harness still runs and nothing is lost or duplicated, never a speed
 // A step that fails counts as failed; a suite's tests are counted one by one.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,6 +48,7 @@ step('typecheck', process.execPath, [tsc, '-p', 'tsconfig.json']);
 step('build', process.execPath, ['build.mjs']);
 step('unit', process.execPath, ['--import', './test/ts-loader.mjs', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$', '-c', 'false'], uvuCount);
 if (existsSync(new URL('./xs/run.mjs', import.meta.url))) step('xs', process.execPath, ['test/xs/run.mjs'], lineCount);
+step('bench smoke', process.execPath, ['--import', './test/ts-loader.mjs', 'test/bench/brokers/main.ts', '--short', '--brokers', 'ganglion']);
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
