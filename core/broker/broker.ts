@@ -7,7 +7,7 @@ import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, en
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
-import { createMessage, keep, publishScratch } from './message.js';
+import { createMessage, dropFrames, keep, publishScratch } from './message.js';
 import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
@@ -374,6 +374,7 @@ export class Broker {
       if (!this.mayRead(s, m.topic)) continue;
       const entry = s.subscriptions.get(sub.topicFilter);
       deliver(this, s, m, m.qos < sub.qos ? m.qos : sub.qos, true, entry === undefined ? null : entry.subscriptionIds, '');
+      dropFrames(m);   // the store keeps the message, not its frames (and their slabs)
     }
   }
 
