@@ -1,6 +1,6 @@
 // The broker: sessions by client id, the subscription tree, retained messages, routing and
 // time. Ports call connect(transport) per client and tick(nowMs) about once a second; the
-// embedding application answers the hooks and may publish and subscribe in-process.
+// embedding application answers the hooks and may publish and subscribe from the same program.
 
 import type { CodecError, FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
 import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, encodeUtf8 } from '../codec/index.js';

@@ -25,6 +25,7 @@
 // Results come back as the evaluate's completion value, an ArrayBuffer of JSON.
 
 import type { Broker, Connection, Transport } from '../../core/index.js';
+import { concat } from './xs-bytes.js';
 
 type Api = typeof import('../../core/index.js');
 
@@ -69,18 +70,6 @@ function packetIdOf(f: Uint8Array | null): number {
   const topicLength = (f[i] << 8) | f[i + 1];
   i += 2 + topicLength;
   return (f[i] << 8) | f[i + 1];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (let i = 0; i < parts.length; i++) n += parts[i].length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (let i = 0; i < parts.length; i++) {
-    out.set(parts[i], o);
-    o += parts[i].length;
-  }
-  return out;
 }
 
 export class AllocBench {

@@ -22,41 +22,20 @@
 //   - a frame handed to write() is never modified afterwards.
 
 import type { Broker, BrokerOptions, Connection, Transport } from '../../core/index.js';
+import type { CaseResult } from './xs-bytes.js';
+export type { CaseResult };
+import { hex, bytes, squash, byteHex, errorText, sameBytes } from './xs-bytes.js';
 
 type Api = typeof import('../../core/index.js');
 
-export interface CaseResult {
-  name: string;
-  result: string;
-  problem: string;
-}
 
 // ---------------------------------------------------------------------------------------
 // Bytes and hex, with nothing from the host.
 
-const HEX = '0123456789abcdef';
 
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX.charAt(bytes[i] >> 4) + HEX.charAt(bytes[i] & 15);
-  return s;
-}
 
-/** '30 07 00 03' -> bytes; spaces are ignored. */
-function bytes(h: string): Uint8Array {
-  const clean = h.split(' ').join('');
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
-  return out;
-}
 
-function squash(h: string): string {
-  return h.split(' ').join('');
-}
 
-function byteHex(n: number): string {
-  return HEX.charAt((n >> 4) & 15) + HEX.charAt(n & 15);
-}
 
 /** An ASCII string as hex bytes (no length prefix). */
 function ascii(s: string, api: Api): string {
@@ -76,23 +55,7 @@ function frame(first: string, body: string): string {
   return squash(first) + byteHex(n) + squash(body);
 }
 
-function errorText(e: unknown): string {
-  if (e !== null && typeof e === 'object' && typeof (e as Error).message === 'string') {
-    return 'threw ' + String((e as Error).name) + ': ' + (e as Error).message;
-  }
-  return 'threw ' + String(e);
-}
 
-/** `actual` against `expected` (hex, spaces ignored, `..` = any byte). */
-function sameBytes(expected: string, actual: string): boolean {
-  const e = squash(expected);
-  if (e.length !== actual.length) return false;
-  for (let i = 0; i < e.length; i += 2) {
-    const pair = e.substr(i, 2);
-    if (pair !== '..' && pair !== actual.substr(i, 2)) return false;
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------
 // The rig: fake transports that collect frames, a fake clock, named clients.

@@ -14,54 +14,22 @@
 // ECMAScript built-ins. Property bytes are written in identifier order, the order the
 // encoder writes them in (properties.ts), so property-carrying encodes can be compared
 // byte for byte.
+import type { CaseResult } from './xs-bytes.js';
+export type { CaseResult };
+import { hex, bytes, squash, byteHex, concat, errorText } from './xs-bytes.js';
 
 type Api = typeof import('../../core/index.js');
 type AnyPacket = Parameters<Api['encode']>[0];
 
-export interface CaseResult {
-  name: string;
-  result: string;
-  problem: string;
-}
 
 // ---------------------------------------------------------------------------------------
 // Small helpers that need nothing from the host.
 
-const HEX = '0123456789abcdef';
 
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX.charAt(bytes[i] >> 4) + HEX.charAt(bytes[i] & 15);
-  return s;
-}
 
-/** '30 07 00 03' -> bytes; spaces are ignored. */
-function bytes(h: string): Uint8Array {
-  const clean = h.split(' ').join('');
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
-  return out;
-}
 
-function hexOf(h: string): string {
-  return h.split(' ').join('');
-}
 
-function byte2(n: number): string {
-  return HEX.charAt((n >> 4) & 15) + HEX.charAt(n & 15);
-}
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (let i = 0; i < parts.length; i++) n += parts[i].length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (let i = 0; i < parts.length; i++) {
-    out.set(parts[i], o);
-    o += parts[i].length;
-  }
-  return out;
-}
 
 /** A string as printable ASCII: everything else as \uXXXX (UTF-16 units, as in JS source). */
 function quote(s: string): string {
@@ -69,7 +37,7 @@ function quote(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += s.charAt(i);
-    else out += '\\u' + byte2(c >> 8) + byte2(c & 255);
+    else out += '\\u' + byteHex(c >> 8) + byteHex(c & 255);
   }
   return out + '"';
 }
@@ -99,12 +67,6 @@ function dump(v: unknown): string {
   return '<' + typeof v + '>';
 }
 
-function errorText(e: unknown): string {
-  if (e !== null && typeof e === 'object' && typeof (e as Error).message === 'string') {
-    return 'threw ' + String((e as Error).name) + ': ' + (e as Error).message;
-  }
-  return 'threw ' + String(e);
-}
 
 // ---------------------------------------------------------------------------------------
 // Packet builders (plain objects, shapes of core/codec/packets.ts).
@@ -302,7 +264,7 @@ export function runCodecCases(api: Api): CaseResult[] {
   function decodeText(bytesIn: Uint8Array, version: number, maxPacketSize?: number): string {
     const d = maxPacketSize === undefined ? api.decodeAll(bytesIn, version) : api.decodeAll(bytesIn, version, maxPacketSize);
     let s = dump(d.packets);
-    if (d.error !== null) s += ' error rc=0x' + byte2(d.error.rc) + ' rule=' + d.error.rule;
+    if (d.error !== null) s += ' error rc=0x' + byteHex(d.error.rc) + ' rule=' + d.error.rule;
     return s;
   }
 
@@ -324,7 +286,7 @@ export function runCodecCases(api: Api): CaseResult[] {
         const encoded = api.encode(w.packet as unknown as AnyPacket, v);
         const result = hex(encoded);
         let problem = '';
-        if (w.exact && result !== hexOf(w.hex)) problem = 'expected ' + hexOf(w.hex);
+        if (w.exact && result !== squash(w.hex)) problem = 'expected ' + squash(w.hex);
         // Whatever the encoder chose, it must decode back to the same packet.
         const back = decodeText(encoded, decodeVersion);
         if (back !== dump([w.packet])) problem += (problem ? '; ' : '') + 'decodes back to ' + back;
@@ -387,7 +349,7 @@ export function runCodecCases(api: Api): CaseResult[] {
   // (3 + 200 bytes need a 2-byte length: CB 01 = 203).
   run('decode two packets, cut inside a length field v4', function () {
     let payload = '';
-    for (let k = 0; k < 200; k++) payload += byte2(k);
+    for (let k = 0; k < 200; k++) payload += byteHex(k);
     const all = concat([bytes('c0 00 30 cb 01 00 01 74'), bytes(payload)]);
     const d = new api.Decoder({ maxPacketSize: 65536, version: 4 });
     const got: unknown[] = [];
@@ -406,10 +368,10 @@ export function runCodecCases(api: Api): CaseResult[] {
     run('error ' + name + ' v' + version, function () {
       const d = maxPacketSize === undefined ? api.decodeAll(bytes(h), version) : api.decodeAll(bytes(h), version, maxPacketSize);
       const e = d.error;
-      const result = 'packets=' + d.packets.length + (e === null ? ' no error' : ' rc=0x' + byte2(e.rc) + ' rule=' + e.rule);
+      const result = 'packets=' + d.packets.length + (e === null ? ' no error' : ' rc=0x' + byteHex(e.rc) + ' rule=' + e.rule);
       let problem = '';
-      if (e === null) problem = 'expected an error rc=0x' + byte2(rc);
-      else if (e.rc !== rc) problem = 'expected rc=0x' + byte2(rc);
+      if (e === null) problem = 'expected an error rc=0x' + byteHex(rc);
+      else if (e.rc !== rc) problem = 'expected rc=0x' + byteHex(rc);
       else if (typeof e.rule !== 'string' || e.rule.length === 0) problem = 'no rule named';
       else if (d.packets.length !== 0) problem = 'a packet came out before the error';
       return { result: result, problem: problem };
@@ -445,7 +407,7 @@ export function runCodecCases(api: Api): CaseResult[] {
     const e1 = d.error;
     d.push(bytes('c0 00'));
     const second = d.next();
-    const result = 'first=' + dump(first) + ' rc=' + (e1 === null ? 'none' : '0x' + byte2(e1.rc)) +
+    const result = 'first=' + dump(first) + ' rc=' + (e1 === null ? 'none' : '0x' + byteHex(e1.rc)) +
       ' second=' + dump(second) + ' stays=' + (d.error === e1 || (d.error !== null && e1 !== null && d.error.rc === e1.rc));
     const expected = 'first=null rc=0x95 second=null stays=true';
     return { result: result, problem: result === expected ? '' : 'expected ' + expected };
@@ -464,8 +426,8 @@ export function runCodecCases(api: Api): CaseResult[] {
       const after = hex(frame.bytes);
       const result = 'bytes=' + before + ' with=' + withId + ' head=' + head + ' body=' + body +
         ' bodyShared=' + shared + ' bytesAfter=' + after;
-      const expected = 'bytes=' + hexOf(bytesHex) + ' with=' + hexOf(withHex) + ' head=' + hexOf(headHex) +
-        ' body=' + hexOf(bodyHex) + ' bodyShared=true bytesAfter=' + hexOf(bytesHex);
+      const expected = 'bytes=' + squash(bytesHex) + ' with=' + squash(withHex) + ' head=' + squash(headHex) +
+        ' body=' + squash(bodyHex) + ' bodyShared=true bytesAfter=' + squash(bytesHex);
       return { result: result, problem: result === expected ? '' : 'expected ' + expected };
     });
   }
@@ -488,7 +450,7 @@ export function runCodecCases(api: Api): CaseResult[] {
       const n = api.utf8Length(s);
       const back = api.decodeUtf8(enc, 0, enc.length);
       const result = hex(enc) + ' length=' + n + ' back=' + (back === null ? 'null' : quote(back));
-      const expected = hexOf(h) + ' length=' + hexOf(h).length / 2 + ' back=' + quote(s);
+      const expected = squash(h) + ' length=' + squash(h).length / 2 + ' back=' + quote(s);
       return { result: result, problem: result === expected ? '' : 'expected ' + expected };
     });
   }
@@ -513,8 +475,8 @@ export function runCodecCases(api: Api): CaseResult[] {
     for (let k = 0; k < bad.length; k++) {
       const b = bytes(bad[k]);
       const got = api.decodeUtf8(b, 0, b.length);
-      parts.push(hexOf(bad[k]) + '=' + (got === null ? 'null' : quote(got)));
-      if (got !== null) problem += (problem ? '; ' : '') + hexOf(bad[k]) + ' should be null';
+      parts.push(squash(bad[k]) + '=' + (got === null ? 'null' : quote(got)));
+      if (got !== null) problem += (problem ? '; ' : '') + squash(bad[k]) + ' should be null';
     }
     return { result: parts.join(' '), problem: problem };
   });

@@ -15,54 +15,21 @@ import { BrokerServer, DEVICE_LIMITS, MonotonicClock } from '../../ports/moddabl
 import type { BrokerOptions, Message } from '../../core/index.js';
 import type { FakePeer, World } from './fake-moddable/world.js';
 import { resetWorld } from './fake-moddable/world.js';
+import type { CaseResult } from './xs-bytes.js';
+export type { CaseResult };
+import { hex, bytes, squash, byteHex, errorText, sameBytes } from './xs-bytes.js';
 
 type Api = typeof import('../../core/index.js');
 
-export interface CaseResult {
-  name: string;
-  result: string;
-  problem: string;
-}
 
 // ---- bytes and hex ----
 
-const HEX = '0123456789abcdef';
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX.charAt(b[i] >> 4) + HEX.charAt(b[i] & 15);
-  return s;
-}
 
-function squash(h: string): string {
-  return h.split(' ').join('');
-}
 
-function bytes(h: string): Uint8Array {
-  const c = squash(h);
-  const out = new Uint8Array(c.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(c.substr(i * 2, 2), 16);
-  return out;
-}
 
-function byteHex(n: number): string {
-  return HEX.charAt((n >> 4) & 15) + HEX.charAt(n & 15);
-}
 
-function sameBytes(expected: string, actual: string): boolean {
-  const e = squash(expected);
-  if (e.length !== actual.length) return false;
-  for (let i = 0; i < e.length; i += 2) {
-    const pair = e.substr(i, 2);
-    if (pair !== '..' && pair !== actual.substr(i, 2)) return false;
-  }
-  return true;
-}
 
-function errorText(e: unknown): string {
-  if (e !== null && typeof e === 'object' && typeof (e as Error).message === 'string') return 'threw ' + (e as Error).message;
-  return 'threw ' + String(e);
-}
 
 // ---- client packets (3.1.1), laid out by hand ----
 
