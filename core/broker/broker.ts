@@ -297,9 +297,9 @@ export class Broker {
 
   private removeSession(s: Session): void {
     const subs: Subscriber[] = [];
-    s.subscriptions.forEach(function (sub: Subscriber) { subs.push(sub); });
+    if (s.subscriptions !== null) s.subscriptions.forEach(function (sub: Subscriber) { subs.push(sub); });
     for (let i = 0; i < subs.length; i++) this.tree.remove(subs[i].topicFilter, treeKey(s, subs[i].shareName));
-    s.subscriptions.clear();
+    s.subscriptions = null;
     s.subscriptionCount = 0;
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
     this.invalidateMatches();
@@ -336,6 +336,7 @@ export class Broker {
    * A `$share/{name}/{filter}` subscription joins that shared subscription (5.0 §4.8.2).
    */
   addSubscription(s: Session, sub: Subscription, subscriptionId: number | null): number {
+    if (s.subscriptions === null) s.subscriptions = new Map();
     const existing = s.subscriptions.get(sub.topicFilter);
     if (existing === undefined && s.subscriptionCount >= this.limits.maxSubscriptionsPerClient) return -1;
     const shared = parseShared(sub.topicFilter);
@@ -354,9 +355,9 @@ export class Broker {
   }
 
   removeSubscription(s: Session, topicFilter: string): boolean {
-    const sub = s.subscriptions.get(topicFilter);
+    const sub = s.subscriptions === null ? undefined : s.subscriptions.get(topicFilter);
     if (sub === undefined) return false;
-    s.subscriptions.delete(topicFilter);
+    (s.subscriptions as Map<string, Subscriber>).delete(topicFilter);
     s.subscriptionCount--;
     this.tree.remove(sub.topicFilter, treeKey(s, sub.shareName));
     this.invalidateMatches();
@@ -372,7 +373,7 @@ export class Broker {
       const m = out[i];
       if (m.expiresAtMs >= 0 && this.nowMs >= m.expiresAtMs) continue;   // expired while retained
       if (!this.mayRead(s, m.topic)) continue;
-      const entry = s.subscriptions.get(sub.topicFilter);
+      const entry = s.subscriptions === null ? undefined : s.subscriptions.get(sub.topicFilter);
       deliver(this, s, m, m.qos < sub.qos ? m.qos : sub.qos, true, entry === undefined ? null : entry.subscriptionIds, '');
       dropFrames(m);   // the store keeps the message, not its frames (and their slabs)
     }

@@ -40,11 +40,11 @@ export interface Queued {
 export class Session {
   clientId: string;
   connection: Connection | null;
-  subscriptions: Map<string, Subscriber>;   // by topic filter
+  subscriptions: Map<string, Subscriber> | null;   // by topic filter; made on first use
   subscriptionCount: number;
   inflight: Outgoing[];                     // in the order sent [MQTT-4.6.0-1]
   queue: Queued[];                          // waiting for the window or for the client to return
-  awaitingRelease: Map<string, boolean>;    // incoming QoS 2 packet ids awaiting PUBREL [MQTT-4.3.3-2]
+  awaitingRelease: Map<string, boolean> | null;    // incoming QoS 2 ids awaiting PUBREL [MQTT-4.3.3-2]; made on first use
   nextPacketId: number;
   idsWrapped: boolean;                      // nextPacketId has passed 65535 once
   unsent: number;                           // in-flight entries with sent false (resend() has work)
@@ -60,11 +60,11 @@ export class Session {
   constructor(clientId: string) {
     this.clientId = clientId;
     this.connection = null;
-    this.subscriptions = new Map();
+    this.subscriptions = null;   // an idle connection costs no Map until it subscribes
     this.subscriptionCount = 0;
     this.inflight = [];
     this.queue = [];
-    this.awaitingRelease = new Map();
+    this.awaitingRelease = null;
     this.nextPacketId = 1;
     this.idsWrapped = false;
     this.unsent = 0;

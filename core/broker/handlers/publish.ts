@@ -23,11 +23,12 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   if (p.qos === 2) {
     const key = '' + p.packetId;
     // [MQTT-4.3.3-2] [5:MQTT-4.3.3-10] a repeat before PUBREL is acknowledged again, never delivered twice.
-    if (session.awaitingRelease.has(key)) {
+    const awaiting = session.awaitingRelease;
+    if (awaiting !== null && awaiting.has(key)) {
       c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: 0, properties: null });
       return null;
     }
-    if (session.awaitingRelease.size >= c.broker.limits.maxInflightIn) {
+    if (awaiting !== null && awaiting.size >= c.broker.limits.maxInflightIn) {
       // 5.0 §3.3.4: more than our Receive Maximum unacknowledged is 0x93; 3.x has no code, so close.
       return codecErrorOf(RC_RECEIVE_MAXIMUM_EXCEEDED, '5:MQTT-3.3.4-9', 'more QoS 2 messages in flight than ' + c.broker.limits.maxInflightIn);
     }
@@ -140,7 +141,11 @@ function acknowledge(c: Connection, p: PublishPacket, rc: number): void {
     c.sendPacket({ type: PUBACK, packetId: p.packetId, reasonCode: code, properties: null });
   } else if (p.qos === 2) {
     // [5:MQTT-4.3.3-9] after a PUBREC >= 0x80 the id is free again; 3.x always holds it.
-    if (code < 0x80 && c.session !== null) c.session.awaitingRelease.set('' + p.packetId, true);
+    const s = c.session;
+    if (code < 0x80 && s !== null) {
+      if (s.awaitingRelease === null) s.awaitingRelease = new Map();
+      s.awaitingRelease.set('' + p.packetId, true);
+    }
     c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: code, properties: null });
   }
 }

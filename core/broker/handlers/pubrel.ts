@@ -11,8 +11,9 @@ export function onPubrel(c: Connection, p: AckPacket): CodecError | null {
   const s = c.session;
   if (s === null) return null;
   const key = '' + p.packetId;
-  const known = s.awaitingRelease.has(key);
-  if (known) s.awaitingRelease.delete(key);
+  const awaiting = s.awaitingRelease;
+  const known = awaiting !== null && awaiting.has(key);
+  if (known) (awaiting as Map<string, boolean>).delete(key);
   // 5.0 §3.7.2.1: an id we are not holding gets 0x92; 3.1.1 answers every PUBREL.
   const rc = !known && (__MQTT5__ && c.version === MQTT_5) ? RC_PACKET_IDENTIFIER_NOT_FOUND : 0;
   c.sendPacket({ type: PUBCOMP, packetId: p.packetId, reasonCode: rc, properties: null });
