@@ -13,10 +13,7 @@ import type { FrameAllocator } from '../slab-allocator.js';
 export function encodeAck(p: AckPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
   const first = (p.type << 4) | (p.type === PUBREL ? 0x02 : 0);   // PUBREL flags are 0010 [MQTT-3.6.1-1]
   if (__MQTT5__ && version === MQTT_5 && (p.reasonCode !== 0 || p.properties !== null)) {
-    const w = frame(first, 2 + reasonSectionLength(p.properties, false), alloc);
-    w.u16(p.packetId);
-    writeReasonSection(w, p.reasonCode, p.properties, false);
-    return w.buf;
+    return withReason(first, p.packetId, p.reasonCode, p.properties, false, alloc);
   }
   const w = frame(first, 2, alloc);
   w.u16(p.packetId);
@@ -29,9 +26,7 @@ export function encodePing(p: PingPacket, alloc: FrameAllocator | null): Uint8Ar
 
 export function encodeDisconnect(p: DisconnectPacket, version: number, alloc: FrameAllocator | null): Uint8Array {
   if (__MQTT5__ && version === MQTT_5 && (p.reasonCode !== 0 || p.properties !== null)) {
-    const w = frame(0xe0, reasonSectionLength(p.properties, false), alloc);
-    writeReasonSection(w, p.reasonCode, p.properties, false);
-    return w.buf;
+    return withReason(0xe0, -1, p.reasonCode, p.properties, false, alloc);
   }
   return frame(0xe0, 0, alloc).buf;
 }
@@ -39,20 +34,18 @@ export function encodeDisconnect(p: DisconnectPacket, version: number, alloc: Fr
 export function encodeAuth(p: AuthPacket, alloc: FrameAllocator | null): Uint8Array {
   if (p.reasonCode === 0 && p.properties === null) return frame(0xf0, 0, alloc).buf;
   // 5.0 §3.15.2.2: only "Success with no properties" may drop the Property Length.
-  const w = frame(0xf0, reasonSectionLength(p.properties, true), alloc);
-  writeReasonSection(w, p.reasonCode, p.properties, true);
-  return w.buf;
+  return withReason(0xf0, -1, p.reasonCode, p.properties, true, alloc);
 }
 
-// A reason code, then the properties (or nothing, when there are none and that is allowed).
-function reasonSectionLength(props: Properties | null, alwaysProperties: boolean): number {
-  if (props === null && !alwaysProperties) return 1;
-  const n = propertiesLength(props);
-  return 1 + varintLength(n) + n;
-}
-
-function writeReasonSection(w: ReturnType<typeof frame>, reasonCode: number, props: Properties | null, alwaysProperties: boolean): void {
+// The packet id (when there is one, else -1), the reason code, then the properties (left
+// off when there are none and the packet allows that). Properties are measured once.
+function withReason(first: number, packetId: number, reasonCode: number, props: Properties | null,
+  alwaysProperties: boolean, alloc: FrameAllocator | null): Uint8Array {
+  const hasProperties = props !== null || alwaysProperties;
+  const n = hasProperties ? propertiesLength(props) : 0;
+  const w = frame(first, (packetId < 0 ? 0 : 2) + 1 + (hasProperties ? varintLength(n) + n : 0), alloc);
+  if (packetId >= 0) w.u16(packetId);
   w.u8(reasonCode);
-  if (props === null && !alwaysProperties) return;
-  writeProperties(w, props, propertiesLength(props));
+  if (hasProperties) writeProperties(w, props, n);
+  return w.buf;
 }
