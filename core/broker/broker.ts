@@ -2,8 +2,8 @@
 // time. Ports call connect(transport) per client and tick(nowMs) about once a second; the
 // embedding application answers the hooks and may publish and subscribe from the same program.
 
-import type { CodecError, FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
-import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, encodeUtf8 } from '../codec/index.js';
+import type { FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
+import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8 } from '../codec/index.js';
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
@@ -164,7 +164,7 @@ export class Broker {
         this.connectionEnded(c, false);
       } else if (c.state === ACTIVE && c.keepAliveMs > 0 && nowMs - c.lastInMs > c.keepAliveMs * 1.5) {
         // [MQTT-3.1.2-24] silence for 1.5 x Keep Alive: close as if the network failed (will published).
-        c.fail(fail(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
+        c.fail(codecError(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
       }
     }
     if (this.held.length > 0) this.retryHeld(true);
@@ -462,9 +462,6 @@ function parseShared(filter: string): [string, string] | null {
   return [filter.slice(7, slash), filter.slice(slash + 1)];
 }
 
-function fail(rc: number, rule: string, message: string): CodecError {
-  return { rc: rc, rule: rule, message: message };
-}
 
 /** An in-process subscription; unsubscribe() ends it. */
 export class LocalSubscription {

@@ -4,7 +4,7 @@
 export * from './packets.js';
 export type { Properties } from './properties.js';
 export type { CodecError } from './codec-error.js';
-export { isCodecError } from './codec-error.js';
+export { codecError, isCodecError } from './codec-error.js';
 export * from './reason-codes.js';
 export { Decoder, decodeAll, MAX_PACKET_SIZE } from './decoder.js';
 export type { DecoderOptions } from './decoder.js';

@@ -7,7 +7,7 @@ import { AUTH, RC_CONTINUE_AUTHENTICATION, RC_REAUTHENTICATE, RC_SUCCESS } from 
 import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import type { AuthAnswer } from '../broker.js';
-import { RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, codecErrorOf, isThenable } from './common.js';
+import { RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, codecError, isThenable } from './common.js';
 import { finish, refuse } from './connect.js';
 
 /** The first step, from the CONNECT's Authentication Method and Data. */
@@ -21,7 +21,7 @@ export function onAuth(c: Connection, p: AuthPacket): CodecError | null {
   const method = p.properties !== null ? p.properties.authenticationMethod : undefined;
   // 5.0 §4.12: AUTH only within an exchange the CONNECT started, and with the same method.
   if (c.authenticationMethod === '' || method !== c.authenticationMethod) {
-    return codecErrorOf(RC_PROTOCOL_ERROR, '5:§4.12', 'AUTH without the Authentication Method of the CONNECT');
+    return codecError(RC_PROTOCOL_ERROR, '5:§4.12', 'AUTH without the Authentication Method of the CONNECT');
   }
   const data = p.properties !== null && p.properties.authenticationData !== undefined ? p.properties.authenticationData : null;
   if (c.state === CONNECTING && c.pendingConnect !== null && p.reasonCode === RC_CONTINUE_AUTHENTICATION) {
@@ -32,7 +32,7 @@ export function onAuth(c: Connection, p: AuthPacket): CodecError | null {
     step(c, data, true);
     return null;
   }
-  return codecErrorOf(RC_PROTOCOL_ERROR, '5:§4.12', 'AUTH with reason 0x' + p.reasonCode.toString(16) + ' out of place');
+  return codecError(RC_PROTOCOL_ERROR, '5:§4.12', 'AUTH with reason 0x' + p.reasonCode.toString(16) + ' out of place');
 }
 
 function step(c: Connection, data: Uint8Array | null, reauthenticating: boolean): void {
@@ -71,7 +71,7 @@ function apply(c: Connection, a: AuthAnswer, reauthenticating: boolean): void {
     refuse(c, a.reasonCode, 0x05);
   } else {
     // 5.0 §4.12.1: a failed re-authentication ends the connection.
-    c.fail(codecErrorOf(a.reasonCode, '5:§4.12.1', 're-authentication failed'));
+    c.fail(codecError(a.reasonCode, '5:§4.12.1', 're-authentication failed'));
   }
 }
 

@@ -6,11 +6,7 @@ export {
   RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, RC_NO_MATCHING_SUBSCRIBERS,
   RC_UNSPECIFIED_ERROR, RC_IMPLEMENTATION_SPECIFIC_ERROR, SUBACK_FAILURE,
 } from '../../codec/index.js';
-import type { CodecError } from '../../codec/index.js';
-
-export function codecErrorOf(rc: number, rule: string, message: string): CodecError {
-  return { rc: rc, rule: rule, message: message };
-}
+export { codecError } from '../../codec/index.js';
 
 /** A hook's answer, synchronous or a Promise (the core has no async/await: Espruino lacks it). */
 export type Answer<T> = T | PromiseLike<T>;

@@ -4,7 +4,7 @@
 import type { CodecError, DisconnectPacket } from '../../codec/index.js';
 import { RC_DISCONNECT_WITH_WILL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
-import { MQTT_5, RC_PROTOCOL_ERROR, codecErrorOf } from './common.js';
+import { MQTT_5, RC_PROTOCOL_ERROR, codecError } from './common.js';
 
 
 export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | null {
@@ -13,7 +13,7 @@ export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | n
   if (expiry !== undefined) {
     // [5:MQTT-3.14.2-2] a session that was to end with the connection cannot be extended here.
     if (c.sessionExpiryFromConnect === 0 && expiry !== 0) {
-      return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.14.2-2', 'DISCONNECT sets a Session Expiry Interval after CONNECT had 0');
+      return codecError(RC_PROTOCOL_ERROR, '5:MQTT-3.14.2-2', 'DISCONNECT sets a Session Expiry Interval after CONNECT had 0');
     }
     if (c.session !== null) c.broker.setSessionExpiry(c.session, expiry);
   }

@@ -6,7 +6,7 @@ import type { AuthPacket, CodecError, Packet } from '../../codec/index.js';
 import { AUTH } from '../../codec/index.js';
 import { onAuth } from './auth.js';
 
-import { CONNECT, codecErrorOf, RC_PROTOCOL_ERROR } from './common.js';
+import { CONNECT, codecError, RC_PROTOCOL_ERROR } from './common.js';
 import type { Connection } from '../connection.js';
 import { AWAIT_CONNECT, ACTIVE } from '../connection.js';
 import { onConnect } from './connect.js';
@@ -30,13 +30,13 @@ const HANDLERS: ReadonlyArray<Handler | null> = Object.freeze([
 export function handle(c: Connection, p: Packet): CodecError | null {
   if (p.type === CONNECT) {
     // [MQTT-3.1.0-2] a second CONNECT is a protocol violation.
-    if (c.state !== AWAIT_CONNECT) return codecErrorOf(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-2', 'a second CONNECT');
+    if (c.state !== AWAIT_CONNECT) return codecError(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-2', 'a second CONNECT');
     return onConnect(c, p);
   }
   if (__MQTT5__ && p.type === AUTH) return onAuth(c, p as AuthPacket);
   // [MQTT-3.1.0-1] the first packet must be CONNECT.
-  if (c.state !== ACTIVE) return codecErrorOf(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-1', 'a packet before CONNECT');
+  if (c.state !== ACTIVE) return codecError(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-1', 'a packet before CONNECT');
   const h = HANDLERS[p.type];
-  if (h === null) return codecErrorOf(RC_PROTOCOL_ERROR, '5:§2.1.2', 'a client may not send packet type ' + p.type);
+  if (h === null) return codecError(RC_PROTOCOL_ERROR, '5:§2.1.2', 'a client may not send packet type ' + p.type);
   return h(c, p);
 }

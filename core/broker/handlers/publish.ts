@@ -9,7 +9,7 @@ import type { Message } from '../message.js';
 import { keep, reuseMessage } from '../message.js';
 import {
   MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
-  RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecErrorOf, isThenable,
+  RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecError, isThenable,
 } from './common.js';
 
 
@@ -30,7 +30,7 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
     }
     if (awaiting !== null && awaiting.size >= c.broker.limits.maxInflightIn) {
       // 5.0 §3.3.4: more than our Receive Maximum unacknowledged is 0x93; 3.x has no code, so close.
-      return codecErrorOf(RC_RECEIVE_MAXIMUM_EXCEEDED, '5:MQTT-3.3.4-9', 'more QoS 2 messages in flight than ' + c.broker.limits.maxInflightIn);
+      return codecError(RC_RECEIVE_MAXIMUM_EXCEEDED, '5:MQTT-3.3.4-9', 'more QoS 2 messages in flight than ' + c.broker.limits.maxInflightIn);
     }
   }
   const allowed = c.broker.hooks.authorizePublish(c, p.topic);
@@ -58,22 +58,22 @@ function checkPublish5(c: Connection, p: PublishPacket): CodecError | null {
   const limits = c.broker.limits;
   const props = p.properties;
   // [5:MQTT-3.2.2-11] [5:MQTT-3.2.2-14] beyond what CONNACK announced: DISCONNECT 0x9B / 0x9A.
-  if (p.qos > limits.maximumQoS) return codecErrorOf(RC_QOS_NOT_SUPPORTED, '5:MQTT-3.2.2-11', 'QoS ' + p.qos + ' above Maximum QoS ' + limits.maximumQoS);
-  if (p.retain && !limits.retainAvailable) return codecErrorOf(RC_RETAIN_NOT_SUPPORTED, '5:MQTT-3.2.2-14', 'retained PUBLISH while Retain Available is 0');
+  if (p.qos > limits.maximumQoS) return codecError(RC_QOS_NOT_SUPPORTED, '5:MQTT-3.2.2-11', 'QoS ' + p.qos + ' above Maximum QoS ' + limits.maximumQoS);
+  if (p.retain && !limits.retainAvailable) return codecError(RC_RETAIN_NOT_SUPPORTED, '5:MQTT-3.2.2-14', 'retained PUBLISH while Retain Available is 0');
   if (props === null) return null;
   // [5:MQTT-3.3.4-6] a client's PUBLISH carries no Subscription Identifier.
-  if (props.subscriptionIdentifier !== undefined) return codecErrorOf(RC_PROTOCOL_ERROR, '5:MQTT-3.3.4-6', 'a Subscription Identifier in a PUBLISH from a client');
+  if (props.subscriptionIdentifier !== undefined) return codecError(RC_PROTOCOL_ERROR, '5:MQTT-3.3.4-6', 'a Subscription Identifier in a PUBLISH from a client');
   const alias = props.topicAlias;
   if (alias === undefined) return null;
   // 5.0 §3.3.2.3.4: 1..Topic Alias Maximum, else DISCONNECT 0x94.
-  if (alias > limits.topicAliasMaximum) return codecErrorOf(RC_TOPIC_ALIAS_INVALID, '5:MQTT-3.3.2-9', 'Topic Alias ' + alias + ' above our maximum ' + limits.topicAliasMaximum);
+  if (alias > limits.topicAliasMaximum) return codecError(RC_TOPIC_ALIAS_INVALID, '5:MQTT-3.3.2-9', 'Topic Alias ' + alias + ' above our maximum ' + limits.topicAliasMaximum);
   if (c.topicAliases === null) c.topicAliases = [];
   if (p.topic.length > 0) {
     c.topicAliases[alias] = p.topic;           // set (or replace) the mapping
   } else {
     const topic = c.topicAliases[alias];
     // 5.0 §3.3.2.3.4: an alias never set on this connection is a Protocol Error.
-    if (topic === undefined) return codecErrorOf(RC_PROTOCOL_ERROR, '5:§3.3.2.3.4', 'Topic Alias ' + alias + ' was never set');
+    if (topic === undefined) return codecError(RC_PROTOCOL_ERROR, '5:§3.3.2.3.4', 'Topic Alias ' + alias + ' was never set');
     p.topic = topic;
   }
   // The alias belongs to this connection; subscribers get the topic itself.

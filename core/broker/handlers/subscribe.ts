@@ -9,14 +9,14 @@ import { CLOSED } from '../connection.js';
 import type { Answer } from './common.js';
 import {
   MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
-  RC_TOPIC_FILTER_INVALID, SUBACK_FAILURE, codecErrorOf, isThenable,
+  RC_TOPIC_FILTER_INVALID, SUBACK_FAILURE, codecError, isThenable,
 } from './common.js';
 
 
 export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | null {
   // 5.0 §3.2.2.3.12: with Subscription Identifiers Available = 0 announced, one is 0xA1.
   if (p.properties !== null && p.properties.subscriptionIdentifier !== undefined && !c.broker.limits.subscriptionIdentifiersAvailable) {
-    return codecErrorOf(RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, '5:§3.2.2.3.12', 'Subscription Identifiers are not supported');
+    return codecError(RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, '5:§3.2.2.3.12', 'Subscription Identifiers are not supported');
   }
   const answers: Array<Answer<boolean>> = [];
   let pending = false;
@@ -37,7 +37,7 @@ export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | nul
     c.process();
   }, function () {
     c.waiting--;
-    c.fail(codecErrorOf(RC_PROTOCOL_ERROR, '(hook)', 'authorizeSubscribe failed'));
+    c.fail(codecError(RC_PROTOCOL_ERROR, '(hook)', 'authorizeSubscribe failed'));
   });
   return null;
 }
@@ -74,7 +74,7 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
   if (c.version === MQTT_3_1 && granted.length < codes.length) {
     // MQTT 3.1 has no SUBACK failure code: a refused filter closes the connection rather
     // than being "granted" and silently never delivered (spec-checklist Part 4).
-    c.fail(codecErrorOf(RC_NOT_AUTHORIZED, '3.1 §SUBACK', 'a topic filter was refused and 3.1 cannot be told'));
+    c.fail(codecError(RC_NOT_AUTHORIZED, '3.1 §SUBACK', 'a topic filter was refused and 3.1 cannot be told'));
     return;
   }
   c.sendPacket({ type: SUBACK, packetId: p.packetId, properties: null, reasonCodes: codes });
