@@ -7,7 +7,7 @@ import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, co
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
-import { createMessage, dropFrames, keep, publishScratch } from './message.js';
+import { createMessage, keep, publishScratch } from './message.js';
 import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
@@ -95,7 +95,7 @@ export class Broker {
   connections: Connection[];
   connectionCount: number;
   tree: TopicTree<Subscriber>;
-  retained: RetainedStore<Message>;
+  retained: RetainedStore;
   // Routing state (routing.ts): folded match lists per topic, shared-subscription cursors.
   matchCache: Map<string, Matches>;
   matchCacheCount: number;
@@ -129,7 +129,7 @@ export class Broker {
     this.connections = [];
     this.connectionCount = 0;
     this.tree = new TopicTree<Subscriber>(this.limits.maxTopicLevels);
-    this.retained = new RetainedStore<Message>(this.limits.maxRetainedCount, this.limits.maxRetainedBytes, this.limits.maxTopicLevels);
+    this.retained = new RetainedStore(this.limits.maxRetainedCount, this.limits.maxRetainedBytes, this.limits.maxTopicLevels);
     this.matchCache = new Map();
     this.matchCacheCount = 0;
     this.matchScratch = [];
@@ -375,8 +375,9 @@ export class Broker {
       if (!this.mayRead(s, m.topic)) continue;
       const entry = s.subscriptions === null ? undefined : s.subscriptions.get(sub.topicFilter);
       deliver(this, s, m, m.qos < sub.qos ? m.qos : sub.qos, true, entry === undefined ? null : entry.subscriptionIds, '');
-      dropFrames(m);   // the store keeps the message, not its frames (and their slabs)
     }
+    // The messages are made for this call and view the store's bytes: hold none of them here.
+    out.splice(0, out.length);
   }
 
   /** The authorizeRead hook's answer for a delivery to `s` (yes when there is no hook). */

@@ -68,27 +68,6 @@ export function keep(m: Message): Message {
   return m;
 }
 
-/**
- * What the retained store keeps of a message: its own object with the payload copied out
- * of the receive buffer and no encoded frames, so a stored message holds nothing else alive
- * (a frame is a view of a 64 KB slab on Node).
- */
-export function retainedCopy(m: Message): Message {
-  keep(m);
-  const r = createMessage(m.topic, m.payload, m.qos, true, m.properties, m.publisher);
-  r.kept = true;
-  r.expiresAtMs = m.expiresAtMs;
-  return r;
-}
-
-/** Forgets a message's encoded frames (they are made again if it is sent again). */
-export function dropFrames(m: Message): void {
-  m.frame = null;
-  m.frameForm = -1;
-  m.frames = null;
-  m.topicBytes = null;
-}
-
 // A real copy: `slice` would do on a plain Uint8Array, but on a Node Buffer (what a port
 // may hand in) it returns a view of the same memory.
 function copyOf(b: Uint8Array): Uint8Array {

@@ -1,75 +1,79 @@
-// Retained messages (5.0 §3.3.1.3, 3.1.1 §3.3.1.3), one per topic, in a trie of topic
-// levels so a filter only walks the part of the tree it can match: `a/b/+` looks at the
-// children of `a/b`, not at every retained message; `#` walks its subtree with an explicit
-// stack. Matching follows the subscription tree's rules (4.7), including [MQTT-4.7.2-1]: a
-// filter starting with `+` or `#` never matches a topic starting with `$`.
+// Retained messages (5.0 §3.3.1.3, 3.1.1 §3.3.1.3), one per topic, kept as bytes: each
+// message is one record in a byte region, and the records are indexed by one array of their
+// offsets sorted by topic. A retained message costs its own bytes plus a 20-byte header and
+// a 4-byte index slot, and no object on the JavaScript heap: on a device that is the
+// difference between hundreds and thousands of retained messages, and on Node a store of
+// 10,000 messages is no work for the garbage collector.
+//
+// Topics sort as bytes, so every topic below a level is one run of the index: a lookup is a
+// binary search, and a filter only compares the run that begins with its literal prefix
+// (`a/b/+` looks at the topics starting `a/b/`, `#` at all). Matching follows the
+// subscription tree's rules (4.7) on the UTF-8 bytes (a `/` byte never occurs inside a
+// multi-byte character), including [MQTT-4.7.2-1]: a filter starting with `+` or `#` never
+// matches a topic starting with `$`.
+//
+// Replacing or deleting a message leaves its old record as a hole; when the holes outweigh
+// the live records, the live ones are copied into a new region in topic order. Messages
+// handed out by get() and match() are made on demand and view the region's bytes, which are
+// never written again once a record is complete (a new region is a new buffer), so a view
+// stays valid for as long as a delivery holds it.
 //
 // Bounded: at most maxCount messages and maxBytes bytes (payload + UTF-8 topic), refused
-// with Quota exceeded (0x97) beyond. The store keeps the message object it is given as-is:
-// the caller hands it a message whose payload it owns (a copy, not a view of a receive
-// buffer; design.md §2).
+// with Quota exceeded (0x97) beyond.
 
-import { RC_QUOTA_EXCEEDED, RC_SUCCESS, utf8Length } from '../codec/index.js';
-import { Frames, levelsOver, pushChild } from './trie-stack.js';
+import type { Properties, QoS } from '../codec/index.js';
+import { PUBLISH, RC_QUOTA_EXCEEDED, RC_SUCCESS, decodeUtf8 } from '../codec/index.js';
+import { propertiesLength, readProperties, writeProperties } from '../codec/properties.js';
+import { Reader } from '../codec/reader.js';
+import { writeUtf8 } from '../codec/utf8.js';
+import { Writer } from '../codec/writer.js';
+import type { Message } from './message.js';
+import { createMessage } from './message.js';
+import { levelsOver } from './trie-stack.js';
 
-const END = -1;           // stack position: every level of the filter has been consumed
-const ALL = -2;           // stack position: inside a `#`, every node below matches
-const SLASH = '/';
+// Record layout: a 20-byte header, then the topic, the property section, the payload.
+const QOS = 0;            // u8
+const TOPIC_LENGTH = 2;   // u16
+const PAYLOAD_LENGTH = 4; // u32
+const PROPS_LENGTH = 8;   // u32: bytes of the property section (0: none)
+const EXPIRES_HIGH = 12;  // u32 and u32: expiresAtMs + 1 as two halves (0: never expires)
+const EXPIRES_LOW = 16;
+const HEADER = 20;
+
+const TWO_32 = 4294967296;
+const MIN_REGION = 256;   // bytes of the first region
+const MIN_INDEX = 16;     // slots of the first index
+const SLASH = 0x2f;       // '/'
 const PLUS = 0x2b;        // '+'
 const HASH = 0x23;        // '#'
 const DOLLAR = 0x24;      // '$'
 
-class RetainedNode<M> {
-  parent: RetainedNode<M> | null;
-  level: string;                                  // key in parent.children
-  children: Map<string, RetainedNode<M>> | null;  // null while there are none
-  message: M | null;
-  bytes: number;                                  // counted bytes of message, 0 without one
-
-  constructor(parent: RetainedNode<M> | null, level: string) {
-    this.parent = parent;
-    this.level = level;
-    this.children = null;
-    this.message = null;
-    this.bytes = 0;
-  }
-}
-
-
-// Under the root, a wildcard skips `$` topics [MQTT-4.7.2-1] (a forEach callback; `this` is the Frames).
-function pushChildNotDollar<M>(this: Frames<RetainedNode<M>>, child: RetainedNode<M>, level: string): void {
-  if (level.charCodeAt(0) !== DOLLAR) this.push(child, this.at);
-}
-
-/** Appends the node's message to out[n..], growing out only when it is too short. */
-function emit<M>(node: RetainedNode<M>, out: M[], n: number): number {
-  const m = node.message;
-  if (m === null) return n;
-  if (n < out.length) out[n] = m;
-  else out.push(m);
-  return n + 1;
-}
-
-export class RetainedStore<M extends { payload: Uint8Array }> {
-  /** Nodes visited by the last match(): a cost measure for tests and benchmarks. */
+export class RetainedStore {
+  /** Topics compared by the last match(): a cost measure for tests and benchmarks. */
   lastVisits: number;
-  private root: RetainedNode<M>;
+  private data: Uint8Array;   // the records, then free space (also scratch for a topic or filter)
+  private end: number;        // bytes of data in use, holes included
+  private holes: number;      // bytes of replaced and deleted records
+  private index: Int32Array;  // record offsets in topic order: [0, stored)
+  private stored: number;
+  private used: number;
   private maxCount: number;
   private maxBytes: number;
   private maxLevels: number;
-  private stored: number;
-  private used: number;
-  private frames: Frames<RetainedNode<M>>;
+  private reader: Reader;     // reads a record's property section
 
   constructor(maxCount: number, maxBytes: number, maxLevels: number) {
     this.lastVisits = 0;
-    this.root = new RetainedNode<M>(null, '');
+    this.data = new Uint8Array(MIN_REGION);
+    this.end = 0;
+    this.holes = 0;
+    this.index = new Int32Array(MIN_INDEX);
+    this.stored = 0;
+    this.used = 0;
     this.maxCount = maxCount;
     this.maxBytes = maxBytes;
     this.maxLevels = maxLevels;
-    this.stored = 0;
-    this.used = 0;
-    this.frames = new Frames<RetainedNode<M>>();
+    this.reader = new Reader();
   }
 
   /** Number of retained messages. */
@@ -82,163 +86,318 @@ export class RetainedStore<M extends { payload: Uint8Array }> {
     return this.used;
   }
 
+  /** Bytes of the record region in use, headers and holes included (for tests). */
+  get regionBytes(): number {
+    return this.end;
+  }
+
   /**
    * Retains `message` for `topic` (a valid Topic Name), replacing the previous one
    * [4:MQTT-3.3.1-5 · 5:MQTT-3.3.1-5]; an empty payload deletes it and is never stored
    * [4:MQTT-3.3.1-10, -11 · 5:MQTT-3.3.1-6, -7]. Returns RC_SUCCESS (stored, replaced,
    * deleted or nothing to delete), or RC_QUOTA_EXCEEDED, changing nothing, when a new topic
    * would pass maxCount or maxBytes, a replacement would pass maxBytes, or the topic has
-   * more than maxLevels levels.
+   * more than maxLevels levels. The store keeps a copy: `message` stays the caller's.
    */
-  set(topic: string, message: M): number {
-    const node = this.reach(topic);
-    if (message.payload.length === 0) {
-      if (node !== null && node.message !== null) {
-        this.stored--;
-        this.used -= node.bytes;
-        node.message = null;
-        node.bytes = 0;
-        this.prune(node);
-      }
+  set(topic: string, message: Message): number {
+    if (levelsOver(topic, this.maxLevels)) return message.payload.length === 0 ? RC_SUCCESS : RC_QUOTA_EXCEEDED;
+    const props = __MQTT5__ && message.properties !== null ? message.properties : null;
+    const propsBytes = __MQTT5__ && props !== null ? propertiesLength(props) : 0;
+    const propsSection = __MQTT5__ && props !== null ? propsBytes + varintBytes(propsBytes) : 0;
+    const payload = message.payload;
+    // The record is written at the end of the region first: its topic bytes are what the
+    // search compares, and nothing counts it until it is committed below.
+    const topicMax = topic.length * 3;   // UTF-8 bytes per UTF-16 unit, at most
+    this.reserve(HEADER + topicMax + propsSection + payload.length);
+    const d = this.data;
+    const at = this.end;
+    const topicEnd = writeUtf8(topic, d, at + HEADER);
+    const topicLength = topicEnd - at - HEADER;
+    const i = this.search(at + HEADER, topicLength);
+    const found = i >= 0;
+    const slot = found ? i : -i - 1;
+    const old = found ? this.index[slot] : -1;
+    const oldBytes = found ? readU16(d, old + TOPIC_LENGTH) + readU32(d, old + PAYLOAD_LENGTH) : 0;
+    if (payload.length === 0) {
+      if (found) this.remove(slot, old, oldBytes);
       return RC_SUCCESS;
     }
-    const size = message.payload.length + utf8Length(topic);
-    if (node !== null && node.message !== null) {
-      if (this.used - node.bytes + size > this.maxBytes) return RC_QUOTA_EXCEEDED;
-      this.used += size - node.bytes;
-      node.message = message;
-      node.bytes = size;
-      return RC_SUCCESS;
+    const size = topicLength + payload.length;
+    if (this.used - oldBytes + size > this.maxBytes) return RC_QUOTA_EXCEEDED;
+    if (!found && this.stored + 1 > this.maxCount) return RC_QUOTA_EXCEEDED;
+
+    d[at + QOS] = message.qos;
+    d[at + 1] = 0;
+    writeU16(d, at + TOPIC_LENGTH, topicLength);
+    writeU32(d, at + PAYLOAD_LENGTH, payload.length);
+    writeU32(d, at + PROPS_LENGTH, propsSection);
+    const expires = message.expiresAtMs < 0 ? 0 : message.expiresAtMs + 1;
+    writeU32(d, at + EXPIRES_HIGH, Math.floor(expires / TWO_32));
+    writeU32(d, at + EXPIRES_LOW, expires % TWO_32);
+    let pos = topicEnd;
+    if (__MQTT5__ && props !== null) {
+      const w = new Writer(d, pos);
+      writeProperties(w, props, propsBytes);
+      pos = w.pos;
     }
-    if (this.stored + 1 > this.maxCount || this.used + size > this.maxBytes) return RC_QUOTA_EXCEEDED;
-    if (levelsOver(topic, this.maxLevels)) return RC_QUOTA_EXCEEDED;
-    const target = node !== null ? node : this.create(topic);
-    target.message = message;
-    target.bytes = size;
-    this.stored++;
-    this.used += size;
+    d.set(payload, pos);
+    this.end = pos + payload.length;
+    this.used += size - oldBytes;
+    if (found) {
+      this.index[slot] = at;
+      this.holes += recordSize(d, old);
+    } else {
+      this.insert(slot, at);
+    }
     return RC_SUCCESS;
   }
 
-  get(topic: string): M | undefined {
-    const node = this.reach(topic);
-    return node === null || node.message === null ? undefined : node.message;
+  /** The retained message of `topic`, made from its record; undefined if there is none. */
+  get(topic: string): Message | undefined {
+    const i = this.find(topic);
+    return i < 0 ? undefined : this.message(this.index[i]);
   }
 
   /**
    * Writes every retained message whose topic matches `filter` (a valid Topic Filter) into
-   * out[0..n) and returns n. `out` grows (push) only when too short and is never shrunk:
-   * entries past n are stale.
+   * out[0..n), in topic order, and returns n. `out` grows (push) only when too short and is
+   * never shrunk: entries past n are stale.
    */
-  match(filter: string, out: M[]): number {
-    const f = this.frames;
-    const len = filter.length;
+  match(filter: string, out: Message[]): number {
     let n = 0;
-    let visits = 0;
-    f.sp = 0;
-    f.push(this.root, 0);
-    while (f.sp > 0) {
-      const node = f.pop();
-      const start = f.pos[f.sp];
-      visits++;
-      if (start === ALL) {
-        n = emit(node, out, n);
-        if (node.children !== null) {
-          f.at = ALL;
-          node.children.forEach(pushChild, f);
-        }
-        continue;
-      }
-      if (start === END) {
-        n = emit(node, out, n);
-        continue;
-      }
-      const slash = filter.indexOf(SLASH, start);
-      const end = slash < 0 ? len : slash;
-      const c = end - start === 1 ? filter.charCodeAt(start) : 0;
-      if (c === HASH) {
-        // `#` matches its parent level too (`sport/#` matches `sport`); the root holds no
-        // message, and under it `$` topics are skipped [MQTT-4.7.2-1].
-        n = emit(node, out, n);
-        if (node.children !== null) {
-          f.at = ALL;
-          node.children.forEach(start === 0 ? pushChildNotDollar : pushChild, f);
-        }
-      } else if (c === PLUS) {
-        if (node.children !== null) {
-          f.at = slash < 0 ? END : slash + 1;
-          node.children.forEach(start === 0 ? pushChildNotDollar : pushChild, f);
-        }
-      } else if (node.children !== null) {
-        const ch = node.children.get(filter.substring(start, end));
-        if (ch !== undefined) f.push(ch, slash < 0 ? END : slash + 1);
-      }
+    if (filter.indexOf('+') < 0 && filter.indexOf('#') < 0) {
+      const i = this.find(filter);
+      this.lastVisits = i < 0 ? 0 : 1;
+      if (i >= 0) n = emit(this.message(this.index[i]), out, n);
+      return n;
     }
-    f.trim();
+    // The filter's bytes go to the free space after the records, as scratch.
+    this.reserve(filter.length * 3);
+    const d = this.data;
+    const f = this.end;
+    const fEnd = writeUtf8(filter, d, f);
+    // The literal part before the first wildcard level: `a/b/+` and `a/b/#` compare only
+    // the topics that begin with `a/b` (`#` also matches its parent level, `a/b` itself).
+    let prefix = 0;
+    while (f + prefix < fEnd && d[f + prefix] !== PLUS && d[f + prefix] !== HASH) prefix++;
+    if (prefix > 0) prefix--;   // drop the '/' before the wildcard level
+    let i = this.lowerBound(f, prefix);
+    let visits = 0;
+    for (; i < this.stored; i++) {
+      const r = this.index[i];
+      const t = r + HEADER;
+      const tEnd = t + readU16(d, r + TOPIC_LENGTH);
+      if (!startsWith(d, t, tEnd, f, prefix)) break;
+      visits++;
+      if (topicMatches(d, t, tEnd, f, fEnd)) n = emit(this.message(r), out, n);
+    }
     this.lastVisits = visits;
     return n;
   }
 
-  /** Nodes below the root (the root itself is permanent and not counted). 0 when empty. */
-  nodeCount(): number {
-    const f = this.frames;
-    let count = 0;
-    f.sp = 0;
-    f.push(this.root, 0);
-    while (f.sp > 0) {
-      const node = f.pop();
-      if (node !== this.root) count++;
-      if (node.children !== null) node.children.forEach(pushChild, f);
+  // ---- records ---------------------------------------------------------------------------
+
+  /** The message in the record at `r`: a new object whose payload is a view of the region. */
+  private message(r: number): Message {
+    const d = this.data;
+    const topicLength = readU16(d, r + TOPIC_LENGTH);
+    const propsSection = readU32(d, r + PROPS_LENGTH);
+    const payloadLength = readU32(d, r + PAYLOAD_LENGTH);
+    const t = r + HEADER;
+    const topic = decodeUtf8(d, t, t + topicLength) as string;   // written from a string: well-formed
+    let properties: Properties | null = null;
+    if (__MQTT5__ && propsSection > 0) {
+      const rd = this.reader;
+      rd.reset(d, t + topicLength, t + topicLength + propsSection);
+      properties = readProperties(rd, PUBLISH);
+      rd.reset(d, 0, 0);
     }
-    f.trim();
-    return count;
+    const p = t + topicLength + propsSection;
+    const m = createMessage(topic, d.subarray(p, p + payloadLength), d[r + QOS] as QoS, true, properties, '');
+    m.kept = true;   // not a view of a receive buffer
+    const expires = readU32(d, r + EXPIRES_HIGH) * TWO_32 + readU32(d, r + EXPIRES_LOW);
+    m.expiresAtMs = expires === 0 ? -1 : expires - 1;
+    return m;
   }
 
-  /** The node of `topic`, or null if the tree has none. */
-  private reach(topic: string): RetainedNode<M> | null {
-    if (levelsOver(topic, this.maxLevels)) return null;
-    let node: RetainedNode<M> | undefined = this.root;
-    let start = 0;
-    for (;;) {
-      const slash = topic.indexOf(SLASH, start);
-      if (node.children === null) return null;
-      node = node.children.get(slash < 0 ? topic.substring(start) : topic.substring(start, slash));
-      if (node === undefined) return null;
-      if (slash < 0) return node;
-      start = slash + 1;
+  /**
+   * Makes room for `n` more bytes after the records. A new region is sized for the live
+   * records, not the holes, and half as much again: growing and compacting are one copy.
+   */
+  private reserve(n: number): void {
+    if (this.end + n <= this.data.length) return;
+    const need = this.end - this.holes + n;
+    const size = need + (need >> 1);
+    this.rebuild(size < MIN_REGION ? MIN_REGION : size);
+  }
+
+  /** Copies the live records, in topic order, into a new region of `size` bytes. */
+  private rebuild(size: number): void {
+    const from = this.data;
+    const to = new Uint8Array(size);
+    let at = 0;
+    for (let i = 0; i < this.stored; i++) {
+      const r = this.index[i];
+      const len = recordSize(from, r);
+      to.set(from.subarray(r, r + len), at);
+      this.index[i] = at;
+      at += len;
+    }
+    this.data = to;
+    this.end = at;
+    this.holes = 0;
+  }
+
+  private insert(slot: number, r: number): void {
+    if (this.stored === this.index.length) {
+      const bigger = new Int32Array(this.index.length * 2);
+      bigger.set(this.index, 0);
+      this.index = bigger;
+    }
+    const x = this.index;
+    if (slot < this.stored) x.set(x.subarray(slot, this.stored), slot + 1);   // overlapping set is defined
+    x[slot] = r;
+    this.stored++;
+  }
+
+  private remove(slot: number, r: number, bytes: number): void {
+    const x = this.index;
+    x.set(x.subarray(slot + 1, this.stored), slot);
+    this.stored--;
+    this.used -= bytes;
+    this.holes += recordSize(this.data, r);
+    if (this.stored === 0) {
+      // Nothing left: start again with the smallest region and index.
+      this.data = new Uint8Array(MIN_REGION);
+      this.index = new Int32Array(MIN_INDEX);
+      this.end = 0;
+      this.holes = 0;
+    } else if (this.stored * 4 <= x.length && x.length > MIN_INDEX) {
+      this.index = x.slice(0, x.length >> 1);
     }
   }
 
-  /** The node of `topic`, created with every missing node on its path. */
-  private create(topic: string): RetainedNode<M> {
-    let node = this.root;
-    let start = 0;
-    for (;;) {
-      const slash = topic.indexOf(SLASH, start);
-      const level = slash < 0 ? topic.substring(start) : topic.substring(start, slash);
-      if (node.children === null) node.children = new Map<string, RetainedNode<M>>();
-      let ch = node.children.get(level);
-      if (ch === undefined) {
-        ch = new RetainedNode<M>(node, level);
-        node.children.set(level, ch);
+  // ---- search ----------------------------------------------------------------------------
+
+  /** Index slot of `topic`'s record, or -1. */
+  private find(topic: string): number {
+    this.reserve(topic.length * 3);
+    const t = this.end;
+    const i = this.search(t, writeUtf8(topic, this.data, t) - t);
+    return i < 0 ? -1 : i;
+  }
+
+  /**
+   * Binary search for the topic in data[t, t + n): its slot, or -(insertion slot) - 1 when
+   * no record has it.
+   */
+  private search(t: number, n: number): number {
+    const d = this.data;
+    let lo = 0;
+    let hi = this.stored;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.index[mid];
+      const c = compare(d, r + HEADER, readU16(d, r + TOPIC_LENGTH), t, n);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -lo - 1;
+  }
+
+  /** First slot whose topic is not below the prefix data[p, p + n). */
+  private lowerBound(p: number, n: number): number {
+    const d = this.data;
+    let lo = 0;
+    let hi = this.stored;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.index[mid];
+      if (compare(d, r + HEADER, readU16(d, r + TOPIC_LENGTH), p, n) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Appends m to out[n..], growing out only when it is too short. */
+function emit(m: Message, out: Message[], n: number): number {
+  if (n < out.length) out[n] = m;
+  else out.push(m);
+  return n + 1;
+}
+
+function recordSize(d: Uint8Array, r: number): number {
+  return HEADER + readU16(d, r + TOPIC_LENGTH) + readU32(d, r + PROPS_LENGTH) + readU32(d, r + PAYLOAD_LENGTH);
+}
+
+/** Byte order of d[a, a + an) and d[b, b + bn): negative, 0 or positive. */
+function compare(d: Uint8Array, a: number, an: number, b: number, bn: number): number {
+  const n = an < bn ? an : bn;
+  for (let i = 0; i < n; i++) {
+    const x = d[a + i] - d[b + i];
+    if (x !== 0) return x;
+  }
+  return an - bn;
+}
+
+function startsWith(d: Uint8Array, t: number, tEnd: number, p: number, n: number): boolean {
+  if (tEnd - t < n) return false;
+  for (let i = 0; i < n; i++) if (d[t + i] !== d[p + i]) return false;
+  return true;
+}
+
+/**
+ * Whether the topic d[t, tEnd) matches the filter d[f, fEnd), level by level (4.7): `+`
+ * matches one whole level, empty ones included; `#` matches the rest, and its parent level
+ * (`sport/#` matches `sport`).
+ */
+export function topicMatches(d: Uint8Array, t: number, tEnd: number, f: number, fEnd: number): boolean {
+  // [MQTT-4.7.2-1] a filter starting with a wildcard does not match a topic starting with `$`.
+  if ((d[f] === PLUS || d[f] === HASH) && t < tEnd && d[t] === DOLLAR) return false;
+  for (;;) {
+    const c = d[f];
+    if (c === HASH) return true;
+    if (c === PLUS) {
+      while (t < tEnd && d[t] !== SLASH) t++;
+      f++;
+    } else {
+      while (f < fEnd && d[f] !== SLASH) {
+        if (t >= tEnd || d[t] !== d[f]) return false;
+        t++;
+        f++;
       }
-      node = ch;
-      if (slash < 0) return node;
-      start = slash + 1;
+      if (t < tEnd && d[t] !== SLASH) return false;   // the topic's level is longer
     }
+    // Both are at the end of a level.
+    if (f >= fEnd) return t >= tEnd;
+    f++;                                            // the filter's '/'
+    if (t >= tEnd) return f === fEnd - 1 && d[f] === HASH;   // `a/#` matches `a`
+    t++;                                            // the topic's '/'
   }
+}
 
-  /** Detaches empty nodes from `node` up towards the root, so their memory is returned. */
-  private prune(node: RetainedNode<M>): void {
-    let n = node;
-    while (n !== this.root && n.message === null && n.children === null) {
-      const p = n.parent as RetainedNode<M>;
-      if (p.children !== null) {
-        p.children.delete(n.level);
-        if (p.children.size === 0) p.children = null;
-      }
-      n.parent = null;
-      n = p;
-    }
-  }
+function varintBytes(v: number): number {
+  return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4;
+}
+
+function readU16(d: Uint8Array, at: number): number {
+  return (d[at] << 8) | d[at + 1];
+}
+
+function readU32(d: Uint8Array, at: number): number {
+  return d[at] * 16777216 + ((d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3]);
+}
+
+function writeU16(d: Uint8Array, at: number, v: number): void {
+  d[at] = v >> 8;
+  d[at + 1] = v;
+}
+
+function writeU32(d: Uint8Array, at: number, v: number): void {
+  d[at] = v >>> 24;
+  d[at + 1] = v >>> 16;
+  d[at + 2] = v >>> 8;
+  d[at + 3] = v;
 }

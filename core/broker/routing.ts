@@ -11,7 +11,6 @@ import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
 import { deliver, hasRoom } from './delivery.js';
 import type { Message } from './message.js';
-import { retainedCopy } from './message.js';
 import type { Session, Subscriber } from './session.js';
 
 
@@ -42,7 +41,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
   m.topicBytes = t.topicBytes;
   b.stats.messagesIn++;
   if (m.retain) {
-    const rc = b.retained.set(m.topic, m.payload.length === 0 ? m : retainedCopy(m));
+    const rc = b.retained.set(m.topic, m);   // the store copies what it keeps
     if (rc === RC_QUOTA_EXCEEDED) {
       b.stats.dropped++;
       b.log(from, 'retained store full: "' + m.topic + '" not retained');

@@ -93,3 +93,8 @@ export function publishTemplate(topic: string, qos: number, retain: boolean, ver
     idAt: idAt < 0 ? -1 : bodyAt + idAt,
   };
 }
+
+/** A QoS 1 retained PUBLISH with an empty payload: deletes the topic's retained message. */
+export function deleteRetainedFrame(topic: string, packetId: number): Buffer {
+  return frame(0x33, [...str(topic), packetId >> 8, packetId & 0xff]);
+}
