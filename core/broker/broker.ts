@@ -110,6 +110,7 @@ export class Broker {
   alloc: FrameAllocator | null;
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
+  stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -143,6 +144,7 @@ export class Broker {
     this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
     this.publishScratch = publishScratch();
     this.spareMessage = null;
+    this.stringScratch = [];
   }
 
   /** A new client connection from the port. */

@@ -5,6 +5,7 @@ import type { CodecError, ConnectPacket, Packet, Properties, Will } from '../cod
 import { Decoder, DISCONNECT, MQTT_5, encode, utf8Length } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
+import { NONE } from './session.js';
 import { handle } from './handlers/dispatch.js';
 
 
@@ -37,7 +38,7 @@ export class Connection {
   waiting: number;               // reasons packets are not being read now (auth, hooks, room)
   paused: boolean;               // the port was asked to stop reading
   blocked: boolean;              // the transport said it is full
-  outbound: Uint8Array[];        // frames held while blocked
+  outbound: Uint8Array[];        // frames held while blocked (NONE when there are none)
   outboundBytes: number;
   sessionExpiryFromConnect: number;
   receiveMaximum: number;        // the client's (5.0), caps our in-flight window
@@ -55,7 +56,7 @@ export class Connection {
   constructor(broker: Broker, transport: Transport, nowMs: number) {
     this.broker = broker;
     this.transport = transport;
-    this.decoder = new Decoder({ maxPacketSize: broker.limits.maxPacketSize });
+    this.decoder = new Decoder({ maxPacketSize: broker.limits.maxPacketSize, scratch: broker.stringScratch });
     this.state = AWAIT_CONNECT;
     this.version = 0;
     this.clientId = '';
@@ -68,7 +69,7 @@ export class Connection {
     this.waiting = 0;
     this.paused = false;
     this.blocked = false;
-    this.outbound = [];
+    this.outbound = NONE;
     this.outboundBytes = 0;
     this.sessionExpiryFromConnect = 0;
     this.receiveMaximum = 65535;
@@ -106,7 +107,7 @@ export class Connection {
       this.outboundBytes -= f.length;
       this.writeNow(f);
     }
-    if (i > 0) this.outbound = i === held.length ? [] : held.slice(i);
+    if (i > 0) this.outbound = i === held.length ? NONE : held.slice(i);
     if (this.session !== null && !this.blocked) this.broker.pump(this.session);
     this.process();
   }
@@ -146,6 +147,7 @@ export class Connection {
   send(frame: Uint8Array): void {
     if (this.state === CLOSED) return;
     if (this.blocked) {
+      if (this.outbound === NONE) this.outbound = [];
       this.outbound.push(frame);
       this.outboundBytes += frame.length;
       return;

@@ -10,7 +10,7 @@ import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
 import type { Session } from './session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, allocatePacketId } from './session.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, NONE, allocatePacketId } from './session.js';
 
 
 /**
@@ -131,6 +131,7 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
   c.aliasPending = '';
   // [MQTT-4.3.2-1] [MQTT-4.3.3-1] a fresh packet id, DUP 0; kept until acknowledged.
   const packetId = allocatePacketId(s);
+  if (s.inflight === NONE) s.inflight = [];
   s.inflight.push({
     packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
     sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey,
@@ -152,6 +153,7 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
     }
     s.queue.splice(oldest, 1);
   }
+  if (s.queue === NONE) s.queue = [];
   s.queue.push({ message: keep(m), qos: qos, retain: retain, subscriptionIds: subscriptionIds, shareKey: shareKey });
   if (qos > 0) b.sessionChanged(s);
 }

@@ -37,13 +37,21 @@ export interface Queued {
   shareKey: string;
 }
 
+/**
+ * The empty list every idle session and connection shares until it has something to hold
+ * (most never do, and an array is 32 bytes before its first element on V8). Reading works
+ * as for any empty array; code that adds must first swap in an array of its own:
+ * `if (s.queue === NONE) s.queue = [];`. Frozen, so a push that forgot throws (on V8 and XS).
+ */
+export const NONE = Object.freeze([]) as unknown as never[];
+
 export class Session {
   clientId: string;
   connection: Connection | null;
   subscriptions: Map<string, Subscriber> | null;   // by topic filter; made on first use
   subscriptionCount: number;
-  inflight: Outgoing[];                     // in the order sent [MQTT-4.6.0-1]
-  queue: Queued[];                          // waiting for the window or for the client to return
+  inflight: Outgoing[];                     // in the order sent [MQTT-4.6.0-1]; NONE until used
+  queue: Queued[];                          // waiting for the window or for the client to return; NONE until used
   awaitingRelease: Map<string, boolean> | null;    // incoming QoS 2 ids awaiting PUBREL [MQTT-4.3.3-2]; made on first use
   nextPacketId: number;
   idsWrapped: boolean;                      // nextPacketId has passed 65535 once
@@ -62,8 +70,8 @@ export class Session {
     this.connection = null;
     this.subscriptions = null;   // an idle connection costs no Map until it subscribes
     this.subscriptionCount = 0;
-    this.inflight = [];
-    this.queue = [];
+    this.inflight = NONE;   // made on first use, like the maps
+    this.queue = NONE;
     this.awaitingRelease = null;
     this.nextPacketId = 1;
     this.idsWrapped = false;

@@ -30,6 +30,7 @@ export const MAX_PACKET_SIZE = 268435460;
 export interface DecoderOptions {
   maxPacketSize?: number;   // whole packet, fixed header included (5.0 §3.1.2.11.4)
   version?: number;         // 0: a server before CONNECT; set by the CONNECT it decodes
+  scratch?: number[][];     // string-decoding arrays to share between decoders (see Reader)
 }
 
 // Where the decoder is inside the current packet.
@@ -64,7 +65,7 @@ export class Decoder {
     this.multiplier = 1;
     this.body = null;
     this.bodyFill = 0;
-    this.reader = new Reader();
+    this.reader = new Reader(options.scratch);
   }
 
   /** Hands the decoder more bytes. The chunk is read in place: the caller must not reuse it. */
@@ -87,13 +88,23 @@ export class Decoder {
   next(): Packet | null {
     if (this.error !== null) return null;
     try {
-      return this.step();
+      const p = this.step();
+      // Everything received is consumed: drop the chunk (and the reader's view of it), so an
+      // idle connection does not keep its last receive buffer alive. A packet returned
+      // earlier holds its own views.
+      if (p === null && this.pos >= this.chunk.length && this.chunk !== EMPTY) {
+        this.chunk = EMPTY;
+        this.pos = 0;
+        this.reader.release();
+      }
+      return p;
     } catch (e) {
       if (!isCodecError(e)) throw e;   // a bug of ours, not the peer's input
       this.error = e;
       this.chunk = EMPTY;
       this.pos = 0;
       this.body = null;
+      this.reader.release();
       return null;
     }
   }

@@ -22,7 +22,11 @@ export class Reader {
   lastTopicLength: number;        // byte length of the topic just read by topic()
   private scratch: number[][];    // per string length, for decodeUtf8's ASCII path
 
-  constructor() {
+  /**
+   * `scratch` may be shared by every reader of a broker (decoding is synchronous): kept per
+   * reader, its arrays (one per string length seen) cost a few hundred bytes a connection.
+   */
+  constructor(scratch?: number[][]) {
     this.buf = EMPTY;
     this.pos = 0;
     this.end = 0;
@@ -30,13 +34,20 @@ export class Reader {
     this.topicLength = -1;
     this.topicString = '';
     this.lastTopicLength = 0;
-    this.scratch = [];
+    this.scratch = scratch === undefined ? [] : scratch;
   }
 
   reset(buf: Uint8Array, start: number, end: number): void {
     this.buf = buf;
     this.pos = start;
     this.end = end;
+  }
+
+  /** Lets go of the packet's bytes (an idle connection keeps no received chunk alive). */
+  release(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.end = 0;
   }
 
   remaining(): number {

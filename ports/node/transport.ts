@@ -55,7 +55,7 @@ export interface PortContext {
 /** The facts a hook can read from `connection.transport`. */
 export interface PortTransport extends Transport {
   listener: ListenerConfig;
-  remoteAddress: string;
+  readonly remoteAddress: string;   // "address:port" of the peer
   certificateCN: string | null;
   connection: Connection | null;
 }
@@ -78,19 +78,36 @@ export function remoteOf(socket: Socket): string {
   return `${a.includes(':') ? `[${a}]` : a}:${socket.remotePort ?? '?'}`;
 }
 
+// The socket's own link to its transport. Idle connections are what a broker holds most of,
+// so each holds as little as it can: one property on the socket and the four listeners
+// below, shared by every socket (Node calls them with `this` set to the socket), instead of
+// four closures and their context per connection.
+const TRANSPORT = Symbol('ganglion.transport');
+interface ServedSocket extends Socket {
+  [TRANSPORT]: SocketTransport;
+}
+
 export class SocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
-  remoteAddress: string;
+  private remote: string | null = null;
   private corked = false;
   private closing = false;
 
   constructor(
     private socket: Socket,
-    private ctx: PortContext,
+    readonly ctx: PortContext,
     public listener: ListenerConfig,
     public certificateCN: string | null,
-  ) {
-    this.remoteAddress = remoteOf(socket);
+  ) {}
+
+  /**
+   * The peer's "address:port", for hooks and log lines, made when first asked for: most
+   * connections never need it, and asking also makes Node keep a peer-name object. Once the
+   * socket is closed Node no longer knows it (attachSocket asks early when info lines are on).
+   */
+  get remoteAddress(): string {
+    if (this.remote === null) this.remote = remoteOf(this.socket);
+    return this.remote;
   }
 
   write(frame: Uint8Array): boolean {
@@ -125,6 +142,14 @@ export class SocketTransport implements PortTransport, Flushable {
   resume(): void {
     this.socket.resume();
   }
+
+  /** The peer went away: the core hears it once, whichever of 'error' and 'close' comes first. */
+  lost(reason: string): void {
+    const c = this.connection as Connection;
+    if (c.state === CLOSED) return;
+    this.ctx.broker.log(c, `connection lost (${reason}) from ${this.remoteAddress} on ${this.listener.name}`);
+    c.closed();
+  }
 }
 
 /** Ends a socket after its pending writes; destroys it if the peer has not closed in time. */
@@ -134,25 +159,39 @@ export function endSocket(socket: Socket, timeoutMs: number): void {
   setTimeout(() => socket.destroy(), timeoutMs).unref();
 }
 
+function onData(this: Socket, chunk: Buffer): void {
+  const t = (this as ServedSocket)[TRANSPORT];
+  receive(t.ctx, t.connection as Connection, chunk);
+}
+
+function onDrain(this: Socket): void {
+  ((this as ServedSocket)[TRANSPORT].connection as Connection).writable();
+}
+
+// An error always ends the socket and a 'close' follows: the connection is reported lost
+// here, with the error as the reason, so no reason is kept per connection in the meantime.
+function onError(this: Socket, err: Error): void {
+  (this as ServedSocket)[TRANSPORT].lost(err.message);
+  this.destroy();
+}
+
+function onClose(this: Socket): void {
+  const t = (this as ServedSocket)[TRANSPORT];
+  t.ctx.sockets.delete(this);
+  t.lost('closed by the client');
+}
+
 /** Serves one accepted TCP or TLS socket. */
 export function attachSocket(ctx: PortContext, socket: Socket, listener: ListenerConfig, certificateCN: string | null): void {
   socket.setNoDelay(true);
   ctx.sockets.add(socket);
   const t = new SocketTransport(socket, ctx, listener, certificateCN);
-  const c = ctx.broker.connect(t);
-  t.connection = c;
-  let reason = 'closed by the client';
-  socket.on('data', (chunk: Buffer) => receive(ctx, c, chunk));
-  socket.on('drain', () => c.writable());
-  socket.on('error', (err) => {
-    reason = err.message;
-    socket.destroy();
-  });
-  socket.on('close', () => {
-    ctx.sockets.delete(socket);
-    if (c.state !== CLOSED) {
-      ctx.broker.log(c, `connection lost (${reason}) from ${t.remoteAddress} on ${listener.name}`);
-      c.closed();
-    }
-  });
+  // Info lines name the peer, also after the socket has closed: learn it while it is open.
+  if (ctx.logger.enabled('info')) void t.remoteAddress;
+  t.connection = ctx.broker.connect(t);
+  (socket as ServedSocket)[TRANSPORT] = t;
+  socket.on('data', onData);
+  socket.on('drain', onDrain);
+  socket.on('error', onError);
+  socket.on('close', onClose);
 }
