@@ -1,8 +1,8 @@
 // One client socket as the core's Transport (TCP and TLS; WebSocket wraps the same idea in
-// websocket-listener.ts). Bytes in: receive(), timed for latency. Bytes out: written with
-// the socket corked, and uncorked once per tick for every socket written to (so a burst to
-// one client becomes one writev); write() answers false past the socket's high-water mark
-// and the socket's 'drain' tells the core writable(). Port facts about the connection
+// websocket-listener.ts). Bytes in: receive(), timed for latency. Bytes out: the frames of
+// one tick are held and go out together after the current I/O callback, copied into one
+// buffer (so a burst to one client is one write of one buffer); write() answers false past
+// the socket's high-water mark and the socket's 'drain' tells the core writable(). Port facts about the connection
 // (listener, remote address, certificate CN) hang on the transport for the hooks.
 import type { Socket } from 'node:net';
 import type { Broker, Connection, Transport } from '../../core/index.js';
@@ -87,11 +87,24 @@ interface ServedSocket extends Socket {
   [TRANSPORT]: SocketTransport;
 }
 
+// One buffer for the whole port that a tick's frames for one socket are copied into, to go
+// out in one write; replaced when a socket could not take a write at once and keeps it.
+const BATCH_BYTES = 65536;
+let batch: Buffer | null = null;
+
+function batchBuffer(): Buffer {
+  if (batch === null) batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  return batch;
+}
+
 export class SocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
   private remote: string | null = null;
-  private corked = false;
   private closing = false;
+  // The frames written during this tick: most ticks write one, so the list is made only for a second.
+  private first: Uint8Array | null = null;
+  private rest: Uint8Array[] | null = null;
+  private pendingBytes = 0;
 
   constructor(
     private socket: Socket,
@@ -114,18 +127,65 @@ export class SocketTransport implements PortTransport, Flushable {
     const s = this.socket;
     if (this.closing || s.destroyed) return true;
     if ((frame[0] & 0xf0) === 0x30) this.ctx.latency.sample();   // a PUBLISH copy handed over
-    if (!this.corked) {
-      this.corked = true;
-      s.cork();
+    if (this.first === null) {
+      this.first = frame;
       this.ctx.flusher.add(this);
+    } else {
+      if (this.rest === null) this.rest = [];
+      this.rest.push(frame);
     }
-    return s.write(frame);
+    this.pendingBytes += frame.length;
+    // Past the high-water mark: out now, and the socket's 'drain' says when to go on.
+    if (this.pendingBytes >= s.writableHighWaterMark) return this.send();
+    return !s.writableNeedDrain;
   }
 
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+    if (this.first !== null) this.send();
+  }
+
+  /**
+   * The frames of this tick as one write: copied into one buffer when they fit the port's
+   * batch buffer (one system call and no per-frame stream bookkeeping: a run of small
+   * frames costs a third of a writev of them), else corked into one writev. False: the
+   * socket is past its high-water mark.
+   */
+  private send(): boolean {
+    const s = this.socket;
+    const first = this.first as Uint8Array;
+    const rest = this.rest;
+    const n = rest === null ? 0 : rest.length;
+    const total = this.pendingBytes;
+    this.first = null;
+    this.pendingBytes = 0;
+    if (s.destroyed) {
+      if (rest !== null) rest.length = 0;
+      return true;
+    }
+    let ok: boolean;
+    if (n === 0) {
+      ok = s.write(first);
+    } else if (total <= BATCH_BYTES) {
+      const b = batchBuffer();
+      b.set(first, 0);
+      let at = first.length;
+      for (let i = 0; i < n; i++) {
+        const f = (rest as Uint8Array[])[i];
+        b.set(f, at);
+        at += f.length;
+      }
+      ok = s.write(b.subarray(0, total));
+      // Written at once, the socket keeps nothing of it; else the buffer is the socket's now.
+      if (s.writableLength > 0) batch = null;
+    } else {
+      s.cork();
+      s.write(first);
+      for (let i = 0; i < n - 1; i++) s.write((rest as Uint8Array[])[i]);
+      ok = s.write((rest as Uint8Array[])[n - 1]);
+      s.uncork();
+    }
+    if (rest !== null) rest.length = 0;
+    return ok;
   }
 
   close(): void {
