@@ -23,8 +23,12 @@ export interface SharedGroup {
 export interface Matches {
   direct: Subscriber[];
   shared: SharedGroup[];
-  topicBytes: Uint8Array;  // the topic as UTF-8, encoded once per topic for every frame
+  topicBytes: Uint8Array | null;  // the topic as UTF-8, encoded once per topic for every frame
 }
+
+// What every topic nobody subscribes to shares: a burst of publishes to new topics (retained
+// messages stored one by one, say) costs the cache an entry each, not a list and a buffer.
+const NO_MATCHES: Matches = { direct: [], shared: [], topicBytes: null };
 
 /**
  * Hands a message to every matching session. Returns how many sessions it went to, or -1
@@ -112,7 +116,7 @@ export function matches(b: Broker, topic: string): Matches {
   if (cached !== undefined) return cached;
   const out = b.matchScratch;
   const n = b.tree.match(topic, out);
-  const t: Matches = { direct: [], shared: [], topicBytes: encodeUtf8(topic) };
+  const t: Matches = n === 0 ? NO_MATCHES : { direct: [], shared: [], topicBytes: encodeUtf8(topic) };
   for (let i = 0; i < n; i++) {
     const sub = out[i];
     if (sub.shareName !== '') addMember(t.shared, sub);
