@@ -273,7 +273,10 @@ export class RetainedStore {
       this.end = 0;
       this.holes = 0;
     } else if (this.stored * 4 <= x.length && x.length > MIN_INDEX) {
-      this.index = x.slice(0, x.length >> 1);
+      // A copy into a new array, not x.slice(): on Espruino a typed array's slice() is a plain Array.
+      const smaller = new Int32Array(x.length >> 1);
+      smaller.set(x.subarray(0, this.stored), 0);
+      this.index = smaller;
     }
   }
 

@@ -373,6 +373,18 @@ test('a message handed out stays whole after its record is replaced and the regi
   assert.equal(Array.from(held.payload), [0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61]);
 });
 
+test('the index shrinks after most topics are deleted, and inserting and deleting go on working', () => {
+  const s = big();
+  for (let i = 0; i < 40; i++) s.set('t/' + (100 + i), msg('t/' + (100 + i), 2));
+  for (let i = 0; i < 36; i++) s.set('t/' + (100 + i), msg('t/' + (100 + i), 0));   // index shrinks on the way
+  assert.equal(topics(s, '#'), ['t/136', 't/137', 't/138', 't/139']);
+  s.set('t/137', msg('t/137', 0));
+  s.set('t/000', msg('t/000', 3));                                                   // sorts first
+  s.set('t/1365', msg('t/1365', 1));                                                 // sorts in the middle
+  assert.equal(topics(s, 't/+'), ['t/000', 't/136', 't/1365', 't/138', 't/139']);
+  assert.is(s.count, 5);
+});
+
 test('topics are compared as UTF-8 bytes: multi-byte levels match and sort like any other', () => {
   const s = storeOf(['caf\u00e9/x', 'cafe/x', '\u{1F600}/y', 'caf\u00e9']);
   assert.equal(topics(s, 'caf\u00e9/+'), ['caf\u00e9/x']);

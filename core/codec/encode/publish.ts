@@ -85,8 +85,8 @@ export class PublishFrame {
   }
 
   private copy(length: number): Uint8Array {
-    if (this.alloc === null) return this.bytes.slice(0, length);
-    const out = this.alloc.alloc(length);
+    // Not bytes.slice(): on Espruino a typed array's slice() is a plain Array.
+    const out = this.alloc === null ? new Uint8Array(length) : this.alloc.alloc(length);
     out.set(this.bytes.subarray(0, length), 0);
     return out;
   }
