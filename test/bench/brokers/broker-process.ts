@@ -14,8 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type BrokerName = 'ganglion' | 'mosquitto' | 'aedes';
+export type BrokerName = 'ganglion' | 'mosquitto' | 'aedes' | 'relay';
+/** The brokers compared by default. */
 export const BROKERS: BrokerName[] = ['ganglion', 'mosquitto', 'aedes'];
+/** Also `relay` (node-relay.mjs): not a broker, the floor of one on Node, when asked for. */
+export const ALL_BROKERS: BrokerName[] = [...BROKERS, 'relay'];
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'];
@@ -106,6 +109,7 @@ export function versionOf(name: BrokerName): string {
       return /version ([\d.]+)/.exec(out)?.[1] ?? '?';
     }
     if (name === 'aedes') return JSON.parse(readFileSync(join(ROOT, 'node_modules/aedes/package.json'), 'utf8')).version;
+    if (name === 'relay') return 'node-relay.mjs (not a broker: the floor of one on Node)';
     return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version + ' (' + ganglionCommand()[1].slice(ROOT.length) + ')';
   } catch (e) {
     // mosquitto -h exits with 3 but prints its version
@@ -179,6 +183,7 @@ export class BrokerProcess {
       return [g[0], ...this.nodeFlags, g[1], '--host', '127.0.0.1', '-p', port];
     }
     if (this.name === 'aedes') return [process.execPath, ...this.nodeFlags, join(ROOT, 'test/bench/brokers/aedes-server.mjs'), port];
+    if (this.name === 'relay') return [process.execPath, ...this.nodeFlags, join(ROOT, 'test/bench/brokers/node-relay.mjs'), port];
     const bin = mosquittoPath();
     if (bin === null) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
     this.dir = mkdtempSync(join(tmpdir(), 'ganglion-bench-'));

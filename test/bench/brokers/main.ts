@@ -3,6 +3,8 @@
 //                                    if a run fails or ganglion loses or duplicates anything
 // npm run bench -- --rounds 5 qos0-1to1 latency-qos0     (only the scenarios named)
 // npm run bench -- --brokers ganglion,mosquitto --json out.json
+// npm run bench -- --brokers ganglion,mosquitto,relay latency-qos0   (relay: the floor of a
+//                                    Node broker, node-relay.mjs; latency and QoS 0 1->1 only)
 // npm run bench -- --brokers ganglion --profile /tmp/prof qos0-fanout   (node --cpu-prof of the
 //                                    Node brokers, one .cpuprofile per run, written at SIGTERM)
 //
@@ -16,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BrokerName } from './broker-process.js';
-import { BROKERS, BrokerProcess, freePort, hasTaskset, killAll, mosquittoPath, pinSelf, staleBuild, versionOf } from './broker-process.js';
+import { ALL_BROKERS, BROKERS, BrokerProcess, freePort, hasTaskset, killAll, mosquittoPath, pinSelf, staleBuild, versionOf } from './broker-process.js';
 import type { Row } from './report.js';
 import { problems, table, targets } from './report.js';
 import type { Scenario } from './scenarios.js';
@@ -45,7 +47,7 @@ function parse(argv: string[]): Args {
     else a.only.push(x);
   }
   if (a.rounds <= 0) a.rounds = a.short ? 1 : 3;
-  for (const b of a.brokers) if (!BROKERS.includes(b)) throw new Error(`unknown broker ${b}`);
+  for (const b of a.brokers) if (!ALL_BROKERS.includes(b)) throw new Error(`unknown broker ${b}`);
   for (const s of a.only) if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario ${s} (one of ${SCENARIOS.map((x) => x.id).join(', ')})`);
   return a;
 }

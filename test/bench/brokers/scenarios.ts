@@ -5,6 +5,7 @@
 //               QoS 1 1->1 (window 100), QoS 2 1->1 (window 100); again with MQTT 5 clients
 //               (ganglion and mosquitto: aedes speaks 3.1.1 only)
 //   latency:    p50/p99 publish -> delivery at a fixed 1,000 msg/s, QoS 0 and QoS 1
+//   (QoS 0 1->1 and latency also run `relay`, the floor of a Node broker, when it is asked for)
 //   idle:       5,000 connections: connects/s and broker memory per connection, just after
 //               they connected and again after 25 s of idleness
 //   retained:   10,000 retained messages, then a `#` subscribe: time to receive them all and
@@ -356,7 +357,7 @@ function throughputSet(version: Version, brokers: BrokerName[]): Scenario[] {
   const sfx = version === 5 ? '-v5' : '';
   const q0 = { version, payloadSize: 64, window: 100, batch: 1000 };
   return [
-    throughput(`qos0-1to1${sfx}`, `QoS 0, 1 -> 1${v}`, brokers, {
+    throughput(`qos0-1to1${sfx}`, `QoS 0, 1 -> 1${v}`, version === 4 ? [...brokers, 'relay'] : brokers, {
       ...q0, qos: 0, publishers: 1, subscribers: 1, topicOf: () => 'bench/one', filter: 'bench/one', credit: 10000,
     }),
     throughput(`qos0-fanout${sfx}`, `QoS 0, fan-out 1 -> 100${v}`, brokers, {
@@ -376,8 +377,8 @@ function throughputSet(version: Version, brokers: BrokerName[]): Scenario[] {
 
 export const SCENARIOS: Scenario[] = [
   ...throughputSet(4, BROKERS),
-  latency('latency-qos0', 'latency at 1,000 msg/s, QoS 0', 0, 4, BROKERS),
-  latency('latency-qos1', 'latency at 1,000 msg/s, QoS 1', 1, 4, BROKERS),
+  latency('latency-qos0', 'latency at 1,000 msg/s, QoS 0', 0, 4, [...BROKERS, 'relay']),
+  latency('latency-qos1', 'latency at 1,000 msg/s, QoS 1', 1, 4, [...BROKERS, 'relay']),
   idle,
   retained,
   ...throughputSet(5, BOTH),
