@@ -43,6 +43,9 @@ const HEADER = 20;
 const TWO_32 = 4294967296;
 const MIN_REGION = 256;   // bytes of the first region
 const MIN_INDEX = 16;     // slots of the first index
+// What an empty store holds: nothing to write into, so it makes its own before it writes.
+const NO_BYTES = new Uint8Array(0);
+const NO_SLOTS = new Int32Array(0);
 const SLASH = 0x2f;       // '/'
 const PLUS = 0x2b;        // '+'
 const HASH = 0x23;        // '#'
@@ -60,20 +63,20 @@ export class RetainedStore {
   private maxCount: number;
   private maxBytes: number;
   private maxLevels: number;
-  private reader: Reader;     // reads a record's property section
+  private reader: Reader | null;   // reads a record's property section; made when first needed
 
   constructor(maxCount: number, maxBytes: number, maxLevels: number) {
     this.lastVisits = 0;
-    this.data = new Uint8Array(MIN_REGION);
+    this.data = NO_BYTES;   // the region and the index are made by the first message
     this.end = 0;
     this.holes = 0;
-    this.index = new Int32Array(MIN_INDEX);
+    this.index = NO_SLOTS;
     this.stored = 0;
     this.used = 0;
     this.maxCount = maxCount;
     this.maxBytes = maxBytes;
     this.maxLevels = maxLevels;
-    this.reader = new Reader();
+    this.reader = null;
   }
 
   /** Number of retained messages. */
@@ -207,6 +210,7 @@ export class RetainedStore {
     const topic = decodeUtf8(d, t, t + topicLength) as string;   // written from a string: well-formed
     let properties: Properties | null = null;
     if (__MQTT5__ && propsSection > 0) {
+      if (this.reader === null) this.reader = new Reader();
       const rd = this.reader;
       rd.reset(d, t + topicLength, t + topicLength + propsSection);
       properties = readProperties(rd, PUBLISH);
@@ -250,7 +254,7 @@ export class RetainedStore {
 
   private insert(slot: number, r: number): void {
     if (this.stored === this.index.length) {
-      const bigger = new Int32Array(this.index.length * 2);
+      const bigger = new Int32Array(this.index.length < MIN_INDEX ? MIN_INDEX : this.index.length * 2);
       bigger.set(this.index, 0);
       this.index = bigger;
     }
@@ -267,9 +271,9 @@ export class RetainedStore {
     this.used -= bytes;
     this.holes += recordSize(this.data, r);
     if (this.stored === 0) {
-      // Nothing left: start again with the smallest region and index.
-      this.data = new Uint8Array(MIN_REGION);
-      this.index = new Int32Array(MIN_INDEX);
+      // Nothing left: give the region and the index back.
+      this.data = NO_BYTES;
+      this.index = NO_SLOTS;
       this.end = 0;
       this.holes = 0;
     } else if (this.stored * 4 <= x.length && x.length > MIN_INDEX) {
