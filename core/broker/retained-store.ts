@@ -299,21 +299,15 @@ export class RetainedStore {
    * no record has it.
    */
   private search(t: number, n: number): number {
-    const d = this.data;
-    let lo = 0;
-    let hi = this.stored;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.index[mid];
-      const c = compare(d, r + HEADER, readU16(d, r + TOPIC_LENGTH), t, n);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
+    const i = this.lowerBound(t, n);
+    if (i < this.stored) {
+      const r = this.index[i];
+      if (compare(this.data, r + HEADER, readU16(this.data, r + TOPIC_LENGTH), t, n) === 0) return i;
     }
-    return -lo - 1;
+    return -i - 1;
   }
 
-  /** First slot whose topic is not below the prefix data[p, p + n). */
+  /** First slot whose topic is not below data[p, p + n) (a whole topic or a prefix). */
   private lowerBound(p: number, n: number): number {
     const d = this.data;
     let lo = 0;
