@@ -35,7 +35,10 @@ function complete(c: Connection, packetId: number, expected: number): CodecError
   const i = findOutgoing(s, packetId);
   if (i < 0 || s.inflight[i].state !== expected) return null;
   if (!s.inflight[i].sent) s.unsent--;
-  s.inflight.splice(i, 1);
+  // Acknowledgements mostly come in the order sent: the oldest goes, and shift() drops the
+  // head of an array without moving the rest (splice(0, 1) moves them).
+  if (i === 0) s.inflight.shift();
+  else s.inflight.splice(i, 1);
   c.broker.pump(s);
   c.broker.sessionChanged(s);
   return null;
