@@ -2,8 +2,9 @@
 // websocket-listener.ts). Bytes in: receive(), timed for latency. Bytes out: the frames of
 // one tick are held and go out together after the current I/O callback, copied into one
 // buffer (so a burst to one client is one write of one buffer); write() answers false past
-// the socket's high-water mark and the socket's 'drain' tells the core writable(). Port facts about the connection
-// (listener, remote address, certificate CN) hang on the transport for the hooks.
+// the socket's high-water mark and the socket's 'drain' tells the core writable(). Port
+// facts about the connection (listener, remote address, certificate CN) hang on the
+// transport for the hooks.
 import type { Socket } from 'node:net';
 import type { Broker, Connection, Transport } from '../../core/index.js';
 import type { LatencyHistogram } from './latency.js';
