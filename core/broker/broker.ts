@@ -248,7 +248,7 @@ export class Broker {
   /** After CONNACK: resend what was in flight, in order, then what was queued [MQTT-4.4.0-1]. */
   resumeSession(c: Connection): void {
     const s = c.session as Session;
-    for (let i = 0; i < s.inflight.length; i++) s.inflight[i].sent = false;
+    for (let i = 0; i < s.inflight.length; i++) s.inflight.item(i).sent = false;
     s.unsent = s.inflight.length;
     this.pump(s);
   }

@@ -10,7 +10,7 @@ import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
 import type { Session } from './session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, NONE, allocatePacketId } from './session.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
 
 
 /**
@@ -76,10 +76,10 @@ export function pump(b: Broker, s: Session): boolean {
 function resend(b: Broker, s: Session, c: Connection): void {
   if (s.unsent === 0) return;
   let sent = 0;
-  for (let i = 0; i < s.inflight.length; i++) if (s.inflight[i].sent) sent++;
+  for (let i = 0; i < s.inflight.length; i++) if (s.inflight.item(i).sent) sent++;
   const window = windowOf(b, c);
   for (let i = 0; i < s.inflight.length && sent < window && !c.blocked; i++) {
-    const o = s.inflight[i];
+    const o = s.inflight.item(i);
     if (o.sent) continue;
     o.sent = true;
     s.unsent--;
@@ -131,7 +131,7 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
   c.aliasPending = '';
   // [MQTT-4.3.2-1] [MQTT-4.3.3-1] a fresh packet id, DUP 0; kept until acknowledged.
   const packetId = allocatePacketId(s);
-  if (s.inflight === NONE) s.inflight = [];
+  if (s.inflight === NO_INFLIGHT) s.inflight = new InflightList([]);
   s.inflight.push({
     packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
     sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey,

@@ -168,7 +168,7 @@ function mergeOverlap(a: Subscriber, b: Subscriber): Subscriber {
  */
 export function redispatch(b: Broker, s: Session): void {
   for (let i = 0; i < s.inflight.length; i++) {
-    const o = s.inflight[i];
+    const o = s.inflight.item(i);
     if (o.shareKey !== '' && o.qos === 1) resendShared(b, s, o.message, o.shareKey);
   }
   for (let i = 0; i < s.queue.length; i++) {

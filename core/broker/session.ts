@@ -29,6 +29,58 @@ export interface Outgoing {
   shareKey: string;       // the shared subscription it came through ('' for none)
 }
 
+/**
+ * The QoS 1/2 messages in flight to a client, oldest first [MQTT-4.6.0-1]. Acknowledgements
+ * mostly come in the order sent, so the oldest leaves by moving a head index, not the other
+ * entries: an array's shift() moves them all when it has up to 100 (V8), each move of a new
+ * entry into an old array through the garbage collector's write barrier, and a window is
+ * 100 by default. The entries left behind are dropped in one go once they are half the array.
+ */
+export class InflightList {
+  private items: Outgoing[];
+  private head: number;
+
+  constructor(items: Outgoing[]) {
+    this.items = items;
+    this.head = 0;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The i-th oldest (0: the oldest). */
+  item(i: number): Outgoing {
+    return this.items[this.head + i];
+  }
+
+  push(o: Outgoing): void {
+    this.items.push(o);
+  }
+
+  removeAt(i: number): void {
+    if (i > 0) {
+      this.items.splice(this.head + i, 1);
+      return;
+    }
+    this.items[this.head] = LEFT;   // holds no message alive
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 16 && this.head * 2 >= this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+// What an acknowledged entry's slot holds until the slots before the head are dropped.
+const LEFT: Outgoing = {
+  packetId: 0, qos: 0, retain: false, message: null as unknown as Message, state: -1, sent: true,
+  subscriptionIds: null, shareKey: '',
+};
+
 export interface Queued {
   message: Message;
   qos: QoS;
@@ -45,12 +97,18 @@ export interface Queued {
  */
 export const NONE = Object.freeze([]) as unknown as never[];
 
+/**
+ * The in-flight list every session shares until it sends a QoS 1/2 message: over NONE, so
+ * a push that forgot to swap in `new InflightList([])` throws, as for NONE.
+ */
+export const NO_INFLIGHT = Object.freeze(new InflightList(NONE)) as InflightList;
+
 export class Session {
   clientId: string;
   connection: Connection | null;
   subscriptions: Map<string, Subscriber> | null;   // by topic filter; made on first use
   subscriptionCount: number;
-  inflight: Outgoing[];                     // in the order sent [MQTT-4.6.0-1]; NONE until used
+  inflight: InflightList;                   // in the order sent [MQTT-4.6.0-1]; NO_INFLIGHT until used
   queue: Queued[];                          // waiting for the window or for the client to return; NONE until used
   awaitingRelease: Map<string, boolean> | null;    // incoming QoS 2 ids awaiting PUBREL [MQTT-4.3.3-2]; made on first use
   nextPacketId: number;
@@ -70,7 +128,7 @@ export class Session {
     this.connection = null;
     this.subscriptions = null;   // an idle connection costs no Map until it subscribes
     this.subscriptionCount = 0;
-    this.inflight = NONE;   // made on first use, like the maps
+    this.inflight = NO_INFLIGHT;   // made on first use, like the maps
     this.queue = NONE;
     this.awaitingRelease = null;
     this.nextPacketId = 1;
@@ -99,6 +157,7 @@ export function allocatePacketId(s: Session): number {
 }
 
 export function findOutgoing(s: Session, packetId: number): number {
-  for (let i = 0; i < s.inflight.length; i++) if (s.inflight[i].packetId === packetId) return i;
+  const list = s.inflight;
+  for (let i = 0; i < list.length; i++) if (list.item(i).packetId === packetId) return i;
   return -1;
 }

@@ -19,11 +19,11 @@ export function onPubrec(c: Connection, p: AckPacket): CodecError | null {
   const s = c.session;
   if (s === null) return null;
   const i = findOutgoing(s, p.packetId);
-  if (i < 0 || s.inflight[i].state !== AWAIT_PUBREC) return null;
+  if (i < 0 || s.inflight.item(i).state !== AWAIT_PUBREC) return null;
   // [5:MQTT-4.4.0-2] a PUBREC >= 0x80 ends the delivery.
   if (p.reasonCode >= 0x80) return complete(c, p.packetId, AWAIT_PUBREC);
   // [MQTT-4.3.3-1] answer with PUBREL and never send that PUBLISH again.
-  s.inflight[i].state = AWAIT_PUBCOMP;
+  s.inflight.item(i).state = AWAIT_PUBCOMP;
   c.broker.sessionChanged(s);
   c.sendPacket({ type: PUBREL, packetId: p.packetId, reasonCode: 0, properties: null });
   return null;
@@ -33,12 +33,9 @@ function complete(c: Connection, packetId: number, expected: number): CodecError
   const s = c.session;
   if (s === null) return null;
   const i = findOutgoing(s, packetId);
-  if (i < 0 || s.inflight[i].state !== expected) return null;
-  if (!s.inflight[i].sent) s.unsent--;
-  // Acknowledgements mostly come in the order sent: the oldest goes, and shift() drops the
-  // head of an array without moving the rest (splice(0, 1) moves them).
-  if (i === 0) s.inflight.shift();
-  else s.inflight.splice(i, 1);
+  if (i < 0 || s.inflight.item(i).state !== expected) return null;
+  if (!s.inflight.item(i).sent) s.unsent--;
+  s.inflight.removeAt(i);
   c.broker.pump(s);
   c.broker.sessionChanged(s);
   return null;
