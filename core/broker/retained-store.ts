@@ -12,8 +12,8 @@
 // multi-byte character), including [MQTT-4.7.2-1]: a filter starting with `+` or `#` never
 // matches a topic starting with `$`.
 //
-// Replacing or deleting a message leaves its old record as a hole; when the holes outweigh
-// the live records, the live ones are copied into a new region in topic order. Messages
+// Replacing or deleting a message leaves its old record as a hole; when the region runs out
+// of room, the live records are copied into a new one sized for them, in topic order. Messages
 // handed out by get() and match() are made on demand and view the region's bytes, which are
 // never written again once a record is complete (a new region is a new buffer), so a view
 // stays valid for as long as a delivery holds it.
@@ -26,7 +26,7 @@ import { PUBLISH, RC_QUOTA_EXCEEDED, RC_SUCCESS, decodeUtf8 } from '../codec/ind
 import { propertiesLength, readProperties, writeProperties } from '../codec/properties.js';
 import { Reader } from '../codec/reader.js';
 import { writeUtf8 } from '../codec/utf8.js';
-import { Writer } from '../codec/writer.js';
+import { Writer, varintLength } from '../codec/writer.js';
 import type { Message } from './message.js';
 import { createMessage } from './message.js';
 import { levelsOver } from './trie-stack.js';
@@ -106,7 +106,7 @@ export class RetainedStore {
     if (levelsOver(topic, this.maxLevels)) return message.payload.length === 0 ? RC_SUCCESS : RC_QUOTA_EXCEEDED;
     const props = __MQTT5__ && message.properties !== null ? message.properties : null;
     const propsBytes = __MQTT5__ && props !== null ? propertiesLength(props) : 0;
-    const propsSection = __MQTT5__ && props !== null ? propsBytes + varintBytes(propsBytes) : 0;
+    const propsSection = __MQTT5__ && props !== null ? propsBytes + varintLength(propsBytes) : 0;
     const payload = message.payload;
     // The record is written at the end of the region first: its topic bytes are what the
     // search compares, and nothing counts it until it is committed below.
@@ -129,22 +129,21 @@ export class RetainedStore {
     if (this.used - oldBytes + size > this.maxBytes) return RC_QUOTA_EXCEEDED;
     if (!found && this.stored + 1 > this.maxCount) return RC_QUOTA_EXCEEDED;
 
-    d[at + QOS] = message.qos;
-    d[at + 1] = 0;
-    writeU16(d, at + TOPIC_LENGTH, topicLength);
-    writeU32(d, at + PAYLOAD_LENGTH, payload.length);
-    writeU32(d, at + PROPS_LENGTH, propsSection);
+    // The header in layout order (QOS, TOPIC_LENGTH, ... EXPIRES_LOW), then after the topic
+    // the property section and the payload.
+    const w = new Writer(d, at);
     const expires = message.expiresAtMs < 0 ? 0 : message.expiresAtMs + 1;
-    writeU32(d, at + EXPIRES_HIGH, Math.floor(expires / TWO_32));
-    writeU32(d, at + EXPIRES_LOW, expires % TWO_32);
-    let pos = topicEnd;
-    if (__MQTT5__ && props !== null) {
-      const w = new Writer(d, pos);
-      writeProperties(w, props, propsBytes);
-      pos = w.pos;
-    }
-    d.set(payload, pos);
-    this.end = pos + payload.length;
+    w.u8(message.qos);
+    w.u8(0);
+    w.u16(topicLength);
+    w.u32(payload.length);
+    w.u32(propsSection);
+    w.u32(Math.floor(expires / TWO_32));
+    w.u32(expires % TWO_32);
+    w.pos = topicEnd;
+    if (__MQTT5__ && props !== null) writeProperties(w, props, propsBytes);
+    w.bytes(payload);
+    this.end = w.pos;
     this.used += size - oldBytes;
     if (found) {
       this.index[slot] = at;
@@ -379,26 +378,10 @@ export function topicMatches(d: Uint8Array, t: number, tEnd: number, f: number, 
   }
 }
 
-function varintBytes(v: number): number {
-  return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4;
-}
-
 function readU16(d: Uint8Array, at: number): number {
   return (d[at] << 8) | d[at + 1];
 }
 
 function readU32(d: Uint8Array, at: number): number {
   return d[at] * 16777216 + ((d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3]);
-}
-
-function writeU16(d: Uint8Array, at: number, v: number): void {
-  d[at] = v >> 8;
-  d[at + 1] = v;
-}
-
-function writeU32(d: Uint8Array, at: number, v: number): void {
-  d[at] = v >>> 24;
-  d[at + 1] = v >>> 16;
-  d[at + 2] = v >>> 8;
-  d[at + 3] = v;
 }
