@@ -66,6 +66,7 @@ export interface Stats {
   dropped: number;          // QoS 0 dropped for slow clients, full queues, too-large packets
   denied: number;           // PUBLISH refused by authorizePublish
   expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
+  authFailures: number;     // CONNECTs (and 5.0 re-authentications) the authentication hooks refused
 }
 
 function allow(): boolean {
@@ -125,7 +126,7 @@ export class Broker {
       disconnected: hooks.disconnected,
     };
     this.nowMs = nowMs;
-    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0 };
+    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0 };
     this.sessions = new Map();
     this.connections = [];
     this.connectionCount = 0;

@@ -9,6 +9,7 @@ export function publishSys(b: Broker): void {
   b.sessions.forEach(function (session) { if (session.local === null) subscriptions += session.subscriptionCount; });
   put(b, '$SYS/broker/uptime', Math.floor((b.nowMs - s.startedAtMs) / 1000) + ' seconds');
   put(b, '$SYS/broker/clients/connected', '' + b.connectionCount);
+  put(b, '$SYS/broker/clients/auth-failures', '' + s.authFailures);
   put(b, '$SYS/broker/messages/received', '' + s.messagesIn);
   put(b, '$SYS/broker/messages/sent', '' + s.messagesOut);
   put(b, '$SYS/broker/messages/dropped', '' + s.dropped);

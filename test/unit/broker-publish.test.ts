@@ -724,6 +724,20 @@ test('(design) $SYS: a new $SYS/# subscriber gets the retained values at once', 
   assert.is(p[0].retain, true);
 });
 
+test('(design) $SYS/broker/clients/auth-failures counts CONNECTs the authenticate hook refused', () => {
+  const t = rig({ sysIntervalMs: 1000 }, { authenticate: (_c, u) => u === 'good' });
+  t.connect('bad1', { username: 'x', password: 'p' });
+  t.connect('bad2', { version: 5, username: 'y', password: 'p' });
+  t.connect('ok', { username: 'good', password: 'p' });
+  assert.is(t.broker.stats.authFailures, 2);
+  t.advance(1000);
+  t.connected('sys', { username: 'good' });
+  t.subscribe('sys', '$SYS/broker/clients/auth-failures', 0);
+  const p = publishes(t, 'sys');
+  assert.is(p.length, 1);
+  assert.is(new TextDecoder().decode(p[0].payload), '2');
+});
+
 
 test.run();
 

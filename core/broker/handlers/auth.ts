@@ -67,10 +67,12 @@ function apply(c: Connection, a: AuthAnswer, reauthenticating: boolean): void {
       sendAuth(c, RC_SUCCESS, a.data);
     }
   } else if (!reauthenticating) {
+    c.broker.stats.authFailures++;
     c.pendingConnect = null;
     refuse(c, a.reasonCode, 0x05);
   } else {
     // 5.0 §4.12.1: a failed re-authentication ends the connection.
+    c.broker.stats.authFailures++;
     c.fail(codecError(a.reasonCode, '5:§4.12.1', 're-authentication failed'));
   }
 }

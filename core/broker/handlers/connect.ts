@@ -87,6 +87,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
 // `ok`: true to accept, false for "bad user name or password", or a 5.0 reason code.
 export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean | number, authData?: Uint8Array): void {
   if (ok !== true) {
+    c.broker.stats.authFailures++;
     const rc = ok === false ? RC_BAD_USER_NAME_OR_PASSWORD : ok as number;
     refuse(c, rc, rc === RC_NOT_AUTHORIZED ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USER_NAME_OR_PASSWORD);
     return;
