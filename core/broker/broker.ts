@@ -41,7 +41,8 @@ export interface Hooks {
   authenticateEnhanced?(client: Connection, method: string, data: Uint8Array | null, reauthenticating: boolean): Answer<AuthAnswer>;
   /**
    * May this session receive a message on `topic`? Optional, synchronous, asked for every
-   * delivery (and retained message) when present: for read rules finer than a subscription
+   * delivery when present (routed, retained, and again when a queued message leaves the
+   * queue or an unacknowledged one is resent): for read rules finer than a subscription
    * (an ACL that allows `home/#` but not `home/secret/+`). Local subscribers are not asked.
    */
   authorizeRead?(clientId: string, username: string | null, topic: string): boolean;
@@ -63,7 +64,7 @@ export interface Stats {
   packetsIn: number;
   messagesIn: number;
   messagesOut: number;
-  dropped: number;          // QoS 0 dropped for slow clients, full queues, too-large packets
+  dropped: number;          // QoS 0 dropped for slow clients, full queues, too-large packets, refused by the read check when sent
   denied: number;           // PUBLISH refused by authorizePublish
   expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
   authFailures: number;     // CONNECTs (and 5.0 re-authentications) the authentication hooks refused
@@ -205,9 +206,28 @@ export class Broker {
     }
   }
 
-  /** Takes over or starts the client's session; returns Session Present [MQTT-3.2.2-1..3]. */
+  /**
+   * Whether `username` (null: anonymous) may open the session `clientId`. A session belongs
+   * to the identity that made it: a client naming another identity's client id would
+   * otherwise get its queued messages and kick its connection off. Refused unless the
+   * allowClientIdTakeover option is set (then openSession starts it afresh); the
+   * application's own sessions (Broker.subscribe) are never a client's to take.
+   */
+  mayOpenSession(clientId: string, username: string | null): boolean {
+    const s = this.sessions.get(clientId);
+    if (s === undefined) return true;
+    if (s.local !== null) return false;
+    return s.username === username || this.limits.allowClientIdTakeover;
+  }
+
+  /**
+   * Takes over or starts the client's session; returns Session Present [MQTT-3.2.2-1..3].
+   * Another identity's session (allowed by allowClientIdTakeover) is discarded, never
+   * handed over: the new client starts as with Clean Start.
+   */
   openSession(c: Connection, clientId: string, cleanStart: boolean): boolean {
     let s = this.sessions.get(clientId);
+    const foreign = s !== undefined && s.username !== c.username;
     if (s !== undefined && s.connection !== null) {
       // [MQTT-3.1.4-2] [5:MQTT-3.1.4-3] the existing connection is closed (5.0: DISCONNECT 0x8E).
       const old = s.connection;
@@ -216,7 +236,8 @@ export class Broker {
       this.connectionEnded(old, true);
       s = this.sessions.get(clientId);
     }
-    if (s !== undefined && cleanStart) {
+    if (s !== undefined && (cleanStart || foreign)) {
+      if (foreign) this.log(c, 'the session of another identity was discarded (allowClientIdTakeover)');
       this.removeSession(s);   // [MQTT-3.1.2-6] [5:MQTT-3.1.2-4]
       s = undefined;
     }
@@ -233,7 +254,7 @@ export class Broker {
     s.connection = c;
     s.expiresAtMs = -1;
     s.version = c.version;
-    s.username = c.username;
+    s.username = c.username;   // unchanged for a resumed session: mayOpenSession compared them
     c.session = s;
     // 3.1.1 Clean Session 0 keeps the session like a 5.0 expiry of 0xFFFFFFFF (5.0 §3.1.2.4 note).
     this.setSessionExpiry(s, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);

@@ -1,6 +1,7 @@
 // Delivery of one message to one session: sent now, queued, or dropped and counted. Owns
 // the outgoing QoS 1/2 window [MQTT-4.3.2-1] [MQTT-4.3.3-1], the bounded queue, resends on
-// resume [MQTT-4.4.0-1], and the per-receiver wire form where 5.0 needs one.
+// resume [MQTT-4.4.0-1], the read check on what leaves the queue or is resent, and the
+// per-receiver wire form where 5.0 needs one.
 
 import type { Properties, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame } from '../codec/index.js';
@@ -62,6 +63,7 @@ export function pump(b: Broker, s: Session): boolean {
     const q = s.queue[0];
     if (q.qos > 0 && !windowOpen(b, s, c)) break;
     s.queue.shift();
+    if (!readable(b, s, q.message)) continue;
     if (q.qos === 0) sendQoS0(b, c, q.message, q.retain, q.subscriptionIds);
     else sendInflight(b, s, c, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey);
   }
@@ -81,12 +83,31 @@ function resend(b: Broker, s: Session, c: Connection): void {
   for (let i = 0; i < s.inflight.length && sent < window && !c.blocked; i++) {
     const o = s.inflight.item(i);
     if (o.sent) continue;
-    o.sent = true;
     s.unsent--;
+    // Past PUBREC the client has the message: only the PUBREL is left to send, read check or not.
+    if (o.state !== AWAIT_PUBCOMP && !readable(b, s, o.message)) {
+      s.inflight.removeAt(i--);   // its slot in the window is free again
+      b.sessionChanged(s);
+      continue;
+    }
+    o.sent = true;
     sent++;
     if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
     else c.send(frameTo(b, c, o.message, o.qos, o.retain, o.subscriptionIds).withPacketId(o.packetId, true));
   }
+}
+
+/**
+ * The read check again as a queued or in-flight message leaves (routing asked it when the
+ * message was queued): the rules may have changed since (an ACL reload). A refused message
+ * is dropped, counted. A QoS 2 message refused before its PUBREC may have reached the client
+ * on an earlier connection; it is dropped all the same, as the client must not be sent it again.
+ */
+function readable(b: Broker, s: Session, m: Message): boolean {
+  if (b.mayRead(s, m.topic)) return true;
+  b.stats.dropped++;
+  b.log(null, s.clientId + ': dropped a waiting message to "' + m.topic + '": the read check refuses it now');
+  return false;
 }
 
 function windowOf(b: Broker, c: Connection): number {

@@ -22,6 +22,8 @@ export interface BrokerOptions {
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
   matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
   holdTimeoutMs?: number;           // a publisher held for a full subscriber queue goes on after this
+  allowClientIdTakeover?: boolean;  // a CONNECT naming another identity's client id starts that id afresh
+                                    // (false: refused, CONNACK 0x87 / 5; see Broker.mayOpenSession)
   slabSize?: number;                // encode outgoing frames into shared slabs of this size (0: plain allocation)
   // MQTT 5 features, advertised in CONNACK exactly as set here (5.0 §3.2.2.3).
   topicAliasMaximum?: number;       // client-to-server Topic Aliases accepted per connection (0: none)
@@ -58,6 +60,7 @@ export interface Limits {
   sysIntervalMs: number;
   matchCacheSize: number;
   holdTimeoutMs: number;
+  allowClientIdTakeover: boolean;
   slabSize: number;
   topicAliasMaximum: number;
   topicAliasesOut: number;
@@ -96,6 +99,7 @@ export function limitsFrom(o: BrokerOptions): Limits {
     sysIntervalMs: pick(o.sysIntervalMs, 10000),
     matchCacheSize: pick(o.matchCacheSize, 64),
     holdTimeoutMs: pick(o.holdTimeoutMs, 30000),
+    allowClientIdTakeover: o.allowClientIdTakeover === true,
     slabSize: pick(o.slabSize, 0),
     topicAliasMaximum: pick(o.topicAliasMaximum, 8),
     topicAliasesOut: pick(o.topicAliasesOut, 0),

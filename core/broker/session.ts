@@ -117,7 +117,7 @@ export class Session {
   expiryMs: number;                         // after the connection ends; 0: ends with it; -1: never
   expiresAtMs: number;                      // when disconnected; -1 while connected or never
   version: number;                          // protocol version of the last connection
-  username: string | null;                  // of the last connection (for read authorisation)
+  username: string | null;                  // the identity that made it (null: anonymous); see Broker.mayOpenSession
   local: ((m: Message) => void) | null;     // an in-process subscriber (Broker.subscribe)
   will: Message | null;                     // 5.0: a will waiting for its Will Delay Interval
   willFrom: Connection | null;              // the connection it belonged to (for authorisation)

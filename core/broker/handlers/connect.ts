@@ -93,6 +93,13 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
     return;
   }
   const b = c.broker;
+  if (!b.mayOpenSession(clientId, c.username)) {
+    // The session belongs to another identity: refused before anything is touched, so the
+    // connected owner stays connected and its session keeps its messages.
+    b.log(c, 'not authorized: client id "' + clientId + '" belongs to another user');
+    refuse(c, RC_NOT_AUTHORIZED, CONNACK_NOT_AUTHORIZED);
+    return;
+  }
   const sessionPresent = b.openSession(c, clientId, p.cleanStart);
   c.state = ACTIVE;
   let props: Properties | null = null;
