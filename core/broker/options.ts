@@ -16,7 +16,7 @@ export interface BrokerOptions {
   maxRetainedCount?: number;
   maxRetainedBytes?: number;        // payload + topic bytes of all retained messages
   maxTopicLevels?: number;
-  maxClientIdLength31?: number;     // MQTT 3.1 allows 23; some clients send more
+  maxClientIdLength31?: number;     // UTF-8 bytes; MQTT 3.1 allows 23; some clients send more
   connectTimeoutMs?: number;        // a connection that sends no CONNECT in time is closed
   maxSessionExpirySeconds?: number; // caps 5.0 Session Expiry; 3.1.1 persistent sessions use it too
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off

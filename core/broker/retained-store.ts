@@ -25,7 +25,7 @@ import type { Properties, QoS } from '../codec/index.js';
 import { PUBLISH, RC_QUOTA_EXCEEDED, RC_SUCCESS, decodeUtf8 } from '../codec/index.js';
 import { propertiesLength, readProperties, writeProperties } from '../codec/properties.js';
 import { Reader } from '../codec/reader.js';
-import { writeUtf8 } from '../codec/utf8.js';
+import { MAX_UTF8_PER_UNIT, writeUtf8 } from '../codec/utf8.js';
 import { Writer, varintLength } from '../codec/writer.js';
 import type { Message } from './message.js';
 import { createMessage } from './message.js';
@@ -110,7 +110,7 @@ export class RetainedStore {
     const payload = message.payload;
     // The record is written at the end of the region first: its topic bytes are what the
     // search compares, and nothing counts it until it is committed below.
-    const topicMax = topic.length * 3;   // UTF-8 bytes per UTF-16 unit, at most
+    const topicMax = topic.length * MAX_UTF8_PER_UNIT;
     this.reserve(HEADER + topicMax + propsSection + payload.length);
     const d = this.data;
     const at = this.end;
@@ -174,7 +174,7 @@ export class RetainedStore {
       return n;
     }
     // The filter's bytes go to the free space after the records, as scratch.
-    this.reserve(filter.length * 3);
+    this.reserve(filter.length * MAX_UTF8_PER_UNIT);
     const d = this.data;
     const f = this.end;
     const fEnd = writeUtf8(filter, d, f);
@@ -287,7 +287,7 @@ export class RetainedStore {
 
   /** Index slot of `topic`'s record, or -1. */
   private find(topic: string): number {
-    this.reserve(topic.length * 3);
+    this.reserve(topic.length * MAX_UTF8_PER_UNIT);
     const t = this.end;
     const i = this.search(t, writeUtf8(topic, this.data, t) - t);
     return i < 0 ? -1 : i;

@@ -4,15 +4,45 @@
 //
 // MQTT narrows UTF-8 [MQTT-1.5.4-1..3]: well-formed only, no surrogate code points
 // (U+D800..U+DFFF), no U+0000; a U+FEFF (BOM) is an ordinary character and is kept.
+//
+// Engines keep strings in three ways, and every function here is right in each:
+// - UTF-16 (V8, and xsnap's XS, built with mxCESU8): charCodeAt gives code units, a
+//   character above U+FFFF is a surrogate pair;
+// - code points (the Moddable SDK's XS on a device and in its simulator: strings stored as
+//   UTF-8): charCodeAt gives whole code points, up to 0x10FFFF (`"a\u00fc\u{1F600}".length`
+//   is 3). XS's String.fromCharCode still takes each argument modulo 65536, but it joins a
+//   surrogate pair given in the same call into one character, so decoding always passes a
+//   pair in one call;
+// - bytes (Espruino without Unicode support, as on ESP32): every char is one byte, 0..255,
+//   and text is held as its UTF-8 bytes (a source literal "\u00e9" there is 2 chars, c3 a9).
+//   Decoding gives the bytes themselves as chars; encoding copies a well-formed UTF-8 byte
+//   run as it is and takes any other byte as the Latin-1 character it names, so what is sent
+//   is well-formed whatever the string holds.
+// The first two need no telling apart: a charCodeAt value above 0xFFFF is a code point, a
+// surrogate pair only appears where the engine makes them. Byte strings are found once, here.
+// (Moddable preloads modules by running them in its host tools' XS, which stores strings as
+// the device's does, so the constant frozen into flash is the device's.)
+
+/** True where strings hold bytes: String.fromCharCode keeps only the low 8 bits. */
+const BYTE_STRINGS = String.fromCharCode(0x20ac).charCodeAt(0) !== 0x20ac;
+
+/**
+ * UTF-8 bytes per unit of a string's `length`, at most, in every string model: 3 for a
+ * UTF-16 unit, 4 for a whole code point, 2 for a byte taken as Latin-1. For sizing a buffer
+ * before writeUtf8 without a pass over the string; never a byte count.
+ */
+export const MAX_UTF8_PER_UNIT = 4;
 
 /** Bytes needed to encode `s` as UTF-8 (a lone surrogate counts as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
+  if (BYTE_STRINGS) return byteStringLength(s);
   let n = 0;
   const length = s.length;   // read once: XS allocates a String wrapper for each property read
   for (let i = 0; i < length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
+    else if (c > 0xffff) n += 4;   // a whole code point (XS on the device)
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < length && isLowSurrogate(s.charCodeAt(i + 1))) {
       n += 4;
       i++;
@@ -23,10 +53,11 @@ export function utf8Length(s: string): number {
 
 /**
  * Writes `s` as UTF-8 into `out` at `offset`, returns the offset after it. The caller has
- * sized `out` with utf8Length. A lone surrogate becomes U+FFFD: MQTT forbids sending one
- * [MQTT-1.5.4-1].
+ * sized `out` with utf8Length (or with 4 bytes per unit of `length`, an upper bound in every
+ * string model). A lone surrogate becomes U+FFFD: MQTT forbids sending one [MQTT-1.5.4-1].
  */
 export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
+  if (BYTE_STRINGS) return writeByteString(s, out, offset);
   let o = offset;
   const length = s.length;
   for (let i = 0; i < length; i++) {
@@ -45,13 +76,14 @@ export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
       if (c <= 0xdbff && isLowSurrogate(next)) {
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;
-        out[o++] = 0xf0 | (c >> 18);
-        out[o++] = 0x80 | ((c >> 12) & 0x3f);
-        out[o++] = 0x80 | ((c >> 6) & 0x3f);
-        out[o++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      c = 0xfffd;
+      } else c = 0xfffd;
+    }
+    if (c > 0xffff) {
+      out[o++] = 0xf0 | (c >> 18);
+      out[o++] = 0x80 | ((c >> 12) & 0x3f);
+      out[o++] = 0x80 | ((c >> 6) & 0x3f);
+      out[o++] = 0x80 | (c & 0x3f);
+      continue;
     }
     out[o++] = 0xe0 | (c >> 12);
     out[o++] = 0x80 | ((c >> 6) & 0x3f);
@@ -89,6 +121,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratc
     return String.fromCharCode.apply(null, codes);
   }
   if (bytes[i] === 0) return null;
+  if (BYTE_STRINGS) return decodeByteString(bytes, i, start, end);
   let s = asciiString(bytes, start, i);
   while (i < end) {
     const b = bytes[i];
@@ -113,6 +146,8 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratc
       if (c < 0x10000 || c > 0x10ffff) return null;
       i += 4;
       c -= 0x10000;
+      // One call with the pair: a UTF-16 engine keeps both units, XS joins them into one
+      // code point (two calls would leave it two surrogate code points).
       s += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
       continue;
     } else {
@@ -167,4 +202,65 @@ export function isWellFormedUtf8(bytes: Uint8Array, start: number, end: number):
     i += need + 1;
   }
   return true;
+}
+
+// ---- byte strings (Espruino) ------------------------------------------------------------
+
+/** bytes[start, end) as an MQTT UTF-8 string of bytes (the checks of decodeUtf8), or null. */
+function decodeByteString(bytes: Uint8Array, from: number, start: number, end: number): string | null {
+  for (let k = from; k < end; k++) if (bytes[k] === 0) return null;
+  return isWellFormedUtf8(bytes, from, end) ? asciiString(bytes, start, end) : null;
+}
+
+/**
+ * Length of the well-formed UTF-8 sequence of 2 to 4 bytes that the chars of `s` hold at
+ * `i`, or 0 when they hold none there (the same rules as isWellFormedUtf8).
+ */
+function sequenceAt(s: string, i: number, length: number): number {
+  const b = s.charCodeAt(i);
+  let need: number;
+  let min: number;
+  let c: number;
+  if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; c = b & 0x1f; }
+  else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; c = b & 0x0f; }
+  else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; c = b & 0x07; }
+  else return 0;
+  if (i + need >= length) return 0;
+  for (let k = 1; k <= need; k++) {
+    const x = s.charCodeAt(i + k);
+    if (!isContinuation(x)) return 0;
+    c = (c << 6) | (x & 0x3f);
+  }
+  if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return 0;
+  return need + 1;
+}
+
+function byteStringLength(s: string): number {
+  let n = 0;
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
+    if (s.charCodeAt(i) < 0x80) { n++; continue; }
+    const k = sequenceAt(s, i, length);
+    if (k === 0) n += 2;   // a stray byte: its Latin-1 character
+    else { n += k; i += k - 1; }
+  }
+  return n;
+}
+
+function writeByteString(s: string, out: Uint8Array, offset: number): number {
+  let o = offset;
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) { out[o++] = c; continue; }
+    const k = sequenceAt(s, i, length);
+    if (k === 0) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+      continue;
+    }
+    for (let j = 0; j < k; j++) out[o++] = s.charCodeAt(i + j);
+    i += k - 1;
+  }
+  return o;
 }

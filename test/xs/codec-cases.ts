@@ -31,13 +31,29 @@ type AnyPacket = Parameters<Api['encode']>[0];
 
 
 
-/** A string as printable ASCII: everything else as \uXXXX (UTF-16 units, as in JS source). */
+/**
+ * A string as printable ASCII, everything else as escapes of its characters: \uXXXX up to
+ * U+FFFF, \u{X} above, whether the engine holds that character as a surrogate pair (UTF-16)
+ * or as one code point (XS built without mxCESU8, as on a device). So a correct string prints
+ * the same in every engine, and an XS string holding two surrogate code points where one
+ * character belongs prints differently from it.
+ */
+const UTF16 = String.fromCharCode(0xd83d, 0xde00).length === 2;   // XS without mxCESU8 makes it one code point
+
 function quote(s: string): string {
   let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += s.charAt(i);
-    else out += '\\u' + byteHex(c >> 8) + byteHex(c & 255);
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
+      out += s.charAt(i);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff && UTF16) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(i + 1) - 0xdc00);
+      i++;
+    }
+    out += c > 0xffff ? '\\u{' + c.toString(16) + '}' : '\\u' + byteHex(c >> 8) + byteHex(c & 255);
   }
   return out + '"';
 }

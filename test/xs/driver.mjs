@@ -3,6 +3,8 @@
 //
 //   node test/xs/driver.mjs <script.js> [--steps <steps.json>]
 //   node test/xs/driver.mjs --steps <steps.json>
+//   --worker <path>: run that xsnap-worker binary instead of the package's own (the UTF-8
+//                    build of test/xs/utf8-worker.mjs); the protocol is the same
 //
 // The script prints its own results with `print()`; xsnap's stdout is inherited, so they
 // reach our stdout directly. This process adds, each on its own line:
@@ -36,9 +38,10 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const out = { script: null, steps: null };
+  const out = { script: null, steps: null, worker: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--steps') out.steps = argv[++i] || null;
+    else if (argv[i] === '--worker') out.worker = argv[++i] || null;
     else out.script = argv[i];
   }
   return out;
@@ -51,8 +54,9 @@ async function main() {
   // xsnap spawns this binary; without it the spawn fails with an unhandled 'error' event,
   // so look first and say how to get it.
   const platform = { Linux: 'lin', Darwin: 'mac' }[os.type()];
-  const bin = fileURLToPath(new URL(`../xsnap-native/xsnap/build/bin/${platform}/release/xsnap-worker`,
+  const bin = args.worker || fileURLToPath(new URL(`../xsnap-native/xsnap/build/bin/${platform}/release/xsnap-worker`,
     import.meta.resolve('@agoric/xsnap')));
+  workerPath = args.worker;
   if (!platform || !fs.existsSync(bin)) {
     return fail(`the XS worker binary is missing (${bin}): run \`npm rebuild @agoric/xsnap\` (it compiles XS with cc and make)`);
   }
@@ -61,10 +65,17 @@ async function main() {
   if (args.steps) await runSteps(JSON.parse(fs.readFileSync(args.steps, 'utf8')));
 }
 
+let workerPath = null;
+
+// xsnap() spawns its package's binary; another build is the same program at another path.
+function spawnWorker(bin, argv, options) {
+  return spawn(workerPath || bin, argv, options);
+}
+
 function startWorker(name) {
   return xsnap({
     os: os.type(),
-    spawn,
+    spawn: spawnWorker,
     fs: { ...fs.promises, createReadStream: fs.createReadStream },
     name,
     stdout: 'inherit',

@@ -13,9 +13,11 @@
 //    both and print()s the results as JSON between @@XS-BEGIN@@ and @@XS-END@@.
 // 2. Node runs that same script in a fresh V8 context (ECMAScript built-ins only, as XS).
 // 3. test/xs/driver.mjs, a child process (it imports @endo/init, which locks down its
-//    realm), evaluates the script inside an xsnap worker and reports the XS meters.
-// 4. A case passes when neither engine reports a problem against the case's own
-//    hand-derived expectation and both give the same result string.
+//    realm), evaluates the script inside an xsnap worker and reports the XS meters; then
+//    again in a second worker built without mxCESU8 (utf8-worker.mjs): XS as the Moddable
+//    SDK builds it for a device, strings as UTF-8.
+// 4. A case passes in an XS build when neither engine reports a problem against the case's
+//    own hand-derived expectation and both give the same result string; each build counts.
 // 5. Information, never a failure: the allocation meter (test/xs/alloc.ts) routes QoS 0
 //    and QoS 1 messages from one client to ten subscribers in a fresh XS worker and
 //    prints XS slots and compute per routed message (see allocPlan below), for the core
@@ -24,8 +26,8 @@
 //    snapshots (test/xs/memory.ts, see memoryPlan below).
 // The Moddable port's cases (moddable-cases.ts) run in the same script as the others; the
 // bundles map the SDK's modules to the fakes in fake-moddable/ (plugin.mjs).
-// The last line is `xs: N passed, N failed`; N counts cases, plus one failure when XS
-// threw, the worker is missing or the bundle does not build. Exit status 1 on any failure.
+// The last line is `xs: N passed, N failed`; N counts cases once per XS build, plus one
+// failure when XS threw, a worker is missing or cannot be built, or the bundle does not build. Exit status 1 on any failure.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { moddableFakes } from './fake-moddable/plugin.mjs';
+import { utf8Worker } from './utf8-worker.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -371,75 +374,95 @@ try {
   finish(true, 'the cases threw on Node: ' + (e && e.stack ? e.stack : e));
 }
 
-// 3. XS (and then, in a fresh worker, the allocation steps).
+// 3. XS, in two builds: the package's worker (mxCESU8: strings as UTF-16, as on V8; then,
+// in a fresh worker, the allocation steps), and the UTF-8 build of utf8-worker.mjs (no
+// mxCESU8: strings as UTF-8 and charCodeAt giving code points, as the Moddable SDK builds XS
+// for a device). Every case runs in both, and each engine's result is one count.
 const scriptPath = join(dir, 'ganglion-xs.js');
 writeFileSync(scriptPath, script);
-const started = Date.now();
-const child = runDriver(stepsPath ? [scriptPath, '--steps', stepsPath] : [scriptPath]);
-const stdout = child.stdout || '';
 
-let xsError = null;
-const errLine = /@@XS-ERROR@@(.*)/.exec(stdout);
-if (errLine) xsError = errLine[1];
-else if (child.error) xsError = 'driver: ' + child.error.message;
-else if (child.status !== 0) xsError = `driver exited with status ${child.status}${child.signal ? ' (' + child.signal + ')' : ''}`;
-
-let xsCases = null;
-try {
-  xsCases = between(stdout);
-} catch (e) {
-  xsError = (xsError ? xsError + '; ' : '') + 'unreadable XS results: ' + e.message;
+/** One XS engine's run of the script: { cases, error, meters, stdout, seconds }. */
+function runXs(extraArgs) {
+  const started = Date.now();
+  const child = runDriver([scriptPath].concat(extraArgs));
+  const stdout = child.stdout || '';
+  let error = null;
+  const errLine = /@@XS-ERROR@@(.*)/.exec(stdout);
+  if (errLine) error = errLine[1];
+  else if (child.error) error = 'driver: ' + child.error.message;
+  else if (child.status !== 0) error = `driver exited with status ${child.status}${child.signal ? ' (' + child.signal + ')' : ''}`;
+  let cases = null;
+  try {
+    cases = between(stdout);
+  } catch (e) {
+    error = (error ? error + '; ' : '') + 'unreadable XS results: ' + e.message;
+  }
+  if (!cases && !error) error = 'XS printed no results';
+  const meters = /@@XS-METERS@@(.*)/.exec(stdout);
+  return { cases, error, meters: meters ? JSON.parse(meters[1]) : null, stdout, seconds: (Date.now() - started) / 1000 };
 }
-if (!xsCases && !xsError) xsError = 'XS printed no results';
-const meters = /@@XS-METERS@@(.*)/.exec(stdout);
 
-// 4. Compare.
-const xsByName = new Map();
-if (xsCases) for (const c of xsCases) xsByName.set(c.name, c);
-const seen = new Set();
-for (const n of nodeCases) {
-  if (seen.has(n.name)) {
-    failed++;
-    console.log(`FAIL duplicate case name: ${n.name}`);
-    continue;
-  }
-  seen.add(n.name);
-  const x = xsByName.get(n.name);
-  const lines = [];
-  if (n.problem) lines.push(`  node problem: ${n.problem}`);
-  if (!x) {
-    if (xsCases) lines.push('  no XS result for this case');
-  } else {
-    if (x.problem && x.problem !== n.problem) lines.push(`  xs problem:   ${x.problem}`);
-    if (x.result !== n.result) lines.push('  node and XS differ');
-  }
-  if (lines.length === 0 && x) {
-    passed++;
-    continue;
-  }
-  failed++;
-  console.log(`FAIL ${n.name}`);
-  for (const l of lines) console.log(l);
-  console.log(`  node: ${n.result}`);
-  if (x) console.log(`  xs:   ${x.result}`);
-}
-if (xsCases) {
-  for (const x of xsCases) {
-    if (!seen.has(x.name)) {
+/** Counts one engine's results against Node's, case by case. */
+function compare(label, run) {
+  const byName = new Map();
+  if (run.cases) for (const c of run.cases) byName.set(c.name, c);
+  const seen = new Set();
+  for (const n of nodeCases) {
+    if (seen.has(n.name)) {
       failed++;
-      console.log(`FAIL ${x.name}: only XS ran this case`);
+      console.log(`FAIL duplicate case name: ${n.name}`);
+      continue;
+    }
+    seen.add(n.name);
+    const x = byName.get(n.name);
+    const lines = [];
+    if (n.problem) lines.push(`  node problem: ${n.problem}`);
+    if (!x) {
+      if (run.cases) lines.push(`  no result in ${label} for this case`);
+    } else {
+      if (x.problem && x.problem !== n.problem) lines.push(`  ${label} problem: ${x.problem}`);
+      if (x.result !== n.result) lines.push(`  node and ${label} differ`);
+    }
+    if (lines.length === 0 && x) {
+      passed++;
+      continue;
+    }
+    failed++;
+    console.log(`FAIL [${label}] ${n.name}`);
+    for (const l of lines) console.log(l);
+    console.log(`  node: ${n.result}`);
+    if (x) console.log(`  ${label}: ${x.result}`);
+  }
+  if (run.cases) {
+    for (const x of run.cases) {
+      if (!seen.has(x.name)) {
+        failed++;
+        console.log(`FAIL [${label}] ${x.name}: only XS ran this case`);
+      }
     }
   }
 }
 
-if (meters) {
-  const m = JSON.parse(meters[1]);
-  const broker = nodeCases.filter((c) => c.name.startsWith('broker: ')).length;
-  const moddable = nodeCases.filter((c) => c.name.startsWith('moddable: ')).length;
-  console.log(`xs meters (information): compute ${m.compute}, currentHeapCount ${m.currentHeapCount} slots; ` +
-    `${nodeCases.length} cases (${nodeCases.length - broker - moddable} codec, ${broker} broker, ${moddable} Moddable port), ` +
-    `XS run ${((Date.now() - started) / 1000).toFixed(1)} s`);
+const cesu = runXs(stepsPath ? ['--steps', stepsPath] : []);
+compare('XS UTF-16', cesu);
+const built = utf8Worker();
+const utf8 = built.error ? null : runXs(['--worker', built.path]);
+if (utf8) compare('XS UTF-8', utf8);
+
+const broker = nodeCases.filter((c) => c.name.startsWith('broker: ')).length;
+const moddable = nodeCases.filter((c) => c.name.startsWith('moddable: ')).length;
+console.log(`xs cases: ${nodeCases.length} (${nodeCases.length - broker - moddable} codec, ${broker} broker, ${moddable} Moddable port), ` +
+  'each run on Node, in XS built with mxCESU8 (strings as UTF-16) and in XS built without it (strings as UTF-8, as on a device)');
+for (const [label, run] of [['UTF-16', cesu], ['UTF-8', utf8]]) {
+  if (run && run.meters) {
+    console.log(`xs meters, ${label} build (information): compute ${run.meters.compute}, currentHeapCount ${run.meters.currentHeapCount} slots, ` +
+      `XS run ${run.seconds.toFixed(1)} s`);
+  }
 }
-if (stepsPath) printAlloc(stdout);
-if (xsError) finish(true, 'XS: ' + xsError);
+if (stepsPath) printAlloc(cesu.stdout);
+const problems = [];
+if (cesu.error) problems.push('XS (UTF-16 build): ' + cesu.error);
+if (built.error) problems.push('the UTF-8 XS worker: ' + built.error);
+else if (utf8.error) problems.push('XS (UTF-8 build): ' + utf8.error);
+if (problems.length > 0) finish(true, problems.join('; '));
 finish(false);

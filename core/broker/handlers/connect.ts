@@ -2,7 +2,7 @@
 // embedding application's hook, session takeover and resumption, then CONNACK.
 
 import type { CodecError, ConnectPacket, Properties } from '../../codec/index.js';
-import { CONNACK } from '../../codec/index.js';
+import { CONNACK, utf8Length } from '../../codec/index.js';
 import {
   CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
   RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
@@ -26,8 +26,10 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     // 3.1 has no empty identifier; 3.1.1 allows one only with Clean Session [4:MQTT-3.1.3-8].
     if (c.version === MQTT_3_1 || (!v5 && !p.cleanStart)) return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);
     clientId = b.assignClientId();   // [MQTT-3.1.3-6]
-  } else if (c.version === MQTT_3_1 && clientId.length > b.limits.maxClientIdLength31) {
-    return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);   // 3.1: 1..23 characters
+  } else if (c.version === MQTT_3_1 && utf8Length(clientId) > b.limits.maxClientIdLength31) {
+    // 3.1: 1..23 characters, counted as UTF-8 bytes: the one count every engine gives alike
+    // (`length` counts UTF-16 units on Node, code points in the device's XS).
+    return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);
   }
   if (b.connectionCount > b.limits.maxConnections) return refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
   const limits = b.limits;
