@@ -9,10 +9,14 @@
 //                                then require("ganglion"); see /work/shared/espruino.md
 //   dist/espruino/ganglion-mqtt3.js  the same without MQTT 5 (3.1 and 3.1.1), for small boards
 //   dist/node/ganglion-cli.js    the `ganglion` command (ports/node, core bundled in), no budget
+//   dist/node/server.js          `ganglion/node` (ports/node/index.ts: createServer), importing the
+//                                core from ./ganglion.js (the package's `ganglion`), no budget
+//   dist/types/                  type declarations of both (tsc, tsconfig.types.json)
 // Importing this file builds nothing: tests import TARGETS, ENTRY, DEFINE and buildTarget.
 import { build, formatMessagesSync } from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkEspruinoSubset } from './ports/espruino/subset-check.mjs';
@@ -161,6 +165,53 @@ export async function buildCli(write = true) {
   return bytes;
 }
 
+// `ganglion/node`: the Node port as a library. It shares the core of dist/node/ganglion.js
+// (one Broker class for both entry points) instead of bundling a second copy; a port file
+// reaching into core/ past core/index.ts would bundle a copy, so that fails the build.
+export const SERVER = { name: 'node-server', file: 'dist/node/server.js', entry: 'ports/node/index.ts' };
+
+const coreAsPackage = {
+  name: 'core-as-package',
+  setup(b) {
+    b.onResolve({ filter: /\/core\// }, (args) => {
+      if (/(^|\/)core\/index\.js$/.test(args.path)) return { path: './ganglion.js', external: true };
+      return { errors: [{ text: `${args.importer}: import core through core/index.js, not ${args.path}` }] };
+    });
+  },
+};
+
+export async function buildServer(write = true) {
+  const result = await build({
+    entryPoints: [SERVER.entry],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    outfile: SERVER.file,
+    tsconfig: 'tsconfig.json',
+    charset: 'ascii',
+    logLevel: 'silent',
+    define: DEFINE,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    plugins: [coreAsPackage],
+  });
+  const bytes = result.outputFiles[0].contents;
+  if (write) {
+    mkdirSync(join(root, dirname(SERVER.file)), { recursive: true });
+    writeFileSync(join(root, SERVER.file), bytes);
+  }
+  return bytes;
+}
+
+/** The type declarations of `ganglion` and `ganglion/node` into dist/types (tsc). */
+export function buildTypes() {
+  rmSync(join(root, 'dist/types'), { recursive: true, force: true });
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.types.json'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc -p tsconfig.types.json failed:\n${r.stdout}${r.stderr}`);
+}
+
 function lineColumn(text, index) {
   let line = 1;
   let last = -1;
@@ -173,7 +224,7 @@ function lineColumn(text, index) {
 
 async function main() {
   let failed = false;
-  const settled = await Promise.allSettled([...TARGETS.map((t) => buildTarget(t)), buildCli()]);
+  const settled = await Promise.allSettled([...TARGETS.map((t) => buildTarget(t)), buildCli(), buildServer(), Promise.resolve().then(buildTypes)]);
   const rejected = settled.find((r) => r.status === 'rejected');
   if (rejected) {
     // Every target fails the same way on a source error: print the first one's errors.
@@ -199,8 +250,10 @@ async function main() {
     }
   });
 
-  const cli = built[TARGETS.length];
-  rows.push([CLI.name, CLI.file, String(cli.length), String(gzipSync(cli, { level: 9 }).length), '-', '']);
+  for (const [i, t] of [[TARGETS.length, CLI], [TARGETS.length + 1, SERVER]]) {
+    const bytes = built[i];
+    rows.push([t.name, t.file, String(bytes.length), String(gzipSync(bytes, { level: 9 }).length), '-', '']);
+  }
 
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) {

@@ -4,11 +4,12 @@ import { readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import type { Flags } from './config.js';
 import { ConfigError, buildConfig, parseConfigText } from './config.js';
 import type { Level } from './logger.js';
-import { LEVELS, createLogger } from './logger.js';
+import { LEVELS } from './logger.js';
 import { deleteUser, hashPassword, parsePasswordFile, setUser, validUser } from './password-file.js';
-import { startServer } from './server.js';
+import { createServer } from './server.js';
+import { packageVersion } from './version.js';
 
-const VERSION = '0.1.0';
+const VERSION = packageVersion();
 
 export const HELP = `ganglion ${VERSION}: an MQTT 3.1 / 3.1.1 / 5.0 broker
 
@@ -160,10 +161,9 @@ async function serve(flags: Flags): Promise<void> {
     }
     ({ file, baseDir } = parseConfigText(text, flags.config));
   }
-  const config = buildConfig(file, flags, baseDir);
-  const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
-  for (const l of server.listeners) {
+  const server = createServer(buildConfig(file, flags, baseDir));
+  const logger = server.logger;
+  for (const l of await server.listen()) {
     const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' }[l.config.type];
     const host = l.host.includes(':') ? `[${l.host}]` : l.host;
     const who = l.config.useIdentityAsUsername ? ', client certificates as users' : l.config.allowAnonymous ? ', anonymous allowed' : '';
@@ -183,7 +183,7 @@ async function serve(flags: Flags): Promise<void> {
     }
     signalled = true;
     logger.log('info', `${sig}: shutting down`);
-    server.shutdown().then(() => {
+    server.close().then(() => {
       console.log('ganglion: stopped');
       process.exit(0);
     });

@@ -24,7 +24,9 @@ export interface ListenerConfig {
   maxFrameSize: number;           // ws, wss: bytes of one WebSocket frame's payload
 }
 
+/** A checked configuration (buildConfig's answer): every default filled in, every file name absolute. */
 export interface Config {
+  checked: true;
   listeners: ListenerConfig[];
   passwordFile: string | null;
   aclFile: string | null;
@@ -34,7 +36,42 @@ export interface Config {
   shutdownTimeoutMs: number;      // SIGINT/SIGTERM: connections still open after this are cut
 }
 
+/**
+ * What a JSON config file holds (README "Config file"), as `createServer` takes it: every
+ * key optional, checked by buildConfig.
+ */
+export interface ServerConfig {
+  listeners?: ListenerOptions[];
+  passwordFile?: string;
+  aclFile?: string;
+  allowAnonymous?: boolean;
+  logLevel?: Level;
+  limits?: Partial<Omit<BrokerOptions, 'store'>>;
+  latencyIntervalMs?: number;
+  shutdownTimeoutMs?: number;
+}
+
+export interface ListenerOptions {
+  type?: ListenerType;
+  name?: string;
+  host?: string;
+  port?: number;
+  allowAnonymous?: boolean;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  requireCertificate?: boolean;
+  useIdentityAsUsername?: boolean;
+  path?: string;
+  maxFrameSize?: number;
+}
+
 export class ConfigError extends Error {}
+
+/** Whether `c` is already a checked Config (from buildConfig). */
+export function isChecked(c: ServerConfig | Config): c is Config {
+  return (c as Config).checked === true;
+}
 
 const DEFAULT_PORTS: Record<ListenerType, number> = { tcp: 1883, tls: 8883, ws: 8080, wss: 8081 };
 
@@ -165,9 +202,11 @@ export function checkLimits(v: unknown, where = 'limits'): BrokerOptions {
 
 /**
  * A Config from a parsed JSON file (or {}) and the flags. `baseDir` resolves relative file
- * names in the file. Throws ConfigError naming the first bad key or value.
+ * names in the file. `hookAuthenticates`: an application's authenticate hook decides who
+ * gets in, so a listener beyond loopback needs no other users. Throws ConfigError naming
+ * the first bad key or value.
  */
-export function buildConfig(file: unknown, flags: Flags, baseDir: string): Config {
+export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAuthenticates = false): Config {
   if (!isObject(file)) throw new ConfigError(`config: must be a JSON object, got ${show(file)}`);
   checkKeys(file, TOP_KEYS, 'config');
   const path = (v: unknown, where: string): string => {
@@ -249,7 +288,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string): Confi
     if (l.name === '') l.name = `${l.type} ${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
     // Safe default: a listener reachable from other machines needs users, or says plainly
     // that it lets anyone in.
-    if (!isLoopback(l.host) && !l.allowAnonymous && passwordFile === null && !l.useIdentityAsUsername) {
+    if (!isLoopback(l.host) && !l.allowAnonymous && passwordFile === null && !l.useIdentityAsUsername && !hookAuthenticates) {
       throw new ConfigError(
         `listener ${l.name}: refusing to listen on ${l.host} with no users configured; ` +
         'add users (passwordFile, made with "ganglion passwd FILE USER"), or client certificates ' +
@@ -257,7 +296,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string): Confi
       );
     }
   }
-  return { listeners, passwordFile, aclFile, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs };
+  return { checked: true, listeners, passwordFile, aclFile, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs };
 }
 
 /** Reads a config file's JSON; relative names in it are relative to its folder. */

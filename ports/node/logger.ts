@@ -10,15 +10,24 @@ export interface Logger {
   log(level: Level, line: string): void;
 }
 
-/** A logger writing `2024-01-01T00:00:00.000Z level line` to `out` (stderr by default). */
-export function createLogger(level: Level, out: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+/**
+ * A logger writing `2024-01-01T00:00:00.000Z level line` to `out` (stderr by default), or
+ * handing level and line to `sink` (an application's log hook) instead.
+ */
+export function createLogger(
+  level: Level,
+  out: ((line: string) => void) | null = (l) => process.stderr.write(l + '\n'),
+  sink: ((level: Level, line: string) => void) | null = null,
+): Logger {
   const logger: Logger = {
     level,
     enabled(l: Level): boolean {
       return LEVELS.indexOf(l) <= LEVELS.indexOf(logger.level);
     },
     log(l: Level, line: string): void {
-      if (logger.enabled(l)) out(`${new Date().toISOString()} ${l} ${line}`);
+      if (!logger.enabled(l)) return;
+      if (sink !== null) sink(l, line);
+      else if (out !== null) out(`${new Date().toISOString()} ${l} ${line}`);
     },
   };
   return logger;

@@ -1,16 +1,21 @@
 // The Node server: one broker, any number of listeners, the hooks that answer the core
-// (users, ACLs, per-listener anonymous access, certificate identities), the clock, latency
-// reports on $SYS, reload of users and ACLs, and graceful shutdown.
+// (users, ACLs, per-listener anonymous access, certificate identities, and the embedding
+// application's own hooks), the clock, latency reports on $SYS, reload of users and ACLs,
+// and graceful shutdown. `createServer` is the API of `ganglion/node`; the `ganglion`
+// command (cli.ts) is one user of it.
 import { readFileSync } from 'node:fs';
 import type { Server as NetServer, Socket } from 'node:net';
-import type { Broker, Connection, Hooks } from '../../core/index.js';
+import type { Broker, Connection, Hooks, LocalSubscription, Message, QoS } from '../../core/index.js';
 import { RC_NOT_AUTHORIZED, RC_SERVER_SHUTTING_DOWN, createBroker } from '../../core/index.js';
 import type { Acl } from './acl.js';
 import { mayPublish, mayRead, maySubscribe, parseAcl } from './acl.js';
-import type { Config, ListenerConfig } from './config.js';
+import type { Client } from './client.js';
+import { clientOf } from './client.js';
+import type { Config, ListenerConfig, ServerConfig } from './config.js';
+import { buildConfig, isChecked } from './config.js';
 import { LatencyHistogram } from './latency.js';
-import type { Logger } from './logger.js';
-import { levelOfCoreLine } from './logger.js';
+import type { Level, Logger } from './logger.js';
+import { createLogger, levelOfCoreLine } from './logger.js';
 import type { PasswordEntry } from './password-file.js';
 import { parsePasswordFile, verifyPassword } from './password-file.js';
 import { listenTcp } from './tcp-listener.js';
@@ -26,14 +31,54 @@ export interface BoundListener {
   server: NetServer;
 }
 
+/**
+ * The embedding application's hooks, each optional. A client is a `Client` (its id, user
+ * name, protocol level, remote address, listener and certificate CN). Answers may be
+ * Promises.
+ */
+export interface ServerHooks {
+  /**
+   * Decides every CONNECT in place of the password file and the listeners' anonymous rule:
+   * true accepts, false is "bad user name or password", a number is that 5.0 CONNACK reason
+   * code (mapped to the nearest 3.x one). With it, a non-loopback listener needs no users.
+   */
+  authenticate?(client: Client, username: string | null, password: Uint8Array | null): boolean | number | PromiseLike<boolean | number>;
+  /** May this client publish to `topic`? Asked after the ACL file (both must allow). */
+  authorizePublish?(client: Client, topic: string): boolean | PromiseLike<boolean>;
+  /** May this client subscribe to `topicFilter`? Asked after the ACL file (both must allow). */
+  authorizeSubscribe?(client: Client, topicFilter: string): boolean | PromiseLike<boolean>;
+  /** A client's CONNECT was accepted. */
+  connected?(client: Client): void;
+  /** An accepted client's connection ended; `clean` when it sent DISCONNECT. */
+  disconnected?(client: Client, clean: boolean): void;
+  /** Log lines at or above the configured level go here instead of stderr or the log file. */
+  log?(level: Level, line: string): void;
+}
+
+export interface PublishOptions {
+  qos?: QoS;           // 0 (default), 1 or 2: the most a subscriber gets
+  retain?: boolean;    // false (default)
+}
+
 export interface GanglionServer {
+  /** The core broker: sessions, stats, limits (core/broker/broker.ts). */
   broker: Broker;
+  /** The checked configuration the server runs. */
+  config: Config;
+  /** Filled by listen(): each listener with its real port. */
   listeners: BoundListener[];
   latency: LatencyHistogram;
+  logger: Logger;
+  /** Binds every listener; rejects naming the listener that could not (the others are closed again). */
+  listen(): Promise<BoundListener[]>;
+  /** Stops accepting, sends 5.0 clients DISCONNECT 0x8B, closes the rest; resolves when all are closed or after shutdownTimeoutMs. */
+  close(): Promise<void>;
+  /** Publishes from the application (no socket) as a client would; returns the number of receivers. */
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): number;
+  /** Subscribes the application to `topicFilter`; `onMessage` gets every match (its payload is a view: copy it to keep it). */
+  subscribe(topicFilter: string, onMessage: (message: Message) => void): LocalSubscription;
   /** Re-reads the password and ACL files; on an error keeps the old ones and throws. */
   reload(): void;
-  /** Stops accepting, sends 5.0 clients DISCONNECT 0x8B, closes the rest; resolves when all are closed or after the timeout. */
-  shutdown(): Promise<void>;
 }
 
 /** Users and ACL, swapped whole on reload. */
@@ -60,11 +105,29 @@ function portOf(c: Connection): PortTransport {
   return c.transport as PortTransport;
 }
 
-export function makeHooks(config: Config, logger: Logger, security: () => Security): Partial<Hooks> {
+type Answer<T> = T | PromiseLike<T>;
+
+/** Both must allow: the config's rule first, then the application's hook (either may be a Promise). */
+function both(first: Answer<boolean>, then: (() => Answer<boolean>) | null): Answer<boolean> {
+  if (then === null) return first;
+  if (isThenable(first)) return first.then((ok) => (ok ? then() : false));
+  return first ? then() : false;
+}
+
+function isThenable<T>(x: Answer<T>): x is PromiseLike<T> {
+  return x !== null && typeof x === 'object' && typeof (x as PromiseLike<T>).then === 'function';
+}
+
+export function makeHooks(config: Config, logger: Logger, security: () => Security, app: ServerHooks): Partial<Hooks> {
   const who = (c: Connection): string => {
     const t = portOf(c);
     return `${c.clientId || '(no client id)'} from ${t.remoteAddress} on ${t.listener.name}`;
   };
+  const appAuthenticate = app.authenticate;
+  const appPublish = app.authorizePublish;
+  const appSubscribe = app.authorizeSubscribe;
+  const appConnected = app.connected;
+  const appDisconnected = app.disconnected;
   return {
     authenticate(c, username, password) {
       const t = portOf(c);
@@ -76,7 +139,15 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
           return RC_NOT_AUTHORIZED;
         }
         c.username = t.certificateCN;
-        return true;
+        if (appAuthenticate === undefined) return true;
+      }
+      if (appAuthenticate !== undefined) {
+        const answer = appAuthenticate(clientOf(c), username, password);
+        const said = (ok: boolean | number): boolean | number => {
+          if (ok !== true) logger.log('warn', `auth failed: ${who(c)}: refused by the authenticate hook${typeof ok === 'number' ? ' (0x' + ok.toString(16) + ')' : ''}`);
+          return ok;
+        };
+        return isThenable(answer) ? answer.then(said) : said(answer);
       }
       if (username === null) {
         if (l.allowAnonymous) return true;
@@ -102,8 +173,8 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
     authorizePublish(c, topic) {
       const acl = security().acl;
       // Clients never write the broker's own $SYS topics unless an ACL says so.
-      if (acl === null) return !topic.startsWith('$SYS/') && topic !== '$SYS';
-      return mayPublish(acl, c.username, c.clientId, topic);
+      const ruled = acl === null ? !topic.startsWith('$SYS/') && topic !== '$SYS' : mayPublish(acl, c.username, c.clientId, topic);
+      return both(ruled, appPublish === undefined ? null : () => appPublish(clientOf(c), topic));
     },
     authorizeRead(clientId, username, topic) {
       const acl = security().acl;
@@ -111,13 +182,17 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
     },
     authorizeSubscribe(c, filter) {
       const acl = security().acl;
-      if (acl === null) return true;
-      // A shared subscription ($share/GROUP/FILTER) reads what FILTER reads.
-      const shared = /^\$share\/[^/]+\/(.+)$/.exec(filter);
-      const ok = maySubscribe(acl, c.username, c.clientId, shared ? shared[1] : filter);
-      if (!ok) logger.log('warn', `${who(c)}: SUBSCRIBE to "${filter}" not authorized`);
-      return ok;
+      let ruled = true;
+      if (acl !== null) {
+        // A shared subscription ($share/GROUP/FILTER) reads what FILTER reads.
+        const shared = /^\$share\/[^/]+\/(.+)$/.exec(filter);
+        ruled = maySubscribe(acl, c.username, c.clientId, shared ? shared[1] : filter);
+        if (!ruled) logger.log('warn', `${who(c)}: SUBSCRIBE to "${filter}" not authorized`);
+      }
+      return both(ruled, appSubscribe === undefined ? null : () => appSubscribe(clientOf(c), filter));
     },
+    connected: appConnected === undefined ? undefined : (c) => appConnected(clientOf(c)),
+    disconnected: appDisconnected === undefined ? undefined : (c, clean) => appDisconnected(clientOf(c), clean),
     log(c, line) {
       const level = levelOfCoreLine(line);
       if (!logger.enabled(level)) return;
@@ -130,48 +205,79 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
   };
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<GanglionServer> {
-  let security = loadSecurity(config);
-  const broker = createBroker(config.limits, makeHooks(config, logger, () => security), Date.now());
+/**
+ * The server of `ganglion/node`, not yet listening. `config` is what a JSON config file holds
+ * (relative file names are relative to the current folder), or a Config made by
+ * buildConfig. Throws ConfigError naming a bad key or value, or an unreadable password or
+ * ACL file.
+ */
+export function createServer(config: ServerConfig | Config, hooks: ServerHooks = {}): GanglionServer {
+  const checked: Config = isChecked(config) ? config : buildConfig(config, {}, process.cwd(), hooks.authenticate !== undefined);
+  const appLog = hooks.log;
+  const logger = appLog === undefined ? createLogger(checked.logLevel) : createLogger(checked.logLevel, null, appLog);
+  let security = loadSecurity(checked);
+  const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks), Date.now());
   const latency = new LatencyHistogram();
   const sockets = new Set<Socket>();
   const ctx: PortContext = { broker, latency, logger, flusher: new Flusher(), sockets, closeTimeoutMs: 1000 };
-
   const listeners: BoundListener[] = [];
-  try {
-    for (const l of config.listeners) {
-      const server = l.type === 'tcp' ? await listenTcp(ctx, l)
-        : l.type === 'tls' ? await listenTls(ctx, l)
-        : await listenWebSocket(ctx, l);
-      const a = server.address();
-      const port = a !== null && typeof a === 'object' ? a.port : l.port;
-      if (l.port === 0) l.name = l.name.replace(/:0$/, ':' + port);
-      listeners.push({ config: l, host: l.host, port, server: server as unknown as NetServer });
-    }
-  } catch (e) {
-    for (const b of listeners) b.server.close();
-    throw e;
-  }
-
-  const tick = setInterval(() => broker.tick(Date.now()), 1000);
+  let tick: NodeJS.Timeout | null = null;
   let report: NodeJS.Timeout | null = null;
-  if (config.latencyIntervalMs > 0) {
-    report = setInterval(() => reportLatency(broker, latency, logger, config.latencyIntervalMs), config.latencyIntervalMs);
+  let listening: Promise<BoundListener[]> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  async function bind(): Promise<BoundListener[]> {
+    try {
+      for (const l of checked.listeners) {
+        const server = l.type === 'tcp' ? await listenTcp(ctx, l)
+          : l.type === 'tls' ? await listenTls(ctx, l)
+          : await listenWebSocket(ctx, l);
+        const a = server.address();
+        const port = a !== null && typeof a === 'object' ? a.port : l.port;
+        if (l.port === 0) l.name = l.name.replace(/:0$/, ':' + port);
+        listeners.push({ config: l, host: l.host, port, server: server as unknown as NetServer });
+      }
+    } catch (e) {
+      for (const b of listeners) b.server.close();
+      listeners.length = 0;
+      throw e;
+    }
+    if (stopping !== null) {
+      for (const b of listeners) b.server.close();
+      return listeners;
+    }
+    tick = setInterval(() => broker.tick(Date.now()), 1000);
+    if (checked.latencyIntervalMs > 0) {
+      report = setInterval(() => reportLatency(broker, latency, logger, checked.latencyIntervalMs), checked.latencyIntervalMs);
+    }
+    return listeners;
   }
 
-  let stopping: Promise<void> | null = null;
   return {
     broker,
+    config: checked,
     listeners,
     latency,
-    reload() {
-      security = loadSecurity(config);
-      logger.log('info', `reloaded${config.passwordFile ? ' ' + config.passwordFile : ''}${config.aclFile ? ' ' + config.aclFile : ''}`);
+    logger,
+    listen() {
+      if (listening === null) listening = bind();
+      return listening;
     },
-    shutdown() {
+    publish(topic, payload, options) {
+      const o = options || {};
+      return broker.publish(topic, payload, o.qos || 0, o.retain === true);
+    },
+    subscribe(topicFilter, onMessage) {
+      return broker.subscribe(topicFilter, onMessage);
+    },
+    reload() {
+      security = loadSecurity(checked);
+      logger.log('info', `reloaded${checked.passwordFile ? ' ' + checked.passwordFile : ''}${checked.aclFile ? ' ' + checked.aclFile : ''}`);
+    },
+    close() {
       if (stopping !== null) return stopping;
       stopping = new Promise<void>((resolve) => {
-        clearInterval(tick);
+        if (tick !== null) clearInterval(tick);
         if (report !== null) clearInterval(report);
         for (const b of listeners) b.server.close();
         const list = broker.connections.slice();
@@ -181,7 +287,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Gangl
         ctx.flusher.now();
         // Sockets with no MQTT connection yet (TLS handshakes, HTTP requests) are cut.
         for (const s of sockets) if (!s.destroyed && s.writableLength === 0 && !s.writableEnded) s.end();
-        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const deadline = Date.now() + checked.shutdownTimeoutMs;
         const wait = setInterval(() => {
           if (sockets.size === 0 || Date.now() >= deadline) {
             clearInterval(wait);

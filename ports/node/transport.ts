@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Broker, Connection, Transport } from '../../core/index.js';
 import type { LatencyHistogram } from './latency.js';
 import type { Logger } from './logger.js';
+import type { Client } from './client.js';
 import type { ListenerConfig } from './config.js';
 
 const CLOSED = 3;   // Connection state after the core has let go
@@ -59,6 +60,7 @@ export interface PortTransport extends Transport {
   readonly remoteAddress: string;   // "address:port" of the peer
   certificateCN: string | null;
   connection: Connection | null;
+  client: Client | null;            // what the application's hooks see, made when first asked for
 }
 
 /** Bytes from the peer into the core, with the latency clock running. */
@@ -100,6 +102,7 @@ function batchBuffer(): Buffer {
 
 export class SocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
+  client: Client | null = null;
   private remote: string | null = null;
   private closing = false;
   // The frames written during this tick: most ticks write one, so the list is made only for a second.

@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Connection } from '../../core/index.js';
+import type { Client } from './client.js';
 import type { ListenerConfig } from './config.js';
 import { listen } from './tcp-listener.js';
 import { certificateCN, tlsOptions } from './tls-listener.js';
@@ -23,6 +24,7 @@ const CLOSED = 3;
 
 export class WebSocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
+  client: Client | null = null;
   remoteAddress: string;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;

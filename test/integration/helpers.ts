@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../ports/node/config.js';
 import { buildConfig } from '../../ports/node/config.js';
-import { createLogger } from '../../ports/node/logger.js';
 import type { Level } from '../../ports/node/logger.js';
 import type { GanglionServer } from '../../ports/node/server.js';
-import { startServer } from '../../ports/node/server.js';
+import { createServer } from '../../ports/node/server.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -38,10 +37,11 @@ export interface TestServer {
 export async function startTestServer(file: Record<string, unknown>, baseDir: string = ROOT, level: Level = 'debug'): Promise<TestServer> {
   const withPorts = { ...file };
   if (withPorts.listeners === undefined) withPorts.listeners = [{ type: 'tcp', port: 0 }];
+  if (withPorts.logLevel === undefined) withPorts.logLevel = level;
   const config: Config = buildConfig(withPorts, {}, baseDir);
   const lines: string[] = [];
-  const logger = createLogger(level, (l) => lines.push(l));
-  const server = await startServer(config, logger);
+  const server = createServer(config, { log: (l, line) => lines.push(`${l} ${line}`) });
+  await server.listen();
   return {
     server,
     lines,
@@ -50,7 +50,7 @@ export async function startTestServer(file: Record<string, unknown>, baseDir: st
       if (!l) throw new Error(`no ${type} listener`);
       return l.port;
     },
-    close: () => within(5000, 'server shutdown', server.shutdown()),
+    close: () => within(5000, 'server shutdown', server.close()),
   };
 }
 
@@ -81,10 +81,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs a command to its end, killed after `ms`. */
-export function run(cmd: string, args: string[], ms = 10000, input?: string): Promise<Run> {
+/** Runs a command to its end (in `cwd`, else this process's folder), killed after `ms`. */
+export function run(cmd: string, args: string[], ms = 10000, input?: string, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd });
     let stdout = '', stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
     child.stderr.on('data', (b) => (stderr += b));
@@ -93,6 +93,7 @@ export function run(cmd: string, args: string[], ms = 10000, input?: string): Pr
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    child.stdin.on('error', () => {});   // a command that exits without reading its input
     child.stdin.end(input ?? '');
   });
 }
@@ -107,8 +108,8 @@ export interface Background {
 }
 
 /** Starts a long-running command (mosquitto_sub, ganglion); always kill() it in a finally. */
-export function background(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Background {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+export function background(cmd: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Background {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env, cwd });
   let stdout = '', stderr = '';
   const waiters: Array<() => void> = [];
   const wake = (): void => { for (const w of waiters.splice(0)) w(); };
