@@ -43,12 +43,16 @@ export const DEFINE = { __MQTT5__: 'true' };
 // The Espruino bundle's entry became ports/espruino/index.ts (issue 8: the core plus the
 // port over require("net")): espruino 70273 (the port adds about 3.6 KB), still under 73000.
 // espruino-mqtt3 (the Espruino bundle without MQTT 5, __MQTT5__ false) started at 58067.
+// Raised for issue 13 §1 (no exception leaves the core): a guard at every entry point and
+// hook callback (core/broker/fault.ts), peer text quoted and cut (core/codec/peer-text.ts),
+// every packet checked against the client's Maximum Packet Size: node/xs 135065, xs-iife
+// 146460, espruino 74768 (from 126919, 137648, 71123); budgets that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 129000,
-  xs: 129000,
-  'xs-iife': 140000,
-  espruino: 73000,
+  node: 138000,
+  xs: 138000,
+  'xs-iife': 150000,
+  espruino: 76500,
   'espruino-mqtt3': 64000,
 };
 

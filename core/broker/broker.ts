@@ -3,7 +3,7 @@
 // embedding application answers the hooks and may publish and subscribe from the same program.
 
 import type { FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
-import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8 } from '../codec/index.js';
+import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
@@ -23,6 +23,7 @@ import { deliver, pump } from './delivery.js';
 import type { Matches } from './routing.js';
 import { redispatch, route } from './routing.js';
 import { releaseWill, willOnClose } from './will.js';
+import { faulted, settle } from './fault.js';
 
 
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
@@ -68,6 +69,7 @@ export interface Stats {
   denied: number;           // PUBLISH refused by authorizePublish
   expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
   authFailures: number;     // CONNECTs (and 5.0 re-authentications) the authentication hooks refused
+  errors: number;           // exceptions caught inside the core (fault.ts): each closed one connection
 }
 
 function allow(): boolean {
@@ -113,6 +115,7 @@ export class Broker {
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
   stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
+  faulty: Connection[];             // connections whose transport threw in a write, closed by settle() (fault.ts)
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -127,7 +130,7 @@ export class Broker {
       disconnected: hooks.disconnected,
     };
     this.nowMs = nowMs;
-    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0 };
+    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0, errors: 0 };
     this.sessions = new Map();
     this.connections = [];
     this.connectionCount = 0;
@@ -147,6 +150,7 @@ export class Broker {
     this.publishScratch = publishScratch();
     this.spareMessage = null;
     this.stringScratch = [];
+    this.faulty = [];
   }
 
   /** A new client connection from the port. */
@@ -163,28 +167,53 @@ export class Broker {
     const list = this.connections;
     for (let i = list.length - 1; i >= 0; i--) {
       const c = list[i];
-      if (c.state === AWAIT_CONNECT && nowMs - c.openedAtMs > this.limits.connectTimeoutMs) {
-        this.log(c, 'no CONNECT within ' + this.limits.connectTimeoutMs + ' ms');
-        this.connectionEnded(c, false);
-      } else if (c.state === ACTIVE && c.keepAliveMs > 0 && nowMs - c.lastInMs > c.keepAliveMs * 1.5) {
-        // [MQTT-3.1.2-24] silence for 1.5 x Keep Alive: close as if the network failed (will published).
-        c.fail(codecError(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
+      try {
+        this.timeouts(c, nowMs);
+      } catch (e) {
+        faulted(this, c, e);   // that connection only (fault.ts)
       }
+      if (i > list.length) i = list.length;   // closing one may have taken others out of the list
     }
-    if (this.held.length > 0) this.retryHeld(true);
-    this.expireSessions(nowMs);   // also releases delayed wills whose time has come
-    if (this.limits.sysIntervalMs > 0 && nowMs >= this.nextSysAtMs) {
-      this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
-      publishSys(this);
+    try {
+      if (this.held.length > 0) this.retryHeld(true);
+      this.expireSessions(nowMs);   // also releases delayed wills whose time has come
+      if (this.limits.sysIntervalMs > 0 && nowMs >= this.nextSysAtMs) {
+        this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
+        publishSys(this);
+      }
+    } catch (e) {
+      faulted(this, null, e);
+    }
+    settle(this);
+  }
+
+  private timeouts(c: Connection, nowMs: number): void {
+    if (c.state === AWAIT_CONNECT && nowMs - c.openedAtMs > this.limits.connectTimeoutMs) {
+      this.log(c, 'no CONNECT within ' + this.limits.connectTimeoutMs + ' ms');
+      this.connectionEnded(c, false);
+    } else if (c.state === ACTIVE && c.keepAliveMs > 0 && nowMs - c.lastInMs > c.keepAliveMs * 1.5) {
+      // [MQTT-3.1.2-24] silence for 1.5 x Keep Alive: close as if the network failed (will published).
+      c.fail(codecError(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
     }
   }
 
   // ---- in-process API ----
 
-  /** Publishes from the application itself (no socket), as a client would. */
+  /**
+   * Publishes from the application itself (no socket), as a client would. Returns how many
+   * sessions it went to, or -1 when it went nowhere: a topic that is not a Topic Name, or
+   * a fault inside the core (counted and logged, fault.ts).
+   */
   publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number {
-    const bytes = typeof payload === 'string' ? encodeUtf8(payload) : payload;
-    return route(this, createMessage(topic, bytes, qos, retain, null, ''), null, true);
+    let routed = -1;
+    try {
+      if (!isValidTopicName(topic)) this.log(null, 'publish: ' + quote(topic) + ' is not a Topic Name');
+      else routed = route(this, createMessage(topic, typeof payload === 'string' ? encodeUtf8(payload) : payload, qos, retain, null, ''), null, true);
+    } catch (e) {
+      faulted(this, null, e);
+    }
+    settle(this);
+    return routed;
   }
 
   /** Subscribes the application itself; `onMessage` gets every matching message. */
@@ -193,7 +222,12 @@ export class Broker {
     s.local = onMessage;
     s.expiryMs = FOREVER;
     this.sessions.set(s.clientId, s);
-    this.addSubscription(s, { topicFilter: topicFilter, qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 0 }, null);
+    try {
+      this.addSubscription(s, { topicFilter: topicFilter, qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 0 }, null);
+    } catch (e) {
+      faulted(this, null, e);
+    }
+    settle(this);
     return new LocalSubscription(this, s, topicFilter);
   }
 
@@ -302,10 +336,12 @@ export class Broker {
     if (c.state === CLOSED) return;
     const wasActive = c.state === ACTIVE;
     c.state = CLOSED;
-    c.transport.close();
     const i = this.connections.indexOf(c);
-    if (i >= 0) this.connections.splice(i, 1);
-    this.connectionCount--;
+    if (i >= 0) {
+      this.connections.splice(i, 1);
+      this.connectionCount--;
+    }
+    c.transport.close();
     const s = c.session;
     if (s !== null && s.connection === c) {
       s.connection = null;
@@ -346,11 +382,24 @@ export class Broker {
     });
     if (willsDue !== null) {
       const due = willsDue as Session[];
-      for (let i = 0; i < due.length; i++) releaseWill(this, due[i]);
+      for (let i = 0; i < due.length; i++) {
+        try {
+          releaseWill(this, due[i]);
+        } catch (e) {
+          faulted(this, null, e);   // releaseWill took the will off first: it is not tried again
+        }
+      }
     }
     if (expired === null) return;
     const list = expired as Session[];
-    for (let i = 0; i < list.length; i++) this.removeSession(list[i]);
+    for (let i = 0; i < list.length; i++) {
+      try {
+        this.removeSession(list[i]);
+      } catch (e) {
+        faulted(this, null, e);
+        if (this.sessions.get(list[i].clientId) === list[i]) this.sessions.delete(list[i].clientId);   // never expired twice
+      }
+    }
   }
 
   // ---- subscriptions ----
@@ -452,23 +501,37 @@ export class Broker {
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
       const c = h.connection;
-      let routed = -1;
-      if (c.state === ACTIVE) {
-        routed = route(this, h.message, c, false);
-        if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = route(this, h.message, c, true);
-        if (routed < 0) continue;
+      try {
+        let routed = -1;
+        if (c.state === ACTIVE) {
+          routed = route(this, h.message, c, false);
+          if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = route(this, h.message, c, true);
+          if (routed < 0) continue;
+        }
+        list.splice(i--, 1);
+        if (c.state !== ACTIVE) continue;
+        c.waiting--;
+        const err = afterRouting(c, h.packet, h.message, routed);
+        if (err !== null) c.fail(err);
+        else c.process();
+      } catch (e) {
+        // That publisher only (fault.ts), and its message is not tried again.
+        const j = list.indexOf(h);
+        if (j >= 0) {
+          list.splice(j, 1);
+          if (j <= i) i--;
+        }
+        faulted(this, c, e);
       }
-      list.splice(i--, 1);
-      if (c.state !== ACTIVE) continue;
-      c.waiting--;
-      const err = afterRouting(c, h.packet, h.message, routed);
-      if (err !== null) c.fail(err);
-      else c.process();
     }
   }
 
   log(c: Connection | null, line: string): void {
-    this.hooks.log(c, c !== null && c.clientId !== '' ? c.clientId + ': ' + line : line);
+    try {
+      this.hooks.log(c, c !== null && c.clientId !== '' ? label(c.clientId) + ': ' + line : line);
+    } catch (e) {
+      // a log hook that throws cannot be told so; what it was to log is lost, nothing else
+    }
   }
 }
 
@@ -501,8 +564,14 @@ export class LocalSubscription {
   }
 
   unsubscribe(): void {
-    this.broker.removeSubscription(this.session, this.topicFilter);
-    this.broker.sessions.delete(this.session.clientId);
+    const b = this.broker;
+    try {
+      b.removeSubscription(this.session, this.topicFilter);
+    } catch (e) {
+      faulted(b, null, e);
+    }
+    b.sessions.delete(this.session.clientId);
+    settle(b);
   }
 }
 

@@ -2,11 +2,12 @@
 // transport, time from the broker's last tick. No I/O of its own (design.md §1).
 
 import type { CodecError, ConnectPacket, Packet, Properties, Will } from '../codec/index.js';
-import { Decoder, DISCONNECT, MQTT_5, encode, utf8Length } from '../codec/index.js';
+import { CONNACK, Decoder, DISCONNECT, MQTT_5, REASON_STRING_MAX, encode, truncateUtf8 } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { NONE } from './session.js';
 import { handle } from './handlers/dispatch.js';
+import { faulted, settle, writeFailed } from './fault.js';
 
 
 /** What a port gives the core for each connection. */
@@ -52,6 +53,7 @@ export class Connection {
   authenticationMethod: string;                    // enhanced authentication in use ('' for none)
   pendingConnect: ConnectPacket | null;            // a CONNECT waiting for enhanced authentication
   disconnectReceived: boolean;                     // the client ended with a DISCONNECT
+  faulty: boolean;                                 // a write threw: closed when the entry point returns (fault.ts)
 
   constructor(broker: Broker, transport: Transport, nowMs: number) {
     this.broker = broker;
@@ -83,20 +85,49 @@ export class Connection {
     this.authenticationMethod = '';
     this.pendingConnect = null;
     this.disconnectReceived = false;
+    this.faulty = false;
   }
+
+  // The three entry points a port calls. Whatever is thrown under one of them (a bug, a
+  // hook, a transport) ends this connection only (fault.ts); nothing leaves the core.
 
   /** Bytes from the peer, split anywhere. */
   receive(chunk: Uint8Array): void {
-    if (this.state === CLOSED) return;
-    this.lastInMs = this.broker.nowMs;
-    this.broker.stats.bytesIn += chunk.length;
-    this.decoder.push(chunk);
-    this.process();
+    try {
+      if (this.state === CLOSED) return;
+      this.lastInMs = this.broker.nowMs;
+      this.broker.stats.bytesIn += chunk.length;
+      this.decoder.push(chunk);
+      this.process();
+    } catch (e) {
+      faulted(this.broker, this, e);
+    }
+    settle(this.broker);
   }
 
   /** The transport has room again. */
   writable(): void {
-    if (this.state === CLOSED) return;
+    try {
+      this.drain();
+    } catch (e) {
+      faulted(this.broker, this, e);
+    }
+    settle(this.broker);
+  }
+
+  /** The peer went away without a DISCONNECT: the will is published (3.1.1 §3.1.2.5). */
+  closed(): void {
+    try {
+      if (this.state === CLOSED) return;
+      this.broker.connectionEnded(this, true);
+    } catch (e) {
+      faulted(this.broker, this, e);
+    }
+    settle(this.broker);
+  }
+
+  private drain(): void {
+    if (this.state === CLOSED || this.faulty) return;
     this.blocked = false;
     // Frames held while blocked go out in order; an index, not shift(), so a long backlog
     // costs one pass (shift moves every remaining frame each time).
@@ -110,12 +141,6 @@ export class Connection {
     if (i > 0) this.outbound = i === held.length ? NONE : held.slice(i);
     if (this.session !== null && !this.blocked) this.broker.pump(this.session);
     this.process();
-  }
-
-  /** The peer went away without a DISCONNECT: the will is published (3.1.1 §3.1.2.5). */
-  closed(): void {
-    if (this.state === CLOSED) return;
-    this.broker.connectionEnded(this, true);
   }
 
   /** Reads and handles the packets the decoder holds, unless something makes us wait. */
@@ -155,13 +180,50 @@ export class Connection {
     this.writeNow(frame);
   }
 
+  /**
+   * Encodes and sends a packet other than an Application Message. [5:MQTT-3.1.2-24] nothing
+   * larger than the client's Maximum Packet Size is sent: the Reason String and User
+   * Properties are left out first, as each packet allows (CONNACK [5:MQTT-3.2.2-19]
+   * [5:MQTT-3.2.2-20], the acknowledgements [5:MQTT-3.4.2-2] [5:MQTT-3.4.2-3], DISCONNECT
+   * [5:MQTT-3.14.2-3] [5:MQTT-3.14.2-4]), and a packet that still does not fit is not sent:
+   * the connection is closed instead.
+   */
   sendPacket(p: Packet): void {
-    this.send(encode(p, this.version, this.broker.alloc));
+    if (this.state === CLOSED) return;
+    const max = this.maximumPacketSize;
+    let frame = encode(p, this.version, this.broker.alloc);
+    if (max > 0 && frame.length > max) {
+      const lean = withoutOptionalProperties(p);
+      if (lean !== null) frame = encode(lean, this.version, this.broker.alloc);
+    }
+    this.sendFrame(frame, p.type === CONNACK);
+  }
+
+  /**
+   * A whole Control Packet that is not an Application Message: sent if it fits the client's
+   * Maximum Packet Size, else the connection is closed (a refused CONNACK: without a will).
+   */
+  sendFrame(frame: Uint8Array, isConnack: boolean): void {
+    if (this.state === CLOSED) return;
+    if (this.maximumPacketSize > 0 && frame.length > this.maximumPacketSize) {
+      this.broker.log(this, 'closing: a packet of ' + frame.length + ' bytes is over the client\'s Maximum Packet Size ' +
+        this.maximumPacketSize + ' [5:MQTT-3.1.2-24]');
+      if (isConnack) this.will = null;
+      this.broker.connectionEnded(this, !isConnack);
+      return;
+    }
+    this.send(frame);
   }
 
   private writeNow(frame: Uint8Array): void {
     this.broker.stats.bytesOut += frame.length;
-    if (!this.transport.write(frame)) this.blocked = true;
+    let ok = false;
+    try {
+      ok = this.transport.write(frame);
+    } catch (e) {
+      writeFailed(this.broker, this, e);   // closed when the entry point returns (fault.ts)
+    }
+    if (!ok) this.blocked = true;
   }
 
   /**
@@ -178,15 +240,13 @@ export class Connection {
   }
 
   /**
-   * Sends a 5.0 DISCONNECT; the reason string goes with it only when the client asked for
-   * problem information and it fits the client's Maximum Packet Size [5:MQTT-3.14.2-3].
+   * Sends a 5.0 DISCONNECT; the reason string (at most REASON_STRING_MAX bytes) goes with it
+   * only when the client asked for problem information, and sendPacket leaves it out when
+   * it would not fit the client's Maximum Packet Size [5:MQTT-3.14.2-3].
    */
   disconnect(rc: number, reason: string): void {
     let props: Properties | null = null;
-    if (this.requestProblemInformation && reason !== '' &&
-      (this.maximumPacketSize === 0 || 8 + utf8Length(reason) <= this.maximumPacketSize)) {
-      props = { reasonString: reason };
-    }
+    if (this.requestProblemInformation && reason !== '') props = { reasonString: truncateUtf8(reason, REASON_STRING_MAX) };
     this.sendPacket({ type: DISCONNECT, reasonCode: rc, properties: props });
   }
 
@@ -204,4 +264,16 @@ export class Connection {
     if ((__MQTT5__ && this.version === MQTT_5) && this.state === ACTIVE) this.disconnect(err.rc, err.message);
     this.broker.connectionEnded(this, true);
   }
+}
+
+/** `p` without its Reason String and User Properties, or null when it has neither. */
+function withoutOptionalProperties(p: Packet): Packet | null {
+  const props = (p as { properties?: Properties | null }).properties;
+  if (props === undefined || props === null || (props.reasonString === undefined && props.userProperties === undefined)) return null;
+  const lean: Properties = Object.assign({}, props);
+  delete lean.reasonString;
+  delete lean.userProperties;
+  const out = Object.assign({}, p) as Packet;
+  (out as { properties: Properties | null }).properties = Object.keys(lean).length === 0 ? null : lean;
+  return out;
 }

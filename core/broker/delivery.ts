@@ -4,7 +4,7 @@
 // per-receiver wire form where 5.0 needs one.
 
 import type { Properties, QoS } from '../codec/index.js';
-import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame } from '../codec/index.js';
+import { MQTT_5, PUBLISH, PUBREL, label, PublishFrame, encodePublishFrame } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
@@ -169,7 +169,7 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
     if (b.limits.dropOldestQoS0) for (let i = 0; i < s.queue.length && oldest < 0; i++) if (s.queue[i].qos === 0) oldest = i;
     b.stats.dropped++;
     if (oldest < 0) {
-      b.log(null, s.clientId + ': queue full, a QoS ' + qos + ' message dropped');
+      b.log(null, label(s.clientId) + ': queue full, a QoS ' + qos + ' message dropped');
       return;
     }
     s.queue.splice(oldest, 1);

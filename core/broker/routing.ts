@@ -5,7 +5,7 @@
 // message, 5.0 §4.8.2). The folded list is cached per topic until subscriptions change.
 
 import type { QoS } from '../codec/index.js';
-import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8 } from '../codec/index.js';
+import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8, quote } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
@@ -48,7 +48,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
     const rc = b.retained.set(m.topic, m);   // the store copies what it keeps
     if (rc === RC_QUOTA_EXCEEDED) {
       b.stats.dropped++;
-      b.log(from, 'retained store full: "' + m.topic + '" not retained');
+      b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained');
       if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return -1;
     } else if (b.store.durable) {
       b.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);

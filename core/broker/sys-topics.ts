@@ -13,6 +13,7 @@ export function publishSys(b: Broker): void {
   put(b, '$SYS/broker/messages/received', '' + s.messagesIn);
   put(b, '$SYS/broker/messages/sent', '' + s.messagesOut);
   put(b, '$SYS/broker/messages/dropped', '' + s.dropped);
+  put(b, '$SYS/broker/errors', '' + s.errors);   // faults caught inside the core (fault.ts)
   put(b, '$SYS/broker/bytes/received', '' + s.bytesIn);
   put(b, '$SYS/broker/bytes/sent', '' + s.bytesOut);
   put(b, '$SYS/broker/subscriptions/count', '' + subscriptions);

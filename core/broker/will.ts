@@ -4,6 +4,7 @@
 // connection to the session before then cancels it [5:MQTT-3.1.3-9].
 
 import type { Will } from '../codec/index.js';
+import { quote } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import type { Message } from './message.js';
@@ -11,6 +12,7 @@ import { createMessage, keep } from './message.js';
 import { route } from './routing.js';
 import type { Session } from './session.js';
 import { isThenable } from './handlers/common.js';
+import { faulted, hookFailed, settle } from './fault.js';
 
 /** The connection `c` ended abnormally: publish its will now, or keep it for its delay. */
 export function willOnClose(b: Broker, c: Connection, will: Will, session: Session | null): void {
@@ -39,14 +41,22 @@ export function publishWill(b: Broker, from: Connection, m: Message): void {
   const allowed = b.hooks.authorizePublish(from, m.topic);
   if (!isThenable(allowed)) {
     if (allowed) route(b, m, null, true);
-    else b.log(from, 'will to "' + m.topic + '" not authorized');
+    else b.log(from, 'will to ' + quote(m.topic) + ' not authorized');
     return;
   }
   keep(m);
+  // A late answer is an entry point of its own: what it throws is caught (fault.ts); the
+  // connection it came from is already closed.
   allowed.then(function (ok: boolean) {
-    if (ok) route(b, m, null, true);
-  }, function () {
-    b.log(from, 'will to "' + m.topic + '" not authorized');
+    try {
+      if (ok) route(b, m, null, true);
+    } catch (e) {
+      faulted(b, null, e);
+    }
+    settle(b);
+  }, function (reason: unknown) {
+    hookFailed(b, null, 'authorizePublish', reason, false);   // the will is not published
+    settle(b);
   });
 }
 

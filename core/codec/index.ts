@@ -13,4 +13,5 @@ export { SlabAllocator } from './slab-allocator.js';
 export type { FrameAllocator } from './slab-allocator.js';
 export { PublishFrame, encodePublishFrame } from './encode/publish.js';
 export { encodeUtf8, decodeUtf8, utf8Length, isWellFormedUtf8 } from './utf8.js';
+export { QUOTE_MAX, REASON_STRING_MAX, label, quote, truncateUtf8 } from './peer-text.js';
 export { isValidTopicName, isValidTopicFilter, isValidSharedFilter } from './topic.js';

@@ -172,14 +172,14 @@ test('5:MQTT-3.1.2-25 v5: a QoS 0 message too large for the client is dropped fo
   assert.equal(t.frames('s'), ['30 08 00 03 61 2F 62 00 68 69']);
 });
 
-test('5:MQTT-3.1.2-24 v5: a packet of exactly the client\'s Maximum Packet Size is sent (10 bytes, limit 10); 11 bytes are not', () => {
+test('5:MQTT-3.1.2-24 v5: a packet of exactly the client\'s Maximum Packet Size is sent (16 bytes, limit 16); 17 bytes are not', () => {
   const t = rig();
-  t.connected('s', { version: 5, properties: { maximumPacketSize: 10 } });
+  t.connected('s', { version: 5, properties: { maximumPacketSize: 16 } });   // our CONNACK is 16 bytes
   t.subscribe('s', 'a/b', 0);
   t.connected('p', { version: 5 });
-  t.feed('p', hex('30 08 00 03 61 2F 62 00 68 69'));      // 10 bytes out
-  t.feed('p', hex('30 09 00 03 61 2F 62 00 68 69 21'));   // 11 bytes out
-  assert.equal(t.frames('s'), ['30 08 00 03 61 2F 62 00 68 69']);
+  t.feed('p', hex('30 0E 00 03 61 2F 62 00 68 69 68 69 68 69 68 69'));      // 16 bytes out
+  t.feed('p', hex('30 0F 00 03 61 2F 62 00 68 69 68 69 68 69 68 69 21'));   // 17 bytes out
+  assert.equal(t.frames('s'), ['30 0E 00 03 61 2F 62 00 68 69 68 69 68 69 68 69']);
 });
 
 test('5:MQTT-3.1.2-25 v5: a QoS 1 message too large is dropped without taking a packet id: the next message gets id 1', () => {
@@ -213,12 +213,12 @@ test('5:MQTT-3.1.2-25 v5: a message too large for the only subscriber is still a
   assert.is(toHex(t.sent('p')), '40 02 00 05');
 });
 
-test('5:MQTT-3.1.2-24 · 5:MQTT-3.14.2-3 v5: a server DISCONNECT drops its Reason String to fit the client\'s Maximum Packet Size 10', () => {
+test('5:MQTT-3.1.2-24 · 5:MQTT-3.14.2-3 v5: a server DISCONNECT drops its Reason String to fit the client\'s Maximum Packet Size 16', () => {
   const t = rig();
-  t.connected('c', { version: 5, properties: { maximumPacketSize: 10 } });
+  t.connected('c', { version: 5, properties: { maximumPacketSize: 16 } });
   t.feed('c', hex('10 0D 00 04 4D 51 54 54 05 02 00 00 00 00 00'));   // a second CONNECT: Protocol Error
   const d = t.sent('c');
-  assert.ok(d.length <= 10, toHex(d));
+  assert.ok(d.length <= 16, toHex(d));
   assert.is(d[0], 0xe0);
   assert.is(d[2], 0x82);
   assert.not.ok(toHex(d).includes('1F'), toHex(d));

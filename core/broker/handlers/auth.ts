@@ -7,8 +7,9 @@ import { AUTH, RC_CONTINUE_AUTHENTICATION, RC_REAUTHENTICATE, RC_SUCCESS } from 
 import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import type { AuthAnswer } from '../broker.js';
-import { RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, codecError, isThenable } from './common.js';
+import { RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_PROTOCOL_ERROR, codecError, isThenable } from './common.js';
 import { finish, refuse } from './connect.js';
+import { faulted, hookFailed, settle } from '../fault.js';
 
 /** The first step, from the CONNECT's Authentication Method and Data. */
 export function startEnhancedAuth(c: Connection, p: ConnectPacket, clientId: string, data: Uint8Array | undefined): void {
@@ -44,13 +45,26 @@ function step(c: Connection, data: Uint8Array | null, reauthenticating: boolean)
     return;
   }
   c.waiting++;
+  const b = c.broker;
+  // Each callback is an entry point of its own: what it throws ends this connection only.
   answer.then(function (a: AuthAnswer) {
-    c.waiting--;
-    apply(c, a, reauthenticating);
-    c.process();
-  }, function () {
-    c.waiting--;
-    apply(c, { reasonCode: RC_NOT_AUTHORIZED }, reauthenticating);
+    try {
+      c.waiting--;
+      apply(c, a, reauthenticating);
+      c.process();
+    } catch (e) {
+      faulted(b, c, e);
+    }
+    settle(b);
+  }, function (reason: unknown) {
+    try {
+      c.waiting--;
+      hookFailed(b, c, 'authenticateEnhanced', reason, false);
+      apply(c, { reasonCode: RC_IMPLEMENTATION_SPECIFIC_ERROR }, reauthenticating);
+    } catch (e) {
+      faulted(b, c, e);
+    }
+    settle(b);
   });
 }
 

@@ -7,13 +7,14 @@ import {
   CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
   RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
   RC_SERVER_BUSY, RC_SUCCESS, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
-  RC_PAYLOAD_FORMAT_INVALID,
+  RC_PAYLOAD_FORMAT_INVALID, RC_IMPLEMENTATION_SPECIFIC_ERROR,
 } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
 import { startEnhancedAuth } from './auth.js';
 import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
+import { faulted, hookFailed, settle } from '../fault.js';
 
 
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
@@ -73,15 +74,28 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     return null;
   }
   c.waiting++;   // read nothing more until the application has answered
+  // Each callback is an entry point of its own: what it throws ends this connection only.
   answer.then(function (ok: boolean | number) {
-    c.waiting--;
-    if (c.state !== CONNECTING) return;
-    finish(c, p, clientId, ok);
-    c.process();
-  }, function () {
-    c.waiting--;
-    if (c.state !== CONNECTING) return;
-    finish(c, p, clientId, false);
+    try {
+      c.waiting--;
+      if (c.state !== CONNECTING) return;
+      finish(c, p, clientId, ok);
+      c.process();
+    } catch (e) {
+      faulted(b, c, e);
+    }
+    settle(b);
+  }, function (reason: unknown) {
+    try {
+      c.waiting--;
+      if (c.state !== CONNECTING) return;
+      // The application could not answer: refused as a server fault, not as bad credentials.
+      hookFailed(b, c, 'authenticate', reason, false);
+      refuse(c, RC_IMPLEMENTATION_SPECIFIC_ERROR, CONNACK_SERVER_UNAVAILABLE);
+    } catch (e) {
+      faulted(b, c, e);
+    }
+    settle(b);
   });
   return null;
 }
@@ -114,6 +128,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
     }
   }
   c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
+  if (c.state !== ACTIVE) return;   // the CONNACK did not fit the client's Maximum Packet Size
   b.log(c, 'connected (MQTT ' + ((__MQTT5__ && c.version === MQTT_5) ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
   b.resumeSession(c);
   if (b.hooks.connected !== undefined) b.hooks.connected(c);

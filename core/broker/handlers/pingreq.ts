@@ -6,6 +6,6 @@ import type { Connection } from '../connection.js';
 const PINGRESP = new Uint8Array([0xd0, 0x00]);
 
 export function onPingreq(c: Connection): CodecError | null {
-  c.send(PINGRESP);
+  c.sendFrame(PINGRESP, false);
   return null;
 }

@@ -2,11 +2,12 @@
 // session, then acknowledge: PUBACK for QoS 1, PUBREC for QoS 2 with exactly-once state.
 
 import type { CodecError, Properties, PublishPacket } from '../../codec/index.js';
-import { PUBACK, PUBREC, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED } from '../../codec/index.js';
+import { PUBACK, PUBREC, quote, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
 import { keep, reuseMessage } from '../message.js';
+import { faulted, hookFailed, settle } from '../fault.js';
 import {
   MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecError, isThenable,
@@ -37,17 +38,27 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   if (!isThenable(allowed)) return accept(c, p, allowed);
   c.waiting++;   // keep order: read nothing more until the application has answered
   allowed.then(function (ok: boolean) {
+    answered(c, p, ok);
+  }, function (reason: unknown) {
+    c.waiting--;
+    hookFailed(c.broker, c, 'authorizePublish', reason, true);
+    settle(c.broker);
+  });
+  return null;
+}
+
+/** The authorizePublish hook's late answer: an entry point of its own (fault.ts). */
+function answered(c: Connection, p: PublishPacket, ok: boolean): void {
+  const b = c.broker;
+  try {
     c.waiting--;
     const err = accept(c, p, ok);
     if (err !== null) c.fail(err);
     else c.process();
-  }, function () {
-    c.waiting--;
-    const err = accept(c, p, false);
-    if (err !== null) c.fail(err);
-    else c.process();
-  });
-  return null;
+  } catch (e) {
+    faulted(b, c, e);
+  }
+  settle(b);
 }
 
 /**
@@ -88,14 +99,14 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   if (c.session === null) return null;
   if (!allowed) {
     b.stats.denied++;
-    b.log(c, 'PUBLISH to "' + p.topic + '" not authorized');
+    b.log(c, 'PUBLISH to ' + quote(p.topic) + ' not authorized');
     // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2].
     acknowledge(c, p, RC_NOT_AUTHORIZED);
     return null;
   }
   if (__MQTT5__ && !payloadFormatValid(b, p.payload, p.properties)) {
     // 5.0 §3.3.2.3.2: QoS 1/2 are refused with 0x99; a QoS 0 message is dropped (logged).
-    b.log(c, 'PUBLISH to "' + p.topic + '" is marked UTF-8 and is not');
+    b.log(c, 'PUBLISH to ' + quote(p.topic) + ' is marked UTF-8 and is not');
     acknowledge(c, p, RC_PAYLOAD_FORMAT_INVALID);
     return null;
   }
@@ -128,9 +139,15 @@ export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed
   }
   c.waiting++;
   store.messageAccepted(c.clientId, p.packetId, keep(m), function (stored: boolean) {
-    c.waiting--;
-    acknowledge(c, p, stored ? rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
-    c.process();
+    const b = c.broker;
+    try {
+      c.waiting--;
+      acknowledge(c, p, stored ? rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
+      c.process();
+    } catch (e) {
+      faulted(b, c, e);   // the store's callback is an entry point of its own
+    }
+    settle(b);
   });
   return null;
 }

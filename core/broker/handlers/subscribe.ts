@@ -3,12 +3,13 @@
 // messages follow as the Retain Handling option says.
 
 import type { CodecError, QoS, SubscribePacket, Subscription } from '../../codec/index.js';
-import { RC_QUOTA_EXCEEDED, RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, SUBACK, isValidSharedFilter, isValidTopicFilter } from '../../codec/index.js';
+import { quote, RC_QUOTA_EXCEEDED, RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, SUBACK, isValidSharedFilter, isValidTopicFilter } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { CLOSED } from '../connection.js';
+import { faulted, hookFailed, settle } from '../fault.js';
 import type { Answer } from './common.js';
 import {
-  MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
+  MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
   RC_TOPIC_FILTER_INVALID, SUBACK_FAILURE, codecError, isThenable,
 } from './common.js';
 
@@ -31,13 +32,21 @@ export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | nul
     return null;
   }
   c.waiting++;
+  const b = c.broker;
+  // Each callback is an entry point of its own: what it throws ends this connection only.
   Promise.all(answers).then(function (results: boolean[]) {
+    try {
+      c.waiting--;
+      grant(c, p, results);
+      c.process();
+    } catch (e) {
+      faulted(b, c, e);
+    }
+    settle(b);
+  }, function (reason: unknown) {
     c.waiting--;
-    grant(c, p, results);
-    c.process();
-  }, function () {
-    c.waiting--;
-    c.fail(codecError(RC_PROTOCOL_ERROR, '(hook)', 'authorizeSubscribe failed'));
+    hookFailed(b, c, 'authorizeSubscribe', reason, true);
+    settle(b);
   });
   return null;
 }
@@ -68,7 +77,7 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
         isNew.push(added === 1);
       }
     }
-    if (code >= 0x80) b.log(c, 'SUBSCRIBE "' + s.topicFilter + '" refused: 0x' + code.toString(16));
+    if (code >= 0x80) b.log(c, 'SUBSCRIBE ' + quote(s.topicFilter) + ' refused: 0x' + code.toString(16));
     codes.push(code);
   }
   if (c.version === MQTT_3_1 && granted.length < codes.length) {

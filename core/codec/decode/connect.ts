@@ -8,6 +8,7 @@ import { malformed } from '../reader.js';
 import { codecError } from '../codec-error.js';
 import { RC_TOPIC_NAME_INVALID, RC_UNSUPPORTED_PROTOCOL_VERSION } from '../reason-codes.js';
 import { isValidTopicName } from '../topic.js';
+import { quote } from '../peer-text.js';
 
 
 export function decodeConnect(r: Reader): ConnectPacket {
@@ -15,14 +16,14 @@ export function decodeConnect(r: Reader): ConnectPacket {
   const protocolVersion = r.u8();
   if (protocolName !== 'MQTT' && protocolName !== 'MQIsdp') {
     // [4:MQTT-3.1.2-1] [5:MQTT-3.1.2-1]: not MQTT at all; close without going on.
-    throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-1', 'protocol name "' + protocolName + '"');
+    throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-1', 'protocol name ' + quote(protocolName));
   }
   const supported = protocolName === 'MQIsdp' ? protocolVersion === MQTT_3_1 :
     protocolVersion === MQTT_3_1_1 || (__MQTT5__ && protocolVersion === MQTT_5);
   if (!supported) {
     // [4:MQTT-3.1.2-2] [5:MQTT-3.1.2-2]: answered with CONNACK 0x01 / 0x84 by the broker.
     throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-2',
-      'protocol "' + protocolName + '" level ' + protocolVersion);
+      'protocol ' + quote(protocolName) + ' level ' + protocolVersion);
   }
   const v5 = (__MQTT5__ && protocolVersion === MQTT_5);
   const flags = r.u8();
@@ -48,7 +49,7 @@ export function decodeConnect(r: Reader): ConnectPacket {
     const willProperties = __MQTT5__ && v5 ? readProperties(r, IN_WILL) : null;
     const topic = r.utf8();
     // [4:MQTT-3.1.3-10] [5:MQTT-3.1.3-11]: the Will Topic is a Topic Name.
-    if (!isValidTopicName(topic)) throw codecError(RC_TOPIC_NAME_INVALID, '4:MQTT-3.1.3-10', 'Will Topic "' + topic + '"');
+    if (!isValidTopicName(topic)) throw codecError(RC_TOPIC_NAME_INVALID, '4:MQTT-3.1.3-10', 'Will Topic ' + quote(topic));
     will = { topic: topic, payload: r.binary(), qos: willQoS as QoS, retain: willRetain, properties: willProperties };
   }
   // MQTT 3.1 lets the Remaining Length win over the flags: a flagged User Name or Password

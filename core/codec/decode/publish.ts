@@ -5,6 +5,7 @@ import { MQTT_5, PUBLISH } from '../packets.js';
 import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
 import { protocolError } from '../reader.js';
+import { quote } from '../peer-text.js';
 
 
 export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
@@ -23,7 +24,7 @@ export function decodePublish(r: Reader, flags: number, version: number): Publis
   }
   if (properties !== null && properties.responseTopic !== undefined &&
     (properties.responseTopic.length === 0 || hasWildcard(properties.responseTopic))) {
-    throw protocolError('5:MQTT-3.3.2-14', 'Response Topic "' + properties.responseTopic + '" is not a Topic Name');
+    throw protocolError('5:MQTT-3.3.2-14', 'Response Topic ' + quote(properties.responseTopic) + ' is not a Topic Name');
   }
   return {
     type: PUBLISH, dup: (flags & 0x08) !== 0, qos: qos, retain: (flags & 0x01) !== 0, topic: topic,

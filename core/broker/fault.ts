@@ -1,0 +1,101 @@
+// An exception inside the core: a bug of ours, of a hook, or of a port's transport, never
+// a peer's bad input (that is a CodecError value, answered with its reason code). Each of
+// the core's entry points (Connection.receive/writable/closed, Broker.tick, the in-process
+// API, every hook's Promise callback) catches what is thrown under it and hands it here:
+// the connection being served is closed, the fault counted ($SYS/broker/errors) and logged
+// once with its stack, and the broker and every other client carry on.
+//
+// A transport whose write() throws is not closed at once: the write happened in the middle
+// of routing someone else's message, where closing (a will, a session ending) would start
+// another routing inside it. It is marked, held as blocked, and closed by settle() when the
+// entry point that caused the write returns.
+
+import { MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, isCodecError } from '../codec/index.js';
+import type { Broker } from './broker.js';
+import type { Connection } from './connection.js';
+import { ACTIVE, CLOSED } from './connection.js';
+
+/** Something was thrown while the core served `c` (null: no one connection, a timer's sweep). */
+export function faulted(b: Broker, c: Connection | null, e: unknown): void {
+  b.stats.errors++;
+  b.log(c, 'internal error: ' + describe(e));
+  if (c !== null) closeFaulted(b, c, isCodecError(e) ? e.rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
+}
+
+/**
+ * A hook's Promise was rejected: the application failed to answer, which is a fault like a
+ * throw (counted, logged with the reason's stack); `c` is closed unless the caller answers
+ * it otherwise (a CONNECT is refused with its own CONNACK). `c` null: a will's publisher, gone.
+ */
+export function hookFailed(b: Broker, c: Connection | null, hook: string, reason: unknown, close: boolean): void {
+  b.stats.errors++;
+  b.log(c, 'internal error: the ' + hook + ' hook failed: ' + describe(reason));
+  if (c !== null && close) closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
+}
+
+/** A transport's write threw: counted and logged now, the connection closed by settle(). */
+export function writeFailed(b: Broker, c: Connection, e: unknown): void {
+  if (c.faulty) return;
+  c.faulty = true;
+  b.stats.errors++;
+  b.log(c, 'internal error in a write: ' + describe(e));
+  b.faulty.push(c);
+}
+
+/** Closes the connections whose writes failed; every entry point calls it on its way out. */
+export function settle(b: Broker): void {
+  const list = b.faulty;
+  while (list.length > 0) {
+    const c = list.shift() as Connection;
+    closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
+  }
+}
+
+/**
+ * Ends `c` as a server-side failure (5.0 after CONNACK: DISCONNECT 0x83, or 0x81 for a
+ * malformed packet, first). If ending it throws too, the connection is cut without ceremony:
+ * taken out of the broker's lists and its session left, so that nothing of it remains.
+ */
+function closeFaulted(b: Broker, c: Connection, rc: number): void {
+  if (c.state === CLOSED) {
+    forget(b, c);
+    return;
+  }
+  try {
+    if ((__MQTT5__ && c.version === MQTT_5) && c.state === ACTIVE && !c.faulty) c.disconnect(rc, 'internal error');
+    b.connectionEnded(c, true);
+  } catch (e2) {
+    b.stats.errors++;
+    b.log(c, 'internal error while closing: ' + describe(e2));
+    c.state = CLOSED;
+    forget(b, c);
+    try {
+      c.transport.close();
+    } catch (e3) {
+      // the port's close is broken too: nothing more the core can do for this connection
+    }
+  }
+}
+
+/** Takes a closed connection out of every list that could still hold it. */
+function forget(b: Broker, c: Connection): void {
+  const i = b.connections.indexOf(c);
+  if (i >= 0) {
+    b.connections.splice(i, 1);
+    b.connectionCount--;
+  }
+  const s = c.session;
+  if (s !== null && s.connection === c) s.connection = null;
+}
+
+/** The message and stack of whatever was thrown (engines differ: the stack may lack the message). */
+export function describe(e: unknown): string {
+  try {
+    const text = isCodecError(e) ? e.message + ' [' + e.rule + ']' : String(e);
+    const stack = e !== null && typeof e === 'object' ? (e as { stack?: unknown }).stack : undefined;
+    if (typeof stack !== 'string' || stack === '') return text;
+    return stack.indexOf(text) >= 0 ? stack : text + '\n' + stack;
+  } catch (e2) {
+    return 'a value that cannot be shown';   // a thrown object whose toString throws
+  }
+}
