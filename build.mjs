@@ -45,14 +45,15 @@ export const DEFINE = { __MQTT5__: 'true' };
 // espruino-mqtt3 (the Espruino bundle without MQTT 5, __MQTT5__ false) started at 58067.
 // Raised for issue 13 §1 (no exception leaves the core): a guard at every entry point and
 // hook callback (core/broker/fault.ts), peer text quoted and cut (core/codec/peer-text.ts),
-// every packet checked against the client's Maximum Packet Size: node/xs 135065, xs-iife
-// 146460, espruino 74768 (from 126919, 137648, 71123); budgets that plus about 2%.
+// every packet checked against the client's Maximum Packet Size: node/xs 138672, xs-iife
+// 150275, espruino 75561 (from 130770, 141731, 72041, main already over the node/xs and
+// xs-iife budgets); budgets that plus about 2.5%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 138000,
-  xs: 138000,
-  'xs-iife': 150000,
-  espruino: 76500,
+  node: 142000,
+  xs: 142000,
+  'xs-iife': 154000,
+  espruino: 77500,
   'espruino-mqtt3': 64000,
 };
 
