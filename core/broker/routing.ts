@@ -41,7 +41,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
     m.expiresAtMs = b.nowMs + m.properties.messageExpiryInterval * 1000;   // 5.0 §3.3.2.3.3
   }
   const t = matches(b, m.topic);
-  if (m.qos > 0 && !force && !roomForAll(b, t)) return -1;
+  if (m.qos > 0 && !force && !roomForAll(b, t, m.topic)) return -1;
   m.topicBytes = t.topicBytes;
   b.stats.messagesIn++;
   if (m.retain) {
@@ -54,43 +54,60 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
       b.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
     }
   }
+  // The count is of sessions that got it (the read check let them): 0 tells a 5.0
+  // publisher "no matching subscribers" (0x10).
   let count = 0;
   for (let i = 0; i < t.direct.length; i++) {
     const sub = t.direct[i];
     // 5.0 §3.8.3.1 No Local: not back to the connection that published it.
     if (sub.noLocal && sub.session.clientId === m.publisher) continue;
+    if (!b.mayRead(sub.session, m.topic)) continue;
     send(b, sub, m, '');
     count++;
   }
   for (let i = 0; i < t.shared.length; i++) {
     const g = t.shared[i];
-    const member = pickMember(b, g, null, true);
-    if (member === null) continue;
+    const member = pickMember(b, g, m.topic, null, true);
+    if (member === null) continue;   // no member may read it: not delivered
     send(b, member, m, g.key);
     count++;
   }
   return count;
 }
 
+/** Hands `m` to the subscriber's session; the read check has let it. */
 function send(b: Broker, sub: Subscriber, m: Message, shareKey: string): void {
-  if (!b.mayRead(sub.session, m.topic)) return;
   // [4:MQTT-3.3.1-9] retain is 0 on normal delivery, unless Retain As Published (5.0).
   const qos = (m.qos < sub.qos ? m.qos : sub.qos) as QoS;
   deliver(b, sub.session, m, qos, sub.retainAsPublished && m.retain, sub.subscriptionIds, shareKey);
 }
 
-function roomForAll(b: Broker, t: Matches): boolean {
-  for (let i = 0; i < t.direct.length; i++) if (!hasRoom(b, t.direct[i].session)) return false;
-  for (let i = 0; i < t.shared.length; i++) if (pickMember(b, t.shared[i], null, false) === null) return false;
+// A subscriber that may not read the topic gets nothing, so its full queue holds nobody back.
+function roomForAll(b: Broker, t: Matches, topic: string): boolean {
+  for (let i = 0; i < t.direct.length; i++) {
+    const s = t.direct[i].session;
+    if (!hasRoom(b, s) && b.mayRead(s, topic)) return false;
+  }
+  for (let i = 0; i < t.shared.length; i++) {
+    const g = t.shared[i];
+    if (pickMember(b, g, topic, null, false) === null && anyReader(b, g, topic)) return false;
+  }
   return true;
 }
 
+function anyReader(b: Broker, g: SharedGroup, topic: string): boolean {
+  for (let i = 0; i < g.members.length; i++) if (b.mayRead(g.members[i].session, topic)) return true;
+  return false;
+}
+
 /**
- * The member of a shared subscription to get the next message: round robin over those
- * online with room, else over those offline (their queue keeps it). Never `except`.
- * `advance` moves the round robin on (false: only asking whether anyone can take it).
+ * The member of a shared subscription to get the next message on `topic`: round robin over
+ * those online with room, else over those offline (their queue keeps it); only members the
+ * read check lets read it (issue 14 §2: a member that may not would take the message from
+ * one that may), never `except`. `advance` moves the round robin on (false: only asking
+ * whether anyone can take it).
  */
-export function pickMember(b: Broker, g: SharedGroup, except: Session | null, advance: boolean): Subscriber | null {
+export function pickMember(b: Broker, g: SharedGroup, topic: string, except: Session | null, advance: boolean): Subscriber | null {
   const n = g.members.length;
   const cursor = b.shareCursors.get(g.key);
   const start = cursor === undefined ? 0 : cursor;
@@ -101,10 +118,11 @@ export function pickMember(b: Broker, g: SharedGroup, except: Session | null, ad
     if (s === except) continue;
     const online = s.connection !== null && s.connection.state === ACTIVE;
     if (online && hasRoom(b, s)) {
+      if (!b.mayRead(s, topic)) continue;
       if (advance) b.shareCursors.set(g.key, (start + k + 1) % n);
       return member;
     }
-    if (!online && offline === null) offline = member;
+    if (!online && offline === null && b.mayRead(s, topic)) offline = member;
   }
   if (offline !== null && advance) b.shareCursors.set(g.key, (start + 1) % n);
   return offline;
@@ -181,8 +199,9 @@ function resendShared(b: Broker, from: Session, m: Message, shareKey: string): v
   const t = matches(b, m.topic);
   for (let i = 0; i < t.shared.length; i++) {
     if (t.shared[i].key !== shareKey) continue;
-    const member = pickMember(b, t.shared[i], from, true);
+    const member = pickMember(b, t.shared[i], m.topic, from, true);
     if (member !== null) send(b, member, m, shareKey);
+    else b.stats.dropped++;   // no other member may read it
     return;
   }
   b.stats.dropped++;   // the shared subscription ended with its last member
