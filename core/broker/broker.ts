@@ -271,7 +271,7 @@ export class Broker {
       s = this.sessions.get(clientId);
     }
     if (s !== undefined && (cleanStart || foreign)) {
-      if (foreign) this.log(c, 'the session of another identity was discarded (allowClientIdTakeover)');
+      if (foreign) this.log(c, 'another user\'s session discarded');
       this.removeSession(s);   // [MQTT-3.1.2-6] [5:MQTT-3.1.2-4]
       s = undefined;
     }

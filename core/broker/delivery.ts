@@ -106,7 +106,7 @@ function resend(b: Broker, s: Session, c: Connection): void {
 function readable(b: Broker, s: Session, m: Message): boolean {
   if (b.mayRead(s, m.topic)) return true;
   b.stats.dropped++;
-  b.log(null, s.clientId + ': dropped a waiting message to "' + m.topic + '": the read check refuses it now');
+  b.log(null, s.clientId + ': read refused: "' + m.topic + '" dropped');
   return false;
 }
 

@@ -112,7 +112,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   if (!b.mayOpenSession(clientId, c.username)) {
     // The session belongs to another identity: refused before anything is touched, so the
     // connected owner stays connected and its session keeps its messages.
-    b.log(c, 'not authorized: client id "' + clientId + '" belongs to another user');
+    b.log(c, 'not authorized: the session is another user\'s');
     refuse(c, RC_NOT_AUTHORIZED, CONNACK_NOT_AUTHORIZED);
     return;
   }
