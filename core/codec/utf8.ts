@@ -15,27 +15,33 @@
 //   pair in one call;
 // - bytes (Espruino without Unicode support, as on ESP32): every char is one byte, 0..255,
 //   and text is held as its UTF-8 bytes (a source literal "\u00e9" there is 2 chars, c3 a9).
-//   Decoding gives the bytes themselves as chars; encoding copies a well-formed UTF-8 byte
-//   run as it is and takes any other byte as the Latin-1 character it names, so what is sent
-//   is well-formed whatever the string holds.
+//   Decoding gives the bytes themselves as chars; encoding copies the chars as bytes and
+//   turns any byte outside a well-formed sequence into '?', so what is sent is well-formed
+//   whatever the string holds, and its length is the string's.
 // The first two need no telling apart: a charCodeAt value above 0xFFFF is a code point, a
 // surrogate pair only appears where the engine makes them. Byte strings are found once, here.
 // (Moddable preloads modules by running them in its host tools' XS, which stores strings as
 // the device's does, so the constant frozen into flash is the device's.)
 
-/** True where strings hold bytes: String.fromCharCode keeps only the low 8 bits. */
-const BYTE_STRINGS = String.fromCharCode(0x20ac).charCodeAt(0) !== 0x20ac;
+/** Whether a string made of char code `c` gives `c` back (a byte string keeps the low 8 bits). */
+function holdsCharCode(c: number): boolean {
+  return String.fromCharCode(c).charCodeAt(0) === c;
+}
+
+// Asked through a function: esbuild's minifier folds `String.fromCharCode(0x20ac).charCodeAt(0)`
+// on the build machine, which would bake Node's answer into the Espruino bundle.
+const BYTE_STRINGS = !holdsCharCode(0x20ac);
 
 /**
  * UTF-8 bytes per unit of a string's `length`, at most, in every string model: 3 for a
- * UTF-16 unit, 4 for a whole code point, 2 for a byte taken as Latin-1. For sizing a buffer
+ * UTF-16 unit, 4 for a whole code point, 1 for a byte. For sizing a buffer
  * before writeUtf8 without a pass over the string; never a byte count.
  */
 export const MAX_UTF8_PER_UNIT = 4;
 
 /** Bytes needed to encode `s` as UTF-8 (a lone surrogate counts as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
-  if (BYTE_STRINGS) return byteStringLength(s);
+  if (BYTE_STRINGS) return s.length;   // one char per byte, written as it is (writeUtf8)
   let n = 0;
   const length = s.length;   // read once: XS allocates a String wrapper for each property read
   for (let i = 0; i < length; i++) {
@@ -185,23 +191,33 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
 export function isWellFormedUtf8(bytes: Uint8Array, start: number, end: number): boolean {
   let i = start;
   while (i < end) {
-    const b = bytes[i];
-    if (b < 0x80) { i++; continue; }
-    let need: number;
-    let min: number;
-    let c: number;
-    if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; c = b & 0x1f; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; c = b & 0x0f; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; c = b & 0x07; }
-    else return false;
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= end || !isContinuation(bytes[i + k])) return false;
-      c = (c << 6) | (bytes[i + k] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
-    i += need + 1;
+    if (bytes[i] < 0x80) { i++; continue; }
+    const k = sequenceLength(bytes, i, end);
+    if (k === 0) return false;
+    i += k;
   }
   return true;
+}
+
+/**
+ * Length of the well-formed sequence of 2 to 4 bytes that starts at bytes[i] (a byte of
+ * 0x80 or more) and ends by `end`, or 0 when there is none (RFC 3629).
+ */
+function sequenceLength(bytes: Uint8Array, i: number, end: number): number {
+  const b = bytes[i];
+  let need: number;
+  let min: number;
+  let c: number;
+  if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; c = b & 0x1f; }
+  else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; c = b & 0x0f; }
+  else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; c = b & 0x07; }
+  else return 0;
+  for (let k = 1; k <= need; k++) {
+    if (i + k >= end || !isContinuation(bytes[i + k])) return 0;
+    c = (c << 6) | (bytes[i + k] & 0x3f);
+  }
+  if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return 0;
+  return need + 1;
 }
 
 // ---- byte strings (Espruino) ------------------------------------------------------------
@@ -212,55 +228,16 @@ function decodeByteString(bytes: Uint8Array, from: number, start: number, end: n
   return isWellFormedUtf8(bytes, from, end) ? asciiString(bytes, start, end) : null;
 }
 
-/**
- * Length of the well-formed UTF-8 sequence of 2 to 4 bytes that the chars of `s` hold at
- * `i`, or 0 when they hold none there (the same rules as isWellFormedUtf8).
- */
-function sequenceAt(s: string, i: number, length: number): number {
-  const b = s.charCodeAt(i);
-  let need: number;
-  let min: number;
-  let c: number;
-  if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; c = b & 0x1f; }
-  else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; c = b & 0x0f; }
-  else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; c = b & 0x07; }
-  else return 0;
-  if (i + need >= length) return 0;
-  for (let k = 1; k <= need; k++) {
-    const x = s.charCodeAt(i + k);
-    if (!isContinuation(x)) return 0;
-    c = (c << 6) | (x & 0x3f);
-  }
-  if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return 0;
-  return need + 1;
-}
-
-function byteStringLength(s: string): number {
-  let n = 0;
-  const length = s.length;
-  for (let i = 0; i < length; i++) {
-    if (s.charCodeAt(i) < 0x80) { n++; continue; }
-    const k = sequenceAt(s, i, length);
-    if (k === 0) n += 2;   // a stray byte: its Latin-1 character
-    else { n += k; i += k - 1; }
-  }
-  return n;
-}
-
+/** The chars as bytes, then every byte outside a well-formed sequence turned into '?'. */
 function writeByteString(s: string, out: Uint8Array, offset: number): number {
-  let o = offset;
-  const length = s.length;
-  for (let i = 0; i < length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) { out[o++] = c; continue; }
-    const k = sequenceAt(s, i, length);
-    if (k === 0) {
-      out[o++] = 0xc0 | (c >> 6);
-      out[o++] = 0x80 | (c & 0x3f);
-      continue;
-    }
-    for (let j = 0; j < k; j++) out[o++] = s.charCodeAt(i + j);
-    i += k - 1;
+  const end = offset + s.length;
+  for (let i = offset; i < end; i++) out[i] = s.charCodeAt(i - offset);
+  let i = offset;
+  while (i < end) {
+    if (out[i] < 0x80) { i++; continue; }
+    const k = sequenceLength(out, i, end);
+    if (k === 0) out[i++] = 0x3f;
+    else i += k;
   }
-  return o;
+  return end;
 }
