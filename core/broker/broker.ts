@@ -24,6 +24,8 @@ import type { Matches } from './routing.js';
 import { redispatch, route } from './routing.js';
 import { releaseWill, willOnClose } from './will.js';
 import { faulted, settle } from './fault.js';
+import { Chain } from './chain.js';
+import { admitPending, leavePending } from './pending.js';
 
 
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
@@ -70,6 +72,10 @@ export interface Stats {
   expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
   authFailures: number;     // CONNECTs (and 5.0 re-authentications) the authentication hooks refused
   errors: number;           // exceptions caught inside the core (fault.ts): each closed one connection
+  // Each limit before login, counted when it acts ($SYS/broker/limits/...):
+  connectTooLarge: number;  // a CONNECT (or AUTH) refused on its header: over maxConnectSize
+  pendingClosed: number;    // pending connections closed to make room (maxPending)
+  pendingBytesClosed: number;  // pending connections closed for the bytes they held (maxPendingBytes)
 }
 
 function allow(): boolean {
@@ -97,7 +103,10 @@ export class Broker {
   stats: Stats;
   sessions: Map<string, Session>;
   connections: Connection[];
-  connectionCount: number;
+  connectionCount: number;          // every connection the port has handed over and not yet closed
+  clientCount: number;              // of those, the accepted ones (CONNACK 0): what maxConnections counts
+  pending: Chain<Connection>;       // the others, oldest first (pending.ts)
+  pendingBytes: number;             // held by their decoders
   tree: TopicTree<Subscriber>;
   retained: RetainedStore;
   // Routing state (routing.ts): folded match lists per topic, shared-subscription cursors.
@@ -130,10 +139,14 @@ export class Broker {
       disconnected: hooks.disconnected,
     };
     this.nowMs = nowMs;
-    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0, errors: 0 };
+    this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0, errors: 0,
+      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0 };
     this.sessions = new Map();
     this.connections = [];
     this.connectionCount = 0;
+    this.clientCount = 0;
+    this.pending = new Chain<Connection>();
+    this.pendingBytes = 0;
     this.tree = new TopicTree<Subscriber>(this.limits.maxTopicLevels);
     this.retained = new RetainedStore(this.limits.maxRetainedCount, this.limits.maxRetainedBytes, this.limits.maxTopicLevels);
     this.matchCache = new Map();
@@ -158,6 +171,7 @@ export class Broker {
     const c = new Connection(this, transport, this.nowMs);
     this.connections.push(c);
     this.connectionCount++;
+    admitPending(this, c);
     return c;
   }
 
@@ -232,6 +246,24 @@ export class Broker {
   }
 
   // ---- sessions ----
+
+  /**
+   * Whether a client may be accepted now: fewer than maxConnections are, or it takes over
+   * its own session's connection (so a client whose old connection is half-open gets back in).
+   */
+  roomForClient(clientId: string): boolean {
+    if (this.clientCount < this.limits.maxConnections) return true;
+    const s = this.sessions.get(clientId);
+    return s !== undefined && s.connection !== null && s.connection.state === ACTIVE;
+  }
+
+  /** A pending connection is accepted: it leaves the pending chain and counts as a client. */
+  accepted(c: Connection): void {
+    leavePending(this, c);
+    this.clientCount++;
+    c.decoder.maxPacketSize = this.limits.maxPacketSize;
+    c.decoder.budget = null;
+  }
 
   assignClientId(): string {
     for (;;) {
@@ -341,6 +373,8 @@ export class Broker {
       this.connections.splice(i, 1);
       this.connectionCount--;
     }
+    if (wasActive) this.clientCount--;
+    leavePending(this, c);
     c.transport.close();
     const s = c.session;
     if (s !== null && s.connection === c) {

@@ -1,13 +1,14 @@
 // One client connection: bytes in through receive(), frames out through the port's
 // transport, time from the broker's last tick. No I/O of its own (design.md §1).
 
-import type { CodecError, ConnectPacket, Packet, Properties, Will } from '../codec/index.js';
-import { CONNACK, Decoder, DISCONNECT, MQTT_5, REASON_STRING_MAX, encode, truncateUtf8 } from '../codec/index.js';
+import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, Will } from '../codec/index.js';
+import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRING_MAX, encode, truncateUtf8 } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { NONE } from './session.js';
 import { handle } from './handlers/dispatch.js';
 import { faulted, settle, writeFailed } from './fault.js';
+import { pendingHeldNow, reservePending } from './pending.js';
 
 
 /** What a port gives the core for each connection. */
@@ -23,7 +24,7 @@ const UNACCEPTABLE_PROTOCOL_VERSION = new Uint8Array([0x20, 0x02, 0x00, 0x01]);
 // Connection states, in order.
 export const AWAIT_CONNECT = 0, CONNECTING = 1, ACTIVE = 2, CLOSED = 3;
 
-export class Connection {
+export class Connection implements DecoderBudget {
   broker: Broker;
   transport: Transport;
   decoder: Decoder;
@@ -54,11 +55,20 @@ export class Connection {
   pendingConnect: ConnectPacket | null;            // a CONNECT waiting for enhanced authentication
   disconnectReceived: boolean;                     // the client ended with a DISCONNECT
   faulty: boolean;                                 // a write threw: closed when the entry point returns (fault.ts)
+  // Until CONNECT completes (pending.ts): the broker's chain of pending connections, oldest
+  // first, and the bytes this one's decoder holds, counted against maxPendingBytes.
+  older: Connection | null;
+  newer: Connection | null;
+  linked: boolean;
+  pendingHeld: number;
 
   constructor(broker: Broker, transport: Transport, nowMs: number) {
     this.broker = broker;
     this.transport = transport;
-    this.decoder = new Decoder({ maxPacketSize: broker.limits.maxPacketSize, scratch: broker.stringScratch });
+    // Before CONNACK only a CONNECT (or AUTH) can come, bounded by maxConnectSize on its fixed
+    // header; maxPacketSize applies from acceptance on (handlers/connect.ts finish).
+    const l = broker.limits;
+    this.decoder = new Decoder({ maxPacketSize: Math.min(l.maxConnectSize, l.maxPacketSize), scratch: broker.stringScratch, budget: this });
     this.state = AWAIT_CONNECT;
     this.version = 0;
     this.clientId = '';
@@ -86,6 +96,10 @@ export class Connection {
     this.pendingConnect = null;
     this.disconnectReceived = false;
     this.faulty = false;
+    this.older = null;
+    this.newer = null;
+    this.linked = false;
+    this.pendingHeld = 0;
   }
 
   // The three entry points a port calls. Whatever is thrown under one of them (a bug, a
@@ -99,10 +113,16 @@ export class Connection {
       this.broker.stats.bytesIn += chunk.length;
       this.decoder.push(chunk);
       this.process();
+      if (this.linked) pendingHeldNow(this.broker, this, this.decoder.held());
     } catch (e) {
       faulted(this.broker, this, e);
     }
     settle(this.broker);
+  }
+
+  /** The decoder's question before it holds a body that spans reads (pending.ts). */
+  reserve(bytes: number): boolean {
+    return reservePending(this.broker, this, bytes);
   }
 
   /** The transport has room again. */
@@ -157,6 +177,7 @@ export class Connection {
     }
     if (this.state === CLOSED) return;
     if (this.decoder.error !== null) {
+      if (this.linked && this.decoder.error.rc === RC_PACKET_TOO_LARGE) this.broker.stats.connectTooLarge++;
       this.fail(this.decoder.error);
       return;
     }

@@ -4,7 +4,10 @@
 import type { Store } from './store.js';
 
 export interface BrokerOptions {
-  maxConnections?: number;          // connections at once; more are refused (CONNACK 0x89 / 0x03)
+  maxConnections?: number;          // accepted clients at once; more are refused (CONNACK 0x89 / 0x03)
+  maxPending?: number;              // connections that have not completed CONNECT; past it the oldest is closed
+  maxPendingBytes?: number;         // bytes held broker-wide for CONNECTs (and AUTHs) of those, spanning reads
+  maxConnectSize?: number;          // bytes, a whole CONNECT (or AUTH before CONNACK); refused on its fixed header
   maxPacketSize?: number;           // bytes, whole packet; advertised to 5.0 clients
   maxSubscriptionsPerClient?: number;
   maxInflight?: number;             // outgoing QoS 1/2 messages unacknowledged per client
@@ -43,6 +46,9 @@ export interface BrokerOptions {
 
 export interface Limits {
   maxConnections: number;
+  maxPending: number;
+  maxPendingBytes: number;
+  maxConnectSize: number;
   maxPacketSize: number;
   maxSubscriptionsPerClient: number;
   maxInflight: number;
@@ -82,6 +88,9 @@ function pick(v: number | undefined, fallback: number): number {
 export function limitsFrom(o: BrokerOptions): Limits {
   return {
     maxConnections: pick(o.maxConnections, 16),
+    maxPending: Math.max(1, pick(o.maxPending, 4)),
+    maxPendingBytes: pick(o.maxPendingBytes, 8192),
+    maxConnectSize: pick(o.maxConnectSize, 2048),
     maxPacketSize: pick(o.maxPacketSize, 8192),
     maxSubscriptionsPerClient: pick(o.maxSubscriptionsPerClient, 16),
     maxInflight: pick(o.maxInflight, 8),

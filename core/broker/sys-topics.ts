@@ -8,7 +8,8 @@ export function publishSys(b: Broker): void {
   let subscriptions = 0;
   b.sessions.forEach(function (session) { if (session.local === null) subscriptions += session.subscriptionCount; });
   put(b, '$SYS/broker/uptime', Math.floor((b.nowMs - s.startedAtMs) / 1000) + ' seconds');
-  put(b, '$SYS/broker/clients/connected', '' + b.connectionCount);
+  put(b, '$SYS/broker/clients/connected', '' + b.clientCount);
+  put(b, '$SYS/broker/clients/pending', '' + b.pending.size);
   put(b, '$SYS/broker/clients/auth-failures', '' + s.authFailures);
   put(b, '$SYS/broker/messages/received', '' + s.messagesIn);
   put(b, '$SYS/broker/messages/sent', '' + s.messagesOut);
@@ -18,6 +19,10 @@ export function publishSys(b: Broker): void {
   put(b, '$SYS/broker/bytes/sent', '' + s.bytesOut);
   put(b, '$SYS/broker/subscriptions/count', '' + subscriptions);
   put(b, '$SYS/broker/retained messages/count', '' + b.retained.count);
+  // How often each limit acted, under the option's own name.
+  put(b, '$SYS/broker/limits/maxConnectSize', '' + s.connectTooLarge);
+  put(b, '$SYS/broker/limits/maxPending', '' + s.pendingClosed);
+  put(b, '$SYS/broker/limits/maxPendingBytes', '' + s.pendingBytesClosed);
 }
 
 function put(b: Broker, topic: string, value: string): void {

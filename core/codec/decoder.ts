@@ -17,7 +17,7 @@ import {
   SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, MQTT_3_1_1,
 } from './packets.js';
 import { Reader, malformed } from './reader.js';
-import { RC_PACKET_TOO_LARGE } from './reason-codes.js';
+import { RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED } from './reason-codes.js';
 import { decodeConnack, decodeConnect } from './decode/connect.js';
 import { decodePublish } from './decode/publish.js';
 import { decodeSuback, decodeSubscribe, decodeUnsuback, decodeUnsubscribe } from './decode/subscribe.js';
@@ -31,6 +31,16 @@ export interface DecoderOptions {
   maxPacketSize?: number;   // whole packet, fixed header included (5.0 §3.1.2.11.4)
   version?: number;         // 0: a server before CONNECT; set by the CONNECT it decodes
   scratch?: number[][];     // string-decoding arrays to share between decoders (see Reader)
+  budget?: DecoderBudget | null;   // asked before a body that spans chunks is allocated
+}
+
+/**
+ * The owner's say over memory held between chunks: a body that spans chunks is copied into
+ * one array of its announced size, allocated when its header arrives. false: no room, and
+ * the packet is refused (0x97) before anything is allocated.
+ */
+export interface DecoderBudget {
+  reserve(bytes: number): boolean;
 }
 
 // Where the decoder is inside the current packet.
@@ -40,6 +50,7 @@ const EMPTY = new Uint8Array(0);
 export class Decoder {
   version: number;
   maxPacketSize: number;
+  budget: DecoderBudget | null;
   error: CodecError | null;
   private chunk: Uint8Array;      // the bytes being read; packets inside it are decoded in place
   private pos: number;
@@ -55,6 +66,7 @@ export class Decoder {
   constructor(options: DecoderOptions) {
     this.version = options.version === undefined ? 0 : options.version;
     this.maxPacketSize = options.maxPacketSize === undefined ? MAX_PACKET_SIZE : options.maxPacketSize;
+    this.budget = options.budget === undefined ? null : options.budget;
     this.error = null;
     this.chunk = EMPTY;
     this.pos = 0;
@@ -114,6 +126,11 @@ export class Decoder {
     return this.chunk.length - this.pos + this.bodyFill;
   }
 
+  /** Bytes of memory held for what is not yet returned: a spanning body's whole array, unread input. */
+  held(): number {
+    return this.chunk.length - this.pos + (this.body === null ? 0 : this.body.length);
+  }
+
   private step(): Packet | null {
     if (this.body !== null) return this.fillBody();
     while (this.state !== IN_BODY) {
@@ -154,6 +171,9 @@ export class Decoder {
       return this.decodeBody(this.chunk, start, start + n);
     }
     // The body spans chunks: copy it together, exactly sized (its size was checked above).
+    if (this.budget !== null && !this.budget.reserve(n)) {
+      throw codecError(RC_QUOTA_EXCEEDED, '(limit)', 'no room to hold a packet of ' + (1 + this.lengthBytes + n) + ' bytes across reads');
+    }
     this.body = new Uint8Array(n);
     this.body.set(this.chunk.subarray(this.pos), 0);
     this.bodyFill = available;

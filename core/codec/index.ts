@@ -7,7 +7,7 @@ export type { CodecError } from './codec-error.js';
 export { codecError, isCodecError } from './codec-error.js';
 export * from './reason-codes.js';
 export { Decoder, decodeAll, MAX_PACKET_SIZE } from './decoder.js';
-export type { DecoderOptions } from './decoder.js';
+export type { DecoderBudget, DecoderOptions } from './decoder.js';
 export { encode } from './encode.js';
 export { SlabAllocator } from './slab-allocator.js';
 export type { FrameAllocator } from './slab-allocator.js';

@@ -82,6 +82,9 @@ const DEFAULT_PORTS: Record<ListenerType, number> = { tcp: 1883, tls: 8883, ws: 
  */
 export const NODE_LIMITS: Partial<Omit<BrokerOptions, 'store'>> = {
   maxConnections: 10000,
+  maxPending: 5000,
+  maxPendingBytes: 16 << 20,
+  maxConnectSize: 64 << 10,
   maxPacketSize: 1 << 20,
   maxSubscriptionsPerClient: 1000,
   maxInflight: 100,
@@ -106,7 +109,9 @@ export function limitDefaults(): Record<string, number | boolean | string> {
 // integers from 0 up.
 const LIMIT_RANGES: Record<string, [number, number]> = {
   maxConnections: [1, 1e7],
+  maxPending: [1, 1e7],
   maxPacketSize: [16, 268435460],   // 268435455 of Remaining Length plus the fixed header
+  maxConnectSize: [16, 268435460],
   maxSubscriptionsPerClient: [1, 1e7],
   maxInflight: [1, 65535],
   maxInflightIn: [1, 65535],

@@ -32,7 +32,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     // (`length` counts UTF-16 units on Node, code points in the device's XS).
     return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);
   }
-  if (b.connectionCount > b.limits.maxConnections) return refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
+  if (!b.roomForClient(clientId)) return refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
   const limits = b.limits;
   if (limits.serverReference !== '') {
     // 5.0 §4.11 server redirection: "use another server", and which.
@@ -116,8 +116,14 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
     refuse(c, RC_NOT_AUTHORIZED, CONNACK_NOT_AUTHORIZED);
     return;
   }
+  // Checked again: clients accepted while this one's hook was deciding count too.
+  if (!b.roomForClient(clientId)) {
+    refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
+    return;
+  }
   const sessionPresent = b.openSession(c, clientId, p.cleanStart);
   c.state = ACTIVE;
+  b.accepted(c);
   let props: Properties | null = null;
   if ((__MQTT5__ && c.version === MQTT_5)) {
     props = b.connackProperties(c);

@@ -1,0 +1,72 @@
+// Connections that have not completed CONNECT (from the port's connect() to a CONNACK that
+// accepts them). They are not clients yet, so they take no maxConnections slot: at most
+// maxPending of them are kept, and the bytes their decoders hold for a CONNECT or AUTH that
+// spans reads are bounded broker-wide by maxPendingBytes. Under pressure the oldest pending
+// connection is closed: an honest client sends its CONNECT right after connecting, so it
+// is pending for a round trip or two, while sockets left silent on purpose grow old.
+
+import type { Broker } from './broker.js';
+import type { Connection } from './connection.js';
+
+/** A new connection joins the pending ones; past maxPending the oldest is closed. */
+export function admitPending(b: Broker, c: Connection): void {
+  b.pending.add(c);
+  if (b.pending.size <= b.limits.maxPending) return;
+  const oldest = b.pending.oldest as Connection;   // not `c`: maxPending is at least 1
+  b.stats.pendingClosed++;
+  closePending(b, oldest, 'closed to make room for a new connection: ' + b.limits.maxPending + ' connections have not completed CONNECT (maxPending)');
+}
+
+/** Accepted or closed: no longer pending, and what its decoder held no longer counts. */
+export function leavePending(b: Broker, c: Connection): void {
+  if (!c.linked) return;
+  b.pending.remove(c);
+  b.pendingBytes -= c.pendingHeld;
+  c.pendingHeld = 0;
+}
+
+/**
+ * The decoder of `c` is about to hold `bytes` for a packet that spans reads. While `c` is
+ * pending this must fit maxPendingBytes, making room by closing older pending connections
+ * that hold bytes; false: it cannot fit, and the decoder refuses the packet.
+ */
+export function reservePending(b: Broker, c: Connection, bytes: number): boolean {
+  if (!c.linked) return true;
+  if (!makeRoom(b, c, bytes)) return false;
+  c.pendingHeld += bytes;
+  b.pendingBytes += bytes;
+  return true;
+}
+
+/**
+ * After a read: what the decoder of pending `c` holds now (a body reserved above, or input
+ * left unread while a hook decides). Over maxPendingBytes, older ones are closed first,
+ * then `c` itself.
+ */
+export function pendingHeldNow(b: Broker, c: Connection, held: number): void {
+  if (!c.linked) return;
+  b.pendingBytes += held - c.pendingHeld;
+  c.pendingHeld = held;
+  if (b.pendingBytes <= b.limits.maxPendingBytes || makeRoom(b, c, 0)) return;
+  b.stats.pendingBytesClosed++;
+  closePending(b, c, 'closed: ' + b.limits.maxPendingBytes + ' bytes are held for connections that have not completed CONNECT (maxPendingBytes)');
+}
+
+function makeRoom(b: Broker, c: Connection, extra: number): boolean {
+  const max = b.limits.maxPendingBytes;
+  let x = b.pending.oldest;
+  while (x !== null && b.pendingBytes + extra > max) {
+    const next: Connection | null = x.newer;
+    if (x !== c && x.pendingHeld > 0) {
+      b.stats.pendingBytesClosed++;
+      closePending(b, x, 'closed to make room: ' + max + ' bytes are held for connections that have not completed CONNECT (maxPendingBytes)');
+    }
+    x = next;
+  }
+  return b.pendingBytes + extra <= max;
+}
+
+function closePending(b: Broker, c: Connection, why: string): void {
+  b.log(c, why);
+  b.connectionEnded(c, false);
+}
