@@ -48,13 +48,17 @@ export const DEFINE = { __MQTT5__: 'true' };
 // every packet checked against the client's Maximum Packet Size: node/xs 138672, xs-iife
 // 150275, espruino 75561 (from 130770, 141731, 72041, main already over the node/xs and
 // xs-iife budgets); budgets that plus about 2.5%.
+// Raised for issue 13 §2 (bounded before login: the CONNECT's own maximum, the chain of
+// pending connections and the bytes they hold, maxConnections counting accepted clients):
+// node/xs 143202, xs-iife 155091, espruino 78238, espruino-mqtt3 65209 (+4.4 KB, +2.6 KB
+// on Espruino); budgets that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 142000,
-  xs: 142000,
-  'xs-iife': 154000,
-  espruino: 77500,
-  'espruino-mqtt3': 64000,
+  node: 146000,
+  xs: 146000,
+  'xs-iife': 158000,
+  espruino: 80000,
+  'espruino-mqtt3': 66500,
 };
 
 export const TARGETS = [

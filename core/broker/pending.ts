@@ -14,7 +14,7 @@ export function admitPending(b: Broker, c: Connection): void {
   if (b.pending.size <= b.limits.maxPending) return;
   const oldest = b.pending.oldest as Connection;   // not `c`: maxPending is at least 1
   b.stats.pendingClosed++;
-  closePending(b, oldest, 'closed to make room for a new connection: ' + b.limits.maxPending + ' connections have not completed CONNECT (maxPending)');
+  closePending(b, oldest, 'maxPending ' + b.limits.maxPending);
 }
 
 /** Accepted or closed: no longer pending, and what its decoder held no longer counts. */
@@ -49,7 +49,7 @@ export function pendingHeldNow(b: Broker, c: Connection, held: number): void {
   c.pendingHeld = held;
   if (b.pendingBytes <= b.limits.maxPendingBytes || makeRoom(b, c, 0)) return;
   b.stats.pendingBytesClosed++;
-  closePending(b, c, 'closed: ' + b.limits.maxPendingBytes + ' bytes are held for connections that have not completed CONNECT (maxPendingBytes)');
+  closePending(b, c, 'maxPendingBytes ' + b.limits.maxPendingBytes);
 }
 
 function makeRoom(b: Broker, c: Connection, extra: number): boolean {
@@ -59,14 +59,14 @@ function makeRoom(b: Broker, c: Connection, extra: number): boolean {
     const next: Connection | null = x.newer;
     if (x !== c && x.pendingHeld > 0) {
       b.stats.pendingBytesClosed++;
-      closePending(b, x, 'closed to make room: ' + max + ' bytes are held for connections that have not completed CONNECT (maxPendingBytes)');
+      closePending(b, x, 'maxPendingBytes ' + max);
     }
     x = next;
   }
   return b.pendingBytes + extra <= max;
 }
 
-function closePending(b: Broker, c: Connection, why: string): void {
-  b.log(c, why);
+function closePending(b: Broker, c: Connection, limit: string): void {
+  b.log(c, 'closed before CONNACK: limit ' + limit);
   b.connectionEnded(c, false);
 }
