@@ -1,6 +1,7 @@
 // The broker: sessions by client id, the subscription tree, retained messages, routing and
-// time. Ports call connect(transport) per client and tick(nowMs) about once a second; the
-// embedding application answers the hooks and may publish and subscribe from the same program.
+// time. Ports call connect(transport, nowMs) per client, give every call the time, and arm one
+// timer for nextDeadline() that calls timeout(nowMs); the embedding application answers the
+// hooks and may publish and subscribe from the same program.
 
 import type { FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
 import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
@@ -26,6 +27,8 @@ import { releaseWill, willOnClose } from './will.js';
 import { faulted, settle } from './fault.js';
 import { Chain } from './chain.js';
 import { admitPending, leavePending } from './pending.js';
+import type { Timed } from './deadlines.js';
+import { DUE_CONNECTION, DUE_HELD, DUE_SESSION, DUE_SYS, DeadlineHeap, connectDeadline, keepAliveDeadline } from './deadlines.js';
 
 
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
@@ -119,6 +122,9 @@ export class Broker {
   private nextSysAtMs: number;
   private localCount: number;
   private held: Held[];
+  private deadlines: DeadlineHeap;
+  private heldDue: Timed;
+  private sysDue: Timed;
   store: Store;
   alloc: FrameAllocator | null;
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
@@ -158,6 +164,10 @@ export class Broker {
     this.nextSysAtMs = nowMs;
     this.localCount = 0;
     this.held = [];
+    this.deadlines = new DeadlineHeap();
+    this.heldDue = { dueAtMs: -1, dueSlot: -1, dueKind: DUE_HELD };
+    this.sysDue = { dueAtMs: -1, dueSlot: -1, dueKind: DUE_SYS };
+    if (this.limits.sysIntervalMs > 0) this.deadlines.earlier(this.sysDue, nowMs);
     this.store = options.store || MEMORY_STORE;
     this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
     this.publishScratch = publishScratch();
@@ -166,49 +176,118 @@ export class Broker {
     this.faulty = [];
   }
 
-  /** A new client connection from the port. */
-  connect(transport: Transport): Connection {
+  /** A new client connection from the port, opened at `nowMs`. */
+  connect(transport: Transport, nowMs: number): Connection {
+    this.setNow(nowMs);
     const c = new Connection(this, transport, this.nowMs);
     this.connections.push(c);
     this.connectionCount++;
     admitPending(this, c);
+    this.deadlines.earlier(c, connectDeadline(c.openedAtMs, this.limits.connectTimeoutMs));
     return c;
   }
 
-  /** The port's clock: keep-alive, connect timeouts, session expiry and $SYS run from here. */
-  tick(nowMs: number): void {
-    this.nowMs = nowMs;
-    const list = this.connections;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const c = list[i];
+  /**
+   * The time of the call being handled. Every entry point gives it first; a clock that went
+   * backwards is not followed (a deadline would move later, never earlier).
+   */
+  setNow(nowMs: number): void {
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
+  }
+
+  /**
+   * When the port must next call timeout(): a time on the clock of the nowMs it passes, or -1
+   * for none. It may change after any call into the core, so the port asks after each one and
+   * re-arms its one timer when the answer changed.
+   */
+  nextDeadline(): number {
+    return this.deadlines.next();
+  }
+
+  /** The port's timer: everything due at `nowMs` (deadlines.ts) happens; nothing early. */
+  timeout(nowMs: number): void {
+    this.setNow(nowMs);
+    const now = this.nowMs;
+    for (let t = this.deadlines.due(now); t !== null; t = this.deadlines.due(now)) {
+      let next = -1;
       try {
-        this.timeouts(c, nowMs);
+        next = this.fire(t, now);
       } catch (e) {
-        faulted(this, c, e);   // that connection only (fault.ts)
+        this.fireFailed(t, e);   // that owner only (fault.ts), and not tried again
       }
-      if (i > list.length) i = list.length;   // closing one may have taken others out of the list
-    }
-    try {
-      if (this.held.length > 0) this.retryHeld(true);
-      this.expireSessions(nowMs);   // also releases delayed wills whose time has come
-      if (this.limits.sysIntervalMs > 0 && nowMs >= this.nextSysAtMs) {
-        this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
-        publishSys(this);
-      }
-    } catch (e) {
-      faulted(this, null, e);
+      // An owner answers a time after now, or -1; one that answered now would be asked again.
+      if (next >= 0) this.deadlines.earlier(t, next > now ? next : now + 1);
     }
     settle(this);
   }
 
-  private timeouts(c: Connection, nowMs: number): void {
-    if (c.state === AWAIT_CONNECT && nowMs - c.openedAtMs > this.limits.connectTimeoutMs) {
-      this.log(c, 'no CONNECT within ' + this.limits.connectTimeoutMs + ' ms');
-      this.connectionEnded(c, false);
-    } else if (c.state === ACTIVE && c.keepAliveMs > 0 && nowMs - c.lastInMs > c.keepAliveMs * 1.5) {
-      // [MQTT-3.1.2-24] silence for 1.5 x Keep Alive: close as if the network failed (will published).
-      c.fail(codecError(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
+  /** timeout() under its first name, for ports and tests written before it. */
+  tick(nowMs: number): void {
+    this.timeout(nowMs);
+  }
+
+  /** Acts on one entry that came due; returns the owner's next deadline, or -1. */
+  private fire(t: Timed, nowMs: number): number {
+    if (t.dueKind === DUE_CONNECTION) return this.connectionDue(t as Connection, nowMs);
+    if (t.dueKind === DUE_SESSION) return this.sessionDue(t as Session, nowMs);
+    if (t.dueKind === DUE_HELD) {
+      this.retryHeld(true);
+      return this.held.length > 0 ? this.held[0].sinceMs + this.limits.holdTimeoutMs : -1;
     }
+    this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
+    publishSys(this);
+    return this.nextSysAtMs;
+  }
+
+  private fireFailed(t: Timed, e: unknown): void {
+    if (t.dueKind === DUE_CONNECTION) {
+      faulted(this, t as Connection, e);
+      return;
+    }
+    faulted(this, null, e);
+    if (t.dueKind !== DUE_SESSION) return;
+    const s = t as Session;
+    if (s.connection === null && this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);   // never expired twice
+  }
+
+  private connectionDue(c: Connection, nowMs: number): number {
+    if (c.state === CLOSED) return -1;
+    if (c.state !== ACTIVE) {
+      // AWAIT_CONNECT or CONNECTING: a hook that never answers ends like a missing CONNECT.
+      const at = connectDeadline(c.openedAtMs, this.limits.connectTimeoutMs);
+      if (nowMs < at) return at;
+      this.log(c, (c.state === AWAIT_CONNECT ? 'no CONNECT' : 'CONNECT not completed') + ' within ' + this.limits.connectTimeoutMs + ' ms');
+      this.connectionEnded(c, false);
+      return -1;
+    }
+    if (c.keepAliveMs === 0) return -1;
+    // Not while we are the ones not reading it: the period starts again when we read again.
+    if (c.pausedByUs) return keepAliveDeadline(nowMs, c.keepAliveMs);
+    const at = keepAliveDeadline(c.lastPacketMs, c.keepAliveMs);
+    if (nowMs < at) return at;
+    // [MQTT-3.1.2-24] silence for 1.5 x Keep Alive: close as if the network failed (will published).
+    c.fail(codecError(RC_KEEP_ALIVE_TIMEOUT, '4:MQTT-3.1.2-24', 'keep alive timeout'));
+    return -1;
+  }
+
+  /** Arms the keep-alive of a connection that has just been accepted. */
+  keepAliveStarted(c: Connection): void {
+    if (c.keepAliveMs > 0) this.deadlines.earlier(c, keepAliveDeadline(c.lastPacketMs, c.keepAliveMs));
+  }
+
+  private sessionDue(s: Session, nowMs: number): number {
+    if (s.connection === null && s.expiresAtMs >= 0 && nowMs >= s.expiresAtMs) {
+      this.removeSession(s);   // also releases a delayed will [5:MQTT-3.1.2-8]
+      return -1;
+    }
+    if (s.will !== null && nowMs >= s.willAtMs) releaseWill(this, s);   // takes the will off first: never tried twice
+    return sessionDeadline(s);
+  }
+
+  /** Arms a session's deadline after its expiry or its will's delay was set. */
+  sessionDeadlineChanged(s: Session): void {
+    const at = sessionDeadline(s);
+    if (at >= 0) this.deadlines.earlier(s, at);
   }
 
   // ---- in-process API ----
@@ -218,7 +297,8 @@ export class Broker {
    * sessions it went to, or -1 when it went nowhere: a topic that is not a Topic Name, or
    * a fault inside the core (counted and logged, fault.ts).
    */
-  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number {
+  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean, nowMs: number): number {
+    this.setNow(nowMs);
     let routed = -1;
     try {
       if (!isValidTopicName(topic)) this.log(null, 'publish: ' + quote(topic) + ' is not a Topic Name');
@@ -231,7 +311,8 @@ export class Broker {
   }
 
   /** Subscribes the application itself; `onMessage` gets every matching message. */
-  subscribe(topicFilter: string, onMessage: (m: Message) => void): LocalSubscription {
+  subscribe(topicFilter: string, onMessage: (m: Message) => void, nowMs: number): LocalSubscription {
+    this.setNow(nowMs);
     const s = new Session('$local/' + (this.localCount++));
     s.local = onMessage;
     s.expiryMs = FOREVER;
@@ -368,6 +449,7 @@ export class Broker {
     if (c.state === CLOSED) return;
     const wasActive = c.state === ACTIVE;
     c.state = CLOSED;
+    this.deadlines.cancel(c);
     const i = this.connections.indexOf(c);
     if (i >= 0) {
       this.connections.splice(i, 1);
@@ -380,7 +462,10 @@ export class Broker {
     if (s !== null && s.connection === c) {
       s.connection = null;
       if (s.expiryMs === 0) this.removeSession(s);   // [5:MQTT-3.1.2-23] ends with the connection
-      else s.expiresAtMs = s.expiryMs === FOREVER ? -1 : this.nowMs + s.expiryMs;
+      else if (s.expiryMs !== FOREVER) {
+        s.expiresAtMs = this.nowMs + s.expiryMs;
+        this.sessionDeadlineChanged(s);
+      }
     }
     const will = c.will;
     c.will = null;
@@ -396,44 +481,11 @@ export class Broker {
     s.subscriptions = null;
     s.subscriptionCount = 0;
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    this.deadlines.cancel(s);
     this.invalidateMatches();
     redispatch(this, s);
     if (s.will !== null) releaseWill(this, s);   // the session ends before the will's delay
     if (this.store.durable && s.expiryMs !== 0) this.store.sessionRemoved(s.clientId);
-  }
-
-  private expireSessions(nowMs: number): void {
-    let expired: Session[] | null = null;
-    let willsDue: Session[] | null = null;
-    this.sessions.forEach(function (s: Session) {
-      if (s.connection === null && s.expiresAtMs >= 0 && nowMs >= s.expiresAtMs) {
-        if (expired === null) expired = [];
-        expired.push(s);
-      } else if (s.will !== null && nowMs >= s.willAtMs) {
-        if (willsDue === null) willsDue = [];
-        willsDue.push(s);
-      }
-    });
-    if (willsDue !== null) {
-      const due = willsDue as Session[];
-      for (let i = 0; i < due.length; i++) {
-        try {
-          releaseWill(this, due[i]);
-        } catch (e) {
-          faulted(this, null, e);   // releaseWill took the will off first: it is not tried again
-        }
-      }
-    }
-    if (expired === null) return;
-    const list = expired as Session[];
-    for (let i = 0; i < list.length; i++) {
-      try {
-        this.removeSession(list[i]);
-      } catch (e) {
-        faulted(this, null, e);
-        if (this.sessions.get(list[i].clientId) === list[i]) this.sessions.delete(list[i].clientId);   // never expired twice
-      }
-    }
   }
 
   // ---- subscriptions ----
@@ -522,6 +574,7 @@ export class Broker {
     keep(m);
     c.waiting++;
     this.held.push({ connection: c, packet: p, message: m, sinceMs: this.nowMs });
+    this.deadlines.earlier(this.heldDue, this.nowMs + this.limits.holdTimeoutMs);
     this.log(c, 'held: a subscriber queue is full');
   }
 
@@ -567,6 +620,13 @@ export class Broker {
       // a log hook that throws cannot be told so; what it was to log is lost, nothing else
     }
   }
+}
+
+/** The session's earliest deadline: its will's delay, or its expiry while no one is connected; -1: none. */
+function sessionDeadline(s: Session): number {
+  const expiry = s.connection === null ? s.expiresAtMs : -1;
+  if (s.will === null) return expiry;
+  return expiry >= 0 && expiry < s.willAtMs ? expiry : s.willAtMs;
 }
 
 /** The tree key of a subscription: the client id, or per shared group for $share ones. */

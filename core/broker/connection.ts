@@ -1,5 +1,5 @@
 // One client connection: bytes in through receive(), frames out through the port's
-// transport, time from the broker's last tick. No I/O of its own (design.md §1).
+// transport, time with every call (nowMs). No I/O of its own (design.md §1).
 
 import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, Will } from '../codec/index.js';
 import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRING_MAX, encode, truncateUtf8 } from '../codec/index.js';
@@ -9,6 +9,8 @@ import { NONE } from './session.js';
 import { handle } from './handlers/dispatch.js';
 import { faulted, settle, writeFailed } from './fault.js';
 import { pendingHeldNow, reservePending } from './pending.js';
+import type { Timed } from './deadlines.js';
+import { DUE_CONNECTION } from './deadlines.js';
 
 
 /** What a port gives the core for each connection. */
@@ -24,7 +26,7 @@ const UNACCEPTABLE_PROTOCOL_VERSION = new Uint8Array([0x20, 0x02, 0x00, 0x01]);
 // Connection states, in order.
 export const AWAIT_CONNECT = 0, CONNECTING = 1, ACTIVE = 2, CLOSED = 3;
 
-export class Connection implements DecoderBudget {
+export class Connection implements DecoderBudget, Timed {
   broker: Broker;
   transport: Transport;
   decoder: Decoder;
@@ -36,9 +38,13 @@ export class Connection implements DecoderBudget {
   will: Will | null;
   keepAliveMs: number;
   openedAtMs: number;
-  lastInMs: number;
+  lastPacketMs: number;          // when the last whole Control Packet was taken [MQTT-3.1.2-24]
   waiting: number;               // reasons packets are not being read now (auth, hooks, room)
   paused: boolean;               // the port was asked to stop reading
+  pausedByUs: boolean;           // ... because of `waiting` (our hooks or a hold), not the client
+  dueAtMs: number;               // this connection's entry in the broker's deadlines (deadlines.ts)
+  dueSlot: number;
+  dueKind: number;
   blocked: boolean;              // the transport said it is full
   outbound: Uint8Array[];        // frames held while blocked (NONE when there are none)
   outboundBytes: number;
@@ -77,9 +83,13 @@ export class Connection implements DecoderBudget {
     this.will = null;
     this.keepAliveMs = 0;
     this.openedAtMs = nowMs;
-    this.lastInMs = nowMs;
+    this.lastPacketMs = nowMs;
     this.waiting = 0;
     this.paused = false;
+    this.pausedByUs = false;
+    this.dueAtMs = -1;
+    this.dueSlot = -1;
+    this.dueKind = DUE_CONNECTION;
     this.blocked = false;
     this.outbound = NONE;
     this.outboundBytes = 0;
@@ -105,11 +115,11 @@ export class Connection implements DecoderBudget {
   // The three entry points a port calls. Whatever is thrown under one of them (a bug, a
   // hook, a transport) ends this connection only (fault.ts); nothing leaves the core.
 
-  /** Bytes from the peer, split anywhere. */
-  receive(chunk: Uint8Array): void {
+  /** Bytes from the peer, split anywhere, received at `nowMs`. */
+  receive(chunk: Uint8Array, nowMs: number): void {
     try {
       if (this.state === CLOSED) return;
-      this.lastInMs = this.broker.nowMs;
+      this.broker.setNow(nowMs);
       this.broker.stats.bytesIn += chunk.length;
       this.decoder.push(chunk);
       this.process();
@@ -125,9 +135,10 @@ export class Connection implements DecoderBudget {
     return reservePending(this.broker, this, bytes);
   }
 
-  /** The transport has room again. */
-  writable(): void {
+  /** The transport has room again (at `nowMs`). */
+  writable(nowMs: number): void {
     try {
+      this.broker.setNow(nowMs);
       this.drain();
     } catch (e) {
       faulted(this.broker, this, e);
@@ -136,9 +147,10 @@ export class Connection implements DecoderBudget {
   }
 
   /** The peer went away without a DISCONNECT: the will is published (3.1.1 §3.1.2.5). */
-  closed(): void {
+  closed(nowMs: number): void {
     try {
       if (this.state === CLOSED) return;
+      this.broker.setNow(nowMs);
       this.broker.connectionEnded(this, true);
     } catch (e) {
       faulted(this.broker, this, e);
@@ -168,6 +180,8 @@ export class Connection implements DecoderBudget {
     while (this.state !== CLOSED && this.waiting === 0 && !this.congested()) {
       const p = this.decoder.next();
       if (p === null) break;
+      // [MQTT-3.1.2-24] a whole Control Packet, not a byte, restarts the keep-alive period.
+      this.lastPacketMs = this.broker.nowMs;
       this.broker.stats.packetsIn++;
       const err = handle(this, p);
       if (err !== null) {
@@ -184,6 +198,12 @@ export class Connection implements DecoderBudget {
     // Stop the port from reading while we cannot take more (hooks pending, or our answers
     // to this client piling up unsent).
     const shouldPause = this.waiting > 0 || this.congested();
+    if (this.pausedByUs !== (this.waiting > 0)) {
+      // While we hold the client unread (a hook deciding, a full subscriber) its keep-alive
+      // does not run: the silence is ours. It starts again when we read again.
+      this.pausedByUs = this.waiting > 0;
+      if (!this.pausedByUs) this.lastPacketMs = this.broker.nowMs;
+    }
     if (shouldPause !== this.paused) {
       this.paused = shouldPause;
       if (shouldPause) { if (this.transport.pause) this.transport.pause(); } else if (this.transport.resume) this.transport.resume();

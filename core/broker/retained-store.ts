@@ -132,7 +132,8 @@ export class RetainedStore {
     // The header in layout order (QOS, TOPIC_LENGTH, ... EXPIRES_LOW), then after the topic
     // the property section and the payload.
     const w = new Writer(d, at);
-    const expires = message.expiresAtMs < 0 ? 0 : message.expiresAtMs + 1;
+    // Whole milliseconds, rounded up: a fractional clock (Node's port) never expires it early.
+    const expires = message.expiresAtMs < 0 ? 0 : Math.ceil(message.expiresAtMs) + 1;
     w.u8(message.qos);
     w.u8(0);
     w.u16(topicLength);

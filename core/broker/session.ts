@@ -4,6 +4,8 @@
 import type { QoS } from '../codec/index.js';
 import type { Message } from './message.js';
 import type { Connection } from './connection.js';
+import type { Timed } from './deadlines.js';
+import { DUE_SESSION } from './deadlines.js';
 
 export interface Subscriber {
   session: Session;
@@ -103,7 +105,7 @@ export const NONE = Object.freeze([]) as unknown as never[];
  */
 export const NO_INFLIGHT = Object.freeze(new InflightList(NONE)) as InflightList;
 
-export class Session {
+export class Session implements Timed {
   clientId: string;
   connection: Connection | null;
   subscriptions: Map<string, Subscriber> | null;   // by topic filter; made on first use
@@ -122,6 +124,9 @@ export class Session {
   will: Message | null;                     // 5.0: a will waiting for its Will Delay Interval
   willFrom: Connection | null;              // the connection it belonged to (for authorisation)
   willAtMs: number;
+  dueAtMs: number;                          // this session's entry in the broker's deadlines (deadlines.ts)
+  dueSlot: number;
+  dueKind: number;
 
   constructor(clientId: string) {
     this.clientId = clientId;
@@ -142,6 +147,9 @@ export class Session {
     this.will = null;
     this.willFrom = null;
     this.willAtMs = 0;
+    this.dueAtMs = -1;
+    this.dueSlot = -1;
+    this.dueKind = DUE_SESSION;
   }
 }
 

@@ -1,5 +1,5 @@
 // $SYS/ topics (a convention, not part of the specification; mosquitto's names where one
-// exists): published from tick() as retained messages, so a new subscriber sees them at once.
+// exists): published from the broker's $SYS deadline as retained messages, so a new subscriber sees them at once.
 
 import type { Broker } from './broker.js';
 
@@ -28,6 +28,6 @@ export function publishSys(b: Broker): void {
 function put(b: Broker, topic: string, value: string): void {
   // Not counted as traffic: $SYS reports on clients, not on itself.
   const inBefore = b.stats.messagesIn;
-  b.publish(topic, value, 0, true);
+  b.publish(topic, value, 0, true, b.nowMs);
   b.stats.messagesIn = inBefore;
 }

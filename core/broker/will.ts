@@ -31,6 +31,7 @@ export function willOnClose(b: Broker, c: Connection, will: Will, session: Sessi
     s.will = keep(m);
     s.willFrom = c;
     s.willAtMs = b.nowMs + delay * 1000;
+    b.sessionDeadlineChanged(s);
     return;
   }
   publishWill(b, c, m);

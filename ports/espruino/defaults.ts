@@ -5,7 +5,6 @@
 import type { BrokerOptions } from '../../core/index.js';
 
 export const PORT = 1883;
-export const TICK_MS = 1000;            // broker.tick() interval: keep-alive, will delay, expiry
 export const SEND_BUDGET = 1024;        // bytes in a socket's send queue before the core is told "full"
 export const RECEIVE_BUDGET = 4096;     // bytes held from a paused client before it is dropped
 

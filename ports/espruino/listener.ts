@@ -1,19 +1,19 @@
 // The Espruino port: a broker on `require("net")`. One server socket, one Connection per
-// client socket, and a timer that gives the core an integer clock. Every protocol rule
-// lives in the core; this file only moves bytes and signals.
+// client socket, and one timer armed for the core's next deadline (re-armed after every
+// call into the core), on an integer clock. Every protocol rule lives in the core; this
+// file only moves bytes and signals.
 //
 //   var g = require("ganglion");
 //   var b = g.listen({ port: 1883 }, { log: function (c, line) { print(line); } });
-import type { Broker, BrokerOptions, Connection, Hooks } from '../../core/index.js';
+import type { Broker, BrokerOptions, Connection, Hooks, QoS } from '../../core/index.js';
 import { createBroker } from '../../core/index.js';
 import type { EspruinoNet, EspruinoServer, EspruinoSocket } from './espruino-api.js';
 import type { TransportOwner } from './socket-transport.js';
 import { SocketTransport } from './socket-transport.js';
-import { PORT, RECEIVE_BUDGET, SEND_BUDGET, TICK_MS, boardLimits } from './defaults.js';
+import { PORT, RECEIVE_BUDGET, SEND_BUDGET, boardLimits } from './defaults.js';
 
 export interface ListenOptions extends BrokerOptions {
   port?: number;            // TCP port, 1883
-  tickMs?: number;          // how often broker.tick() runs; 0: the application calls tick()
   sendBudget?: number;      // bytes queued on one socket before the core is told it is full
   receiveBudget?: number;   // bytes held from a client while the core is not reading it
   net?: EspruinoNet;        // the net module (default: require("net"))
@@ -40,7 +40,10 @@ export class Listener implements TransportOwner {
   maxSockets: number;       // one more than maxConnections: room to refuse with a CONNACK
   refused: number;          // sockets closed at once because all slots were taken
   private hooks: ListenHooks;
-  private timer: unknown;
+  private timer: unknown;   // the one timer, or null
+  private armedAt: number;  // the deadline it is set for; -1: none
+  private stopped: boolean;
+  private fire: () => void;
 
   constructor(net: EspruinoNet, o: ListenOptions, hooks: ListenHooks) {
     const limits = boardLimits(o);
@@ -51,11 +54,18 @@ export class Listener implements TransportOwner {
     this.sockets = 0;
     this.maxSockets = this.broker.limits.maxConnections + 1;
     this.refused = 0;
+    this.timer = null;
+    this.armedAt = -1;
+    this.stopped = false;
     const self = this;
+    this.fire = function () {
+      self.timer = null;
+      self.armedAt = -1;
+      self.tick();
+    };
     this.server = net.createServer(function (socket: EspruinoSocket) { self.accept(socket); });
     this.server.listen(o.port === undefined ? PORT : o.port);
-    const tickMs = o.tickMs === undefined ? TICK_MS : o.tickMs;
-    this.timer = tickMs > 0 ? setInterval(function () { self.tick(); }, tickMs) : null;
+    this.after();
   }
 
   /** A new client socket. */
@@ -69,20 +79,48 @@ export class Listener implements TransportOwner {
     }
     this.sockets++;
     const t = new SocketTransport(socket, this);
-    t.attach(this.broker.connect(t));
+    t.attach(this.broker.connect(t, nowMs()));
+    this.after();
   }
 
+  /** Runs what is due now (the timer does this at each deadline), then re-arms the timer. */
   tick(): void {
-    this.broker.tick(nowMs());
+    this.broker.timeout(nowMs());
+    this.after();
+  }
+
+  /** In-process publish at the port's clock (broker.publish with the time). */
+  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number {
+    const n = this.broker.publish(topic, payload, qos, retain, nowMs());
+    this.after();
+    return n;
   }
 
   /** Stops listening and the timer, and closes every client (their wills go out). */
   close(): void {
-    if (this.timer !== null) clearInterval(this.timer as ReturnType<typeof setInterval>);
-    this.timer = null;
+    this.stopped = true;
+    this.disarm();
     this.server.close();
     const list = this.broker.connections.slice();
-    for (let i = 0; i < list.length; i++) list[i].closed();
+    const now = nowMs();
+    for (let i = 0; i < list.length; i++) list[i].closed(now);
+  }
+
+  /** After every call into the core: the timer follows the core's next deadline. */
+  after(): void {
+    const at = this.broker.nextDeadline();
+    if (at === this.armedAt || this.stopped) return;
+    this.disarm();
+    this.armedAt = at;
+    if (at < 0) return;
+    const ms = at - nowMs();
+    this.timer = setTimeout(this.fire, ms < 1 ? 1 : ms);
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+    this.timer = null;
+    this.armedAt = -1;
   }
 
   // ---- TransportOwner ----
@@ -94,6 +132,10 @@ export class Listener implements TransportOwner {
   ended(t: SocketTransport): void {
     this.sockets--;
     if (t.accepted && this.hooks.onDisconnect) this.hooks.onDisconnect(t.connection as Connection);
+  }
+
+  now(): number {
+    return nowMs();
   }
 
   later(fn: () => void): void {

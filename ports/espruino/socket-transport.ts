@@ -23,6 +23,8 @@ export interface TransportOwner {
   receiveBudget: number;
   opened(t: SocketTransport): void;    // a CONNACK accepting the client went out
   ended(t: SocketTransport): void;     // the socket is gone
+  now(): number;                       // the port's clock, for every call into the core
+  after(): void;                       // re-arm the timer after a call into the core
   later(fn: () => void): void;         // run fn on a later turn of the event loop
 }
 
@@ -115,10 +117,14 @@ export class SocketTransport implements Transport {
     if (this.paused || this.held.length > 0) {
       this.held.push(data);
       this.heldBytes += data.length;   // binary string: one char per byte
-      if (this.heldBytes > this.owner.receiveBudget) c.closed();   // floods while not reading: dropped
+      if (this.heldBytes > this.owner.receiveBudget) {
+        c.closed(this.owner.now());   // floods while not reading: dropped
+        this.owner.after();
+      }
       return;
     }
-    c.receive(new Uint8Array(E.toArrayBuffer(data)));
+    c.receive(new Uint8Array(E.toArrayBuffer(data)), this.owner.now());
+    this.owner.after();
   }
 
   private feedHeld(): void {
@@ -126,8 +132,9 @@ export class SocketTransport implements Transport {
     while (!this.paused && this.held.length > 0 && c.state !== CLOSED) {
       const data = this.held.shift() as string;
       this.heldBytes -= data.length;
-      c.receive(new Uint8Array(E.toArrayBuffer(data)));
+      c.receive(new Uint8Array(E.toArrayBuffer(data)), this.owner.now());
     }
+    this.owner.after();
   }
 
   private drained(): void {
@@ -135,7 +142,8 @@ export class SocketTransport implements Transport {
     if (!this.full) return;
     this.full = false;
     const c = this.connection as Connection;
-    if (c.state !== CLOSED) c.writable();
+    if (c.state !== CLOSED) c.writable(this.owner.now());
+    this.owner.after();
   }
 
   /** The socket is gone: 'end', 'close' or 'error' (Espruino has no half-close). */
@@ -146,7 +154,8 @@ export class SocketTransport implements Transport {
     this.held = [];
     this.heldBytes = 0;
     const c = this.connection as Connection;
-    if (c.state !== CLOSED) c.closed();   // not after DISCONNECT or our own close: the will goes out
+    if (c.state !== CLOSED) c.closed(this.owner.now());   // not after DISCONNECT or our own close: the will goes out
     this.owner.ended(this);
+    this.owner.after();
   }
 }

@@ -1,5 +1,5 @@
 // Types of broker-server.js (a plain ES module, compiled by mcconfig as is), for the tests.
-import type { Broker, BrokerOptions, Connection, Hooks, Transport } from '../../core/index.js';
+import type { Broker, BrokerOptions, Connection, Hooks, LocalSubscription, Message, QoS, Transport } from '../../core/index.js';
 
 export declare const DEVICE_LIMITS: Readonly<BrokerOptions>;
 
@@ -14,7 +14,6 @@ export interface BrokerServerOptions {
   limits?: BrokerOptions;
   hooks?: Partial<Hooks>;
   log?: (line: string) => void;
-  tickMs?: number;
   lingerMs?: number;
 }
 
@@ -42,5 +41,8 @@ export declare class BrokerServer {
   maxSockets: number;
   transports: SocketTransport[];
   tick(): void;
+  after(): void;
+  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number;
+  subscribe(topicFilter: string, onMessage: (m: Message) => void): LocalSubscription;
   close(): void;
 }

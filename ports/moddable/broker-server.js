@@ -1,5 +1,6 @@
 // The Moddable port: ganglion's broker core on ECMA-419 sockets (`embedded:io/socket/listener`
-// + `embedded:io/socket/tcp`), ticked by a `timer` with a monotonic clock from `time`.
+// + `embedded:io/socket/tcp`), with one `timer` for the core's next deadline and a monotonic
+// clock from `time`.
 //
 //   import { BrokerServer } from "ganglion/server";
 //   const server = new BrokerServer({ port: 1883, log: trace });
@@ -15,8 +16,11 @@
 // Close: onError (delivered by the SDK after the input is read) closes the socket and tells
 // the core; the core's close() waits for a pending tail (a CONNACK refusal, a DISCONNECT) to
 // drain first, at most `lingerMs`.
-// Time: broker.tick() every `tickMs` from a clock built with Time.ticks and Time.delta, so
-// the 32-bit tick counter wrapping (every 24.8 days on ESP32) does not disturb keep-alive.
+// Time: every call into the core carries the time of a clock built with Time.ticks and
+// Time.delta, so the 32-bit tick counter wrapping (every 24.8 days on ESP32) does not disturb
+// keep-alive. One timer is armed for broker.nextDeadline() (or a lingering socket's end) and
+// re-armed after each call into the core: nothing fires early, and an idle device does not
+// wake until something is due.
 //
 // Module scope holds only constants (a frozen table, functions, classes): this module and the
 // core can be preloaded (design.md §4). Per-socket callbacks are shared functions that find
@@ -51,6 +55,10 @@ export const DEVICE_LIMITS = Object.freeze({
   topicAliasMaximum: 4,
   holdTimeoutMs: 10000,
 });
+
+// The timer is scheduled with this repeat so that it is never a one-shot timer (which the SDK
+// frees once it has fired); each firing schedules it again for the next deadline.
+const REPEAT_MS = 0x3fffffff;
 
 /** A millisecond clock that never wraps, from the 32-bit Time.ticks and Time.delta. */
 export class MonotonicClock {
@@ -127,6 +135,7 @@ export class SocketTransport {
     if (this.tail !== null && this.space === 0 && !this.server.stopping) {
       this.closing = true;          // let the last frame (a refusal, a DISCONNECT) go out first
       this.closingSinceMs = this.server.clock.now;
+      this.server.lingering++;
       return;
     }
     this.shut("closed by broker");
@@ -158,7 +167,8 @@ export class SocketTransport {
     const buffer = this.tcp.read();
     this.unread = 0;
     if (buffer === undefined) return;
-    this.connection.receive(new Uint8Array(buffer));
+    this.connection.receive(new Uint8Array(buffer), this.server.clock.read());
+    this.server.after();
   }
 
   writableCount(count) {
@@ -170,7 +180,8 @@ export class SocketTransport {
     }
     if (this.blocked) {
       this.blocked = false;
-      this.connection.writable();
+      this.connection.writable(this.server.clock.read());
+      this.server.after();
     }
   }
 
@@ -178,7 +189,8 @@ export class SocketTransport {
     if (this.closed) return;
     const wasClosing = this.closing;
     this.shut("closed by peer");
-    if (!wasClosing) this.connection.closed();
+    if (!wasClosing) this.connection.closed(this.server.clock.read());
+    this.server.after();
   }
 
   // ---- inside ----
@@ -204,6 +216,7 @@ export class SocketTransport {
 
   shut(why) {
     if (this.closed) return;
+    if (this.closing) this.server.lingering--;
     this.closed = true;
     this.closing = false;
     this.tail = null;
@@ -219,7 +232,6 @@ export class SocketTransport {
  *   hooks     the core's hooks (authenticate, authorizePublish, authorizeSubscribe, log)
  *   log       function(line) for socket events and, unless hooks.log is given, the core's
  *             log lines (on the device: trace with a newline)
- *   tickMs    1000: how often broker.tick() runs
  *   lingerMs  5000: how long a socket the core closed may keep draining its last frame
  */
 export class BrokerServer {
@@ -241,12 +253,19 @@ export class BrokerServer {
     this.toRead = [];
     this.readTimer = null;
     this.stopping = false;
+    this.lingering = 0;       // sockets closed by the core whose last frame is still draining
+    this.timer = null;        // the one deadline timer (made at the first deadline)
+    this.armedAt = -1;        // the time it is set for; -1: not set
     this.readCallback = function () {
       self.readTimer = null;
       self.readResumed();
     };
+    this.timerCallback = function () {
+      self.armedAt = -1;
+      self.tick();
+    };
     this.listener = new Listener({ port: o.port === undefined ? 1883 : o.port, onReadable: onListenerReadable, target: this });
-    this.tickTimer = Timer.repeat(function () { self.tick(); }, o.tickMs || 1000);
+    this.after();
   }
 
   /** Accepts one socket from the listener. */
@@ -259,20 +278,61 @@ export class BrokerServer {
     const t = new SocketTransport(this);
     t.remote = raw.remoteAddress + ":" + raw.remotePort;
     t.tcp = new TCP({ from: raw, onReadable: onSocketReadable, onWritable: onSocketWritable, onError: onSocketError, target: t });
-    t.connection = this.broker.connect(t);
+    t.connection = this.broker.connect(t, this.clock.read());
     this.transports.push(t);
     this.say("socket from " + t.remote);
+    this.after();
   }
 
-  /** The timer: the core's clock, and sockets lingering too long after the core closed them. */
+  /** The timer: what the core has due now, and sockets lingering too long after the core closed them. */
   tick() {
     const now = this.clock.read();
-    const list = this.transports;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const t = list[i];
-      if (t.closing && now - t.closingSinceMs >= this.lingerMs) t.shut("closed by broker (last frame not drained)");
+    if (this.lingering > 0) {
+      const list = this.transports;
+      for (let i = list.length - 1; i >= 0; i--) {
+        const t = list[i];
+        if (t.closing && now - t.closingSinceMs >= this.lingerMs) t.shut("closed by broker (last frame not drained)");
+      }
     }
-    this.broker.tick(now);
+    this.broker.timeout(now);
+    this.after();
+  }
+
+  /** In-process publish at the port's clock (broker.publish with the time). */
+  publish(topic, payload, qos, retain) {
+    const n = this.broker.publish(topic, payload, qos, retain, this.clock.read());
+    this.after();
+    return n;
+  }
+
+  /** In-process subscription at the port's clock (broker.subscribe with the time). */
+  subscribe(topicFilter, onMessage) {
+    const s = this.broker.subscribe(topicFilter, onMessage, this.clock.read());
+    this.after();
+    return s;
+  }
+
+  /** After every call into the core: the one timer follows the earliest deadline. */
+  after() {
+    if (this.stopping) return;
+    let at = this.broker.nextDeadline();
+    if (this.lingering > 0) {
+      const list = this.transports;
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i];
+        if (t.closing && (at < 0 || t.closingSinceMs + this.lingerMs < at)) at = t.closingSinceMs + this.lingerMs;
+      }
+    }
+    if (at === this.armedAt) return;
+    this.armedAt = at;
+    if (at < 0) {
+      if (this.timer !== null) Timer.schedule(this.timer);   // nothing due: the device sleeps
+      return;
+    }
+    const now = this.clock.read();
+    const ms = at > now ? at - now : 0;
+    if (this.timer === null) this.timer = Timer.set(this.timerCallback, ms, REPEAT_MS);
+    else Timer.schedule(this.timer, ms, REPEAT_MS);
   }
 
   readLater(t) {
@@ -303,13 +363,14 @@ export class BrokerServer {
   close() {
     this.stopping = true;
     this.listener.close();
-    Timer.clear(this.tickTimer);
+    Timer.clear(this.timer);
+    this.timer = null;
     if (this.readTimer !== null) Timer.clear(this.readTimer);
     this.readTimer = null;
     while (this.transports.length > 0) {
       const t = this.transports[this.transports.length - 1];
       t.shut("server closing");
-      t.connection.closed();
+      t.connection.closed(this.clock.read());
     }
   }
 }

@@ -22,6 +22,7 @@ import { listenTcp } from './tcp-listener.js';
 import { listenTls } from './tls-listener.js';
 import type { PortContext, PortTransport } from './transport.js';
 import { Flusher } from './transport.js';
+import { DeadlineTimer, portNow } from './deadline-timer.js';
 import { listenWebSocket } from './websocket-listener.js';
 
 export interface BoundListener {
@@ -216,12 +217,12 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   const appLog = hooks.log;
   const logger = appLog === undefined ? createLogger(checked.logLevel) : createLogger(checked.logLevel, null, appLog);
   let security = loadSecurity(checked);
-  const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks), Date.now());
+  const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks), portNow());
+  const timer = new DeadlineTimer(broker);
   const latency = new LatencyHistogram();
   const sockets = new Set<Socket>();
-  const ctx: PortContext = { broker, latency, logger, flusher: new Flusher(), sockets, closeTimeoutMs: 1000 };
+  const ctx: PortContext = { broker, latency, logger, flusher: new Flusher(), sockets, closeTimeoutMs: 1000, timer };
   const listeners: BoundListener[] = [];
-  let tick: NodeJS.Timeout | null = null;
   let report: NodeJS.Timeout | null = null;
   let listening: Promise<BoundListener[]> | null = null;
   let stopping: Promise<void> | null = null;
@@ -246,9 +247,12 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
       for (const b of listeners) b.server.close();
       return listeners;
     }
-    tick = setInterval(() => broker.tick(Date.now()), 1000);
+    timer.start();
     if (checked.latencyIntervalMs > 0) {
-      report = setInterval(() => reportLatency(broker, latency, logger, checked.latencyIntervalMs), checked.latencyIntervalMs);
+      report = setInterval(() => {
+        reportLatency(broker, latency, logger, checked.latencyIntervalMs);
+        timer.after();
+      }, checked.latencyIntervalMs);
     }
     return listeners;
   }
@@ -265,10 +269,14 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     },
     publish(topic, payload, options) {
       const o = options || {};
-      return broker.publish(topic, payload, o.qos || 0, o.retain === true);
+      const n = broker.publish(topic, payload, o.qos || 0, o.retain === true, portNow());
+      timer.after();
+      return n;
     },
     subscribe(topicFilter, onMessage) {
-      return broker.subscribe(topicFilter, onMessage);
+      const s = broker.subscribe(topicFilter, onMessage, portNow());
+      timer.after();
+      return s;
     },
     reload() {
       security = loadSecurity(checked);
@@ -277,12 +285,13 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     close() {
       if (stopping !== null) return stopping;
       stopping = new Promise<void>((resolve) => {
-        if (tick !== null) clearInterval(tick);
+        timer.stop();
         if (report !== null) clearInterval(report);
         for (const b of listeners) b.server.close();
         const list = broker.connections.slice();
         logger.log('info', `shutting down: ${list.length} connection(s)`);
         // 5.0 clients get DISCONNECT 0x8B (server shutting down); 3.x clients are closed.
+        broker.setNow(portNow());
         for (const c of list) c.fail({ rc: RC_SERVER_SHUTTING_DOWN, rule: '5:§3.14.2.1', message: 'server shutting down' });
         ctx.flusher.now();
         // Sockets with no MQTT connection yet (TLS handshakes, HTTP requests) are cut.
@@ -307,10 +316,11 @@ export function reportLatency(broker: Broker, latency: LatencyHistogram, logger:
   latency.reset();
   if (broker.limits.sysIntervalMs > 0) {
     const inBefore = broker.stats.messagesIn;
-    broker.publish('$SYS/broker/latency/p50', '' + s.p50, 0, true);
-    broker.publish('$SYS/broker/latency/p99', '' + s.p99, 0, true);
-    broker.publish('$SYS/broker/latency/max', '' + s.max, 0, true);
-    broker.publish('$SYS/broker/latency/count', '' + s.count, 0, true);
+    const now = portNow();
+    broker.publish('$SYS/broker/latency/p50', '' + s.p50, 0, true, now);
+    broker.publish('$SYS/broker/latency/p99', '' + s.p99, 0, true, now);
+    broker.publish('$SYS/broker/latency/max', '' + s.max, 0, true, now);
+    broker.publish('$SYS/broker/latency/count', '' + s.count, 0, true, now);
     broker.stats.messagesIn = inBefore;   // $SYS reports on clients, not on itself
   }
   if (s.count > 0) {

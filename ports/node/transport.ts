@@ -11,6 +11,8 @@ import type { LatencyHistogram } from './latency.js';
 import type { Logger } from './logger.js';
 import type { Client } from './client.js';
 import type { ListenerConfig } from './config.js';
+import type { DeadlineTimer } from './deadline-timer.js';
+import { portNow } from './deadline-timer.js';
 
 const CLOSED = 3;   // Connection state after the core has let go
 
@@ -52,6 +54,7 @@ export interface PortContext {
   flusher: Flusher;
   sockets: Set<Socket>;
   closeTimeoutMs: number;
+  timer: DeadlineTimer;   // re-armed after every call into the core
 }
 
 /** The facts a hook can read from `connection.transport`. */
@@ -66,14 +69,35 @@ export interface PortTransport extends Transport {
 /** Bytes from the peer into the core, with the latency clock running. */
 export function receive(ctx: PortContext, c: Connection, chunk: Uint8Array): void {
   const lat = ctx.latency;
-  lat.t0 = performance.now();
+  const now = portNow();
+  lat.t0 = now;
   try {
     // A plain Uint8Array view of the Buffer: the core's subarray views of it then skip
     // Buffer's slower species path, and nothing of the core sees a Buffer.
-    c.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    c.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), now);
   } finally {
     lat.t0 = -1;
   }
+  ctx.timer.after();
+}
+
+/** The socket can take more: the core is told, then the timer re-armed. */
+export function writable(ctx: PortContext, c: Connection): void {
+  c.writable(portNow());
+  ctx.timer.after();
+}
+
+/** The peer is gone: the core is told (the will goes out), then the timer re-armed. */
+export function lost(ctx: PortContext, c: Connection): void {
+  c.closed(portNow());
+  ctx.timer.after();
+}
+
+/** A new connection in the core, its connect timeout armed. */
+export function connectToCore(ctx: PortContext, t: Transport): Connection {
+  const c = ctx.broker.connect(t, portNow());
+  ctx.timer.after();
+  return c;
 }
 
 export function remoteOf(socket: Socket): string {
@@ -212,7 +236,7 @@ export class SocketTransport implements PortTransport, Flushable {
     const c = this.connection as Connection;
     if (c.state === CLOSED) return;
     this.ctx.broker.log(c, `connection lost (${reason}) from ${this.remoteAddress} on ${this.listener.name}`);
-    c.closed();
+    lost(this.ctx, c);
   }
 }
 
@@ -229,7 +253,8 @@ function onData(this: Socket, chunk: Buffer): void {
 }
 
 function onDrain(this: Socket): void {
-  ((this as ServedSocket)[TRANSPORT].connection as Connection).writable();
+  const t = (this as ServedSocket)[TRANSPORT];
+  writable(t.ctx, t.connection as Connection);
 }
 
 // An error always ends the socket and a 'close' follows: the connection is reported lost
@@ -252,7 +277,7 @@ export function attachSocket(ctx: PortContext, socket: Socket, listener: Listene
   const t = new SocketTransport(socket, ctx, listener, certificateCN);
   // Info lines name the peer, also after the socket has closed: learn it while it is open.
   if (ctx.logger.enabled('info')) void t.remoteAddress;
-  t.connection = ctx.broker.connect(t);
+  t.connection = connectToCore(ctx, t);
   (socket as ServedSocket)[TRANSPORT] = t;
   socket.on('data', onData);
   socket.on('drain', onDrain);

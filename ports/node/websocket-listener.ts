@@ -14,7 +14,7 @@ import type { ListenerConfig } from './config.js';
 import { listen } from './tcp-listener.js';
 import { certificateCN, tlsOptions } from './tls-listener.js';
 import type { Flushable, PortContext, PortTransport } from './transport.js';
-import { endSocket, receive, remoteOf } from './transport.js';
+import { connectToCore, endSocket, lost, receive, remoteOf, writable } from './transport.js';
 import {
   CLOSE_NORMAL, CLOSE_NO_STATUS, FrameParser, OP_BINARY, OP_CLOSE, OP_PONG, acceptKey, chooseProtocol,
   closePayload, controlFrame, frameHeader, validKey,
@@ -131,14 +131,14 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   );
   const cn = 'encrypted' in socket ? certificateCN(socket as TLSSocket) : null;
   const t = new WebSocketTransport(socket, ctx, listener, cn);
-  const c = ctx.broker.connect(t);
+  const c = connectToCore(ctx, t);
   t.connection = c;
   let reason = 'closed by the client';
   const end = (why: string): void => {
     reason = why;
     if (c.state !== CLOSED) {
       ctx.broker.log(c, `connection lost (${reason}) from ${t.remoteAddress} on ${listener.name}`);
-      c.closed();
+      lost(ctx, c);
     }
   };
   const parser = new FrameParser({
@@ -156,7 +156,7 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
     },
   }, listener.maxFrameSize);
   socket.on('data', (chunk: Buffer) => parser.push(chunk));
-  socket.on('drain', () => c.writable());
+  socket.on('drain', () => writable(ctx, c));
   socket.on('error', (err) => {
     reason = err.message;
     socket.destroy();

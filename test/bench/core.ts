@@ -187,7 +187,7 @@ class NullTransport implements Transport {
       this.acks = this.spare.length >= chunk.length ? this.spare : new Uint8Array(chunk.length);
       this.spare = chunk;
       this.ackLen = 0;
-      c.receive(chunk.subarray(0, n));
+      c.receive(chunk.subarray(0, n), 0);
     }
     return true;
   }
@@ -203,10 +203,10 @@ interface Client {
 
 function connectClient(broker: Broker, id: string, version: 4 | 5, mode: number): Client {
   const transport = new NullTransport(mode);
-  const connection = broker.connect(transport);
+  const connection = broker.connect(transport, 0);
   connection.receive(mqttPacket.generate({
     cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, clientId: id, keepalive: 0,
-  }, { protocolVersion: version }));
+  }, { protocolVersion: version }), 0);
   const connack = transport.control.shift();
   // CONNACK: 0x20, remaining length, flags, return/reason code (3.1.1 §3.2, 5.0 §3.2).
   if (connack === undefined || connack[0] !== 0x20 || connack[3] !== 0) {
@@ -218,7 +218,7 @@ function connectClient(broker: Broker, id: string, version: 4 | 5, mode: number)
 function subscribe(c: Client, filter: string, qos: 0 | 1 | 2, version: 4 | 5): void {
   c.connection.receive(mqttPacket.generate({
     cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }],
-  } as mqttPacket.ISubscribePacket, { protocolVersion: version }));
+  } as mqttPacket.ISubscribePacket, { protocolVersion: version }), 0);
   const suback = c.transport.control.shift();
   // SUBACK: 0x90, remaining length, packet id, (5.0: property length 0), one code.
   const code = suback === undefined ? -1 : suback[suback.length - 1];
@@ -297,7 +297,7 @@ function build(spec: Spec): World {
   world.run = function run(): number {
     const i = next;
     next = i + 1 === chunks.length ? 0 : i + 1;
-    conns[i].receive(chunks[i]);
+    conns[i].receive(chunks[i], world.now);
     world.published += MSGS_PER_CHUNK;
     world.expected += deliveries[i];
     let busy = ackers.length > 0;
@@ -380,7 +380,7 @@ function gc(): void {
 // (user + system of this process: other processes on the machine do not count).
 function round(w: World, ms: number): number {
   w.now += 1000;
-  w.broker.tick(w.now);
+  w.broker.timeout(w.now);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   let msgs = 0;

@@ -20,8 +20,9 @@ export interface ListenerLike {
     stats: { dropped: number; messagesIn: number };
     retained: { count: number; bytes: number };
     limits: Record<string, number | boolean | string>;
-    publish(topic: string, payload: string, qos: number, retain: boolean): number;
+    publish(topic: string, payload: string, qos: number, retain: boolean, nowMs: number): number;
   };
+  publish(topic: string, payload: string, qos: number, retain: boolean): number;
   sockets: number;
   refused: number;
   sendBudget: number;

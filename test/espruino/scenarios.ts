@@ -313,20 +313,22 @@ export function scenarios(env: Env): void {
     assert.is(w.listener.sockets, 2);
   });
 
-  test('the timer ticks the core with whole milliseconds; keep-alive closes a silent client', () => {
+  test('one timer, armed for the core\'s next deadline on a whole-millisecond clock: keep-alive closes a silent client past 1.5 x Keep Alive, not before', () => {
     const w = world();
     // CONNECT with Keep Alive 2 s: 10 0D 00 04 'MQTT' 04 02 00 02 00 01 'k'
     const k = w.dial();
     k.raw(hex('10 0D 00 04 4D 51 54 54 04 02 00 02 00 01 6B'));
     w.run();
     assert.is(k.hex(), H(CONNACK_OK));
-    w.advance(1000);
     assert.ok(Number.isInteger(w.listener.broker.nowMs), 'integer clock: ' + w.listener.broker.nowMs);
     assert.is(w.listener.broker.nowMs, Math.floor(w.fake.loop.now));
-    assert.not.ok(k.end.closed);
-    w.advance(3000);                                  // 1.5 x Keep Alive of silence
-    assert.ok(k.end.closed, 'closed after 1.5 x Keep Alive');
+    assert.is(w.fake.loop.timers.length, 1, 'one timer');
+    w.advance(3000);                                  // exactly 1.5 x Keep Alive of silence
+    assert.not.ok(k.end.closed, 'not closed at 1.5 x Keep Alive');
+    w.advance(1);
+    assert.ok(k.end.closed, 'closed past 1.5 x Keep Alive');
     assert.equal(w.events, ['+k', '-k']);
+    assert.is(w.fake.loop.timers.length, 0, 'nothing due: no timer');
   });
 
   test('close(): stops the timer and the server, closes the clients', () => {
@@ -345,7 +347,7 @@ export function scenarios(env: Env): void {
     sub.raw(hex('82 08 00 01 00 03 61 2F 62 00'));
     w.run();
     sub.hex();
-    w.in(() => w.listener.broker.publish('a/b', 'x', 0, false));
+    w.in(() => w.listener.publish('a/b', 'x', 0, false));
     w.run();
     assert.is(sub.hex(), H('30 06 00 03 61 2F 62 78'));
   });

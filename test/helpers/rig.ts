@@ -1,5 +1,7 @@
 // A broker with fake transports and a fake clock, for tests that speak bytes: feed a
-// client's bytes in, read back exactly what the broker wrote to it. No sockets, no timers.
+// client's bytes in, read back exactly what the broker wrote to it. No sockets, no timers:
+// every call carries the fake clock's `now`, and advance() moves it as a port's one timer
+// would, calling broker.timeout() exactly at each broker.nextDeadline() on the way.
 import type { BrokerOptions, Hooks, Packet } from '../../core/index.js';
 import { Broker, Connection, Decoder, createBroker, encode, CONNECT, SUBSCRIBE, PUBLISH } from '../../core/index.js';
 import type { QoS, Properties } from '../../core/index.js';
@@ -44,18 +46,21 @@ export interface ConnectOptions {
 export class Rig {
   broker: Broker;
   now = 0;
+  timeouts = 0;
   clients = new Map<string, Client>();
   logs: string[] = [];
 
   constructor(options: BrokerOptions = {}, hooks: Partial<Hooks> = {}) {
     const logs = this.logs;
-    this.broker = createBroker(options, { log: (_c, line) => { logs.push(line); }, ...hooks }, 0);
+    // $SYS is off unless a test turns it on: it is a deadline every 10 s, and a test that
+    // moves the clock by days would otherwise publish it a million times.
+    this.broker = createBroker({ sysIntervalMs: 0, ...options }, { log: (_c, line) => { logs.push(line); }, ...hooks }, 0);
   }
 
   /** Opens a connection named `name` without sending anything. */
   open(name: string, version = 4): Client {
     const transport = new FakeTransport();
-    const connection = this.broker.connect(transport);
+    const connection = this.broker.connect(transport, this.now);
     const c: Client = { id: name, version, transport, connection, decoder: new Decoder({ version }), pending: [] };
     this.clients.set(name, c);
     return c;
@@ -86,7 +91,7 @@ export class Rig {
   }
 
   feed(name: string, bytes: Uint8Array): void {
-    this.client(name).connection.receive(bytes);
+    this.client(name).connection.receive(bytes, this.now);
   }
 
   send(name: string, p: Packet): void {
@@ -186,12 +191,31 @@ export class Rig {
 
   /** The peer drops the connection (no DISCONNECT). */
   drop(name: string): void {
-    this.client(name).connection.closed();
+    this.client(name).connection.closed(this.now);
   }
 
+  /** The transport of `name` has room again. */
+  writable(name: string): void {
+    this.client(name).connection.writable(this.now);
+  }
+
+  /**
+   * Moves the clock `ms` forward as a port's timer would: broker.timeout() at each time
+   * broker.nextDeadline() names on the way, and never in between, so a deadline the core
+   * did not announce does not happen, and one it announced early shows as early.
+   * `timeouts` counts the calls (a test can check that an idle broker sleeps).
+   */
   advance(ms: number): void {
-    this.now += ms;
-    this.broker.tick(this.now);
+    const end = this.now + ms;
+    for (let guard = 0; ; guard++) {
+      if (guard > 100000) throw new Error('broker.nextDeadline() does not move past ' + this.now);
+      const at = this.broker.nextDeadline();
+      if (at < 0 || at > end) break;
+      if (at > this.now) this.now = at;
+      this.timeouts++;
+      this.broker.timeout(this.now);
+    }
+    this.now = end;
   }
 
   client(name: string): Client {

@@ -325,7 +325,7 @@ test('4:MQTT-3.1.4-5 v4: packets pipelined behind CONNECT wait for an asynchrono
     clientId: 'a', will: null, username: null, password: null,
   }, 4);
   const sub = encode({ type: SUBSCRIBE, packetId: 1, properties: null, subscriptions: [{ topicFilter: 'x', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }] }, 4);
-  c.connection.receive(new Uint8Array([...connect, ...sub, 0xc0, 0x00]));
+  c.connection.receive(new Uint8Array([...connect, ...sub, 0xc0, 0x00]), t.now);
   assert.is(toHex(t.sent('a')), '');
   await flush();
   // CONNACK, SUBACK (id 1, QoS 0), PINGRESP, in that order
@@ -339,7 +339,7 @@ test('4:MQTT-3.1.4-5 v4: packets pipelined behind a refused CONNECT are ignored'
     type: 1, protocolName: 'MQTT', protocolVersion: 4, cleanStart: true, keepAlive: 0, properties: null,
     clientId: 'a', will: null, username: 'u', password: null,
   }, 4);
-  c.connection.receive(new Uint8Array([...connect, 0xc0, 0x00]));
+  c.connection.receive(new Uint8Array([...connect, 0xc0, 0x00]), t.now);
   assert.is(toHex(t.sent('a')), '20 02 00 04');
   assert.is(t.isOpen('a'), false);
 });

@@ -247,9 +247,9 @@ test('issue 13: a log hook that throws changes nothing else', () => {
 
 test('issue 13: the in-process publish refuses a topic that is not a Topic Name (-1) and a throwing local subscriber is contained', () => {
   const t = rig();
-  assert.is(t.broker.publish('a/+', 'x', 0, false), -1);
-  t.broker.subscribe('a', () => { throw new Error('local bug'); });
-  assert.is(t.broker.publish('a', 'x', 0, false), -1);
+  assert.is(t.broker.publish('a/+', 'x', 0, false, t.now), -1);
+  t.broker.subscribe('a', () => { throw new Error('local bug'); }, t.now);
+  assert.is(t.broker.publish('a', 'x', 0, false, t.now), -1);
   assert.is(t.broker.stats.errors, 1);
   assert.ok(canaryRoutes(t));
 });

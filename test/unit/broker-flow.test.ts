@@ -207,7 +207,7 @@ test('5:§3.3.2.3.4 an alias whose frame was dropped (slow client) is not used a
   t.publish('pub', 'b', '1');        // dropped: nothing may wait beyond 1 byte
   t.client('sub').transport.full = false;
   t.sent('sub');
-  t.client('sub').connection.writable();
+  t.writable('sub');
   t.publish('pub', 'b', '2');        // "b" must come in full with a (new) alias
   assert.is(toHex(t.sent('sub')), toHex(hex('30 08 00 01 62 03 23 00 02 32')));
 });

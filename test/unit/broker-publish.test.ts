@@ -670,7 +670,7 @@ test('(design) broker.publish reaches a client subscriber', () => {
   const t = rig();
   t.connected('s');
   t.subscribe('s', 'a/b', 1);
-  const n = t.broker.publish('a/b', 'from app', 1, false);
+  const n = t.broker.publish('a/b', 'from app', 1, false, t.now);
   assert.is(n, 1);
   const p = publishes(t, 's');
   assert.is(p.length, 1);
@@ -681,7 +681,7 @@ test('(design) broker.publish reaches a client subscriber', () => {
 test('(design) broker.subscribe gets messages from clients, and stops after unsubscribe()', () => {
   const t = rig();
   const got: string[] = [];
-  const s = t.broker.subscribe('a/+', (m: Message) => { got.push(m.topic + '=' + td.decode(m.payload)); });
+  const s = t.broker.subscribe('a/+', (m: Message) => { got.push(m.topic + '=' + td.decode(m.payload)); }, t.now);
   t.connected('p');
   t.publish('p', 'a/b', 'one', 1, 1);
   s.unsubscribe();
@@ -691,7 +691,7 @@ test('(design) broker.subscribe gets messages from clients, and stops after unsu
 
 test('(design) broker.publish with retain is kept and replayed to a later subscriber', () => {
   const t = rig();
-  t.broker.publish('a/b', 'kept', 0, true);
+  t.broker.publish('a/b', 'kept', 0, true, t.now);
   t.connected('s');
   t.subscribe('s', 'a/b', 0);
   assert.equal(t.received('s'), ['kept']);

@@ -446,7 +446,7 @@ test('4:MQTT-3.1.2-8 · 4:MQTT-4.8.0-1 v4: the Will is published when the broker
 
 test('4:MQTT-3.1.2-8 v4: a refused CONNECT publishes no Will', () => {
   const t = rig({}, { authenticate: () => false });
-  t.broker.subscribe('will/#', () => { throw new Error('will published for a refused connection'); });
+  t.broker.subscribe('will/#', () => { throw new Error('will published for a refused connection'); }, t.now);
   t.connect('a', { will: will() });
   t.drop('a');
   assert.is(t.isOpen('a'), false);
@@ -552,7 +552,7 @@ test('5:MQTT-3.3.4-10 · 5:MQTT-4.9.0-3 v5: with the window full, PINGRESP and Q
   t.sent('s');
   t.feed('s', hex('C0 00'));
   assert.is(toHex(t.sent('s')), 'D0 00');
-  t.broker.publish('a', 'zero', 0, false);
+  t.broker.publish('a', 'zero', 0, false, t.now);
   assert.equal(t.received('s'), ['zero']);
 });
 
@@ -668,7 +668,7 @@ test('(design) slow consumer: QoS 0 beyond maxOutboundBytes is dropped and count
   assert.equal(t.received('s'), ['1']);
   assert.is(t.broker.stats.dropped, 2);
   t.client('s').transport.full = false;
-  t.client('s').connection.writable();
+  t.writable('s');
   assert.equal(t.received('s'), ['2', '3', '4']);
   t.publish('p', 'a', '7');
   assert.equal(t.received('s'), ['7']);
@@ -697,7 +697,7 @@ test('(design) slow consumer: QoS 1 is never dropped; it waits in the queue and 
   for (let i = 1; i <= 4; i++) t.publish('p', 'a', '' + i, 1, i);
   assert.equal(t.received('s'), ['1']);
   t.client('s').transport.full = false;
-  t.client('s').connection.writable();
+  t.writable('s');
   assert.equal(t.received('s'), ['2', '3', '4']);
   assert.is(t.broker.stats.dropped, 0);
 });
@@ -709,11 +709,11 @@ test('(design) slow consumer: once more than maxOutboundBytes of answers wait, t
   t.connected('s');
   t.subscribe('s', 'a', 0);
   t.client('s').transport.full = true;
-  t.broker.publish('a', 'x', 0, false);
+  t.broker.publish('a', 'x', 0, false, t.now);
   t.feed('s', hex('C0 00 C0 00 C0 00 C0 00 C0 00'));
   assert.is(t.client('s').transport.paused, true);
   t.client('s').transport.full = false;
-  t.client('s').connection.writable();
+  t.writable('s');
   assert.is(t.client('s').transport.paused, false);
   const out = t.packets('s');
   assert.equal(out.map((p) => p.type), [PUBLISH, 13, 13, 13, 13, 13]);   // every PINGREQ answered, in order, none lost

@@ -370,7 +370,7 @@ for (const [filter, expected] of [['#', false], ['+/monitor/Clients', false], ['
     const t = rig({ sysIntervalMs: 0 });
     t.connected('s');
     t.subscribe('s', filter, 0);
-    t.broker.publish('$SYS/monitor/Clients', 'x', 0, false);
+    t.broker.publish('$SYS/monitor/Clients', 'x', 0, false, t.now);
     assert.equal(t.received('s'), expected ? ['x'] : []);
   });
 }

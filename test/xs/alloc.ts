@@ -124,25 +124,25 @@ export class AllocBench {
     this.subscriberTransports = [];
     for (let i = 0; i < subscribers; i++) {
       const t = new CountingTransport();
-      const c = broker.connect(t);
+      const c = broker.connect(t, 0);
       c.receive(this.encode({
         type: api.CONNECT, protocolName: 'MQTT', protocolVersion: version, cleanStart: true, keepAlive: 0,
         properties: null, clientId: 'sub' + i, will: null, username: null, password: null,
-      }));
+      }), 0);
       c.receive(this.encode({
         type: api.SUBSCRIBE, packetId: 1, properties: null,
         subscriptions: [{ topicFilter: TOPIC, qos: qos as 0 | 1 | 2, noLocal: false, retainAsPublished: false, retainHandling: 0 }],
-      }));
+      }), 0);
       if (t.writes !== 2) this.problems.push('sub' + i + ': expected CONNACK and SUBACK, got ' + t.writes + ' frames');
       this.subscribers.push(c);
       this.subscriberTransports.push(t);
     }
     this.publisherTransport = new CountingTransport();
-    const p = broker.connect(this.publisherTransport);
+    const p = broker.connect(this.publisherTransport, 0);
     p.receive(this.encode({
       type: api.CONNECT, protocolName: 'MQTT', protocolVersion: version, cleanStart: true, keepAlive: 0,
       properties: null, clientId: 'pub', will: null, username: null, password: null,
-    }));
+    }), 0);
     this.publisher = p;
     this.frame = concat([this.encode({
       type: api.PUBLISH, dup: false, qos: qos as 0 | 1 | 2, retain: false, topic: TOPIC, packetId: qos > 0 ? 1 : 0,
@@ -192,16 +192,16 @@ export class AllocBench {
     this.before[0] = delivered;
     this.before[1] = this.publisherTransport.writes;
     if (this.qos === 0) {
-      for (let i = 0; i < n; i++) p.receive(frame);
+      for (let i = 0; i < n; i++) p.receive(frame, 0);
       return;
     }
     for (let i = 0; i < n; i++) {
-      p.receive(frame);
+      p.receive(frame, 0);
       for (let j = 0; j < subs.length; j++) {
         const id = packetIdOf(ts[j].last);
         ack[2] = id >> 8;
         ack[3] = id & 0xff;
-        subs[j].receive(ack);
+        subs[j].receive(ack, 0);
       }
     }
   }

@@ -124,7 +124,7 @@ class Scene {
   /** A new connection from the port; nothing sent yet. */
   open(name: string): Client {
     const t = new FakeTransport(name, this.problems);
-    const c: Client = { name: name, transport: t, connection: this.broker.connect(t) };
+    const c: Client = { name: name, transport: t, connection: this.broker.connect(t, this.now) };
     this.clients.push(c);
     return c;
   }
@@ -136,13 +136,21 @@ class Scene {
 
   /** The client sends these bytes (one chunk). */
   send(name: string, h: string): void {
-    this.client(name).connection.receive(bytes(h));
+    this.client(name).connection.receive(bytes(h), this.now);
   }
 
-  /** The fake clock moves to `ms` and the port ticks. */
+  /**
+   * The fake clock moves to `ms` as a port's one timer would move it: broker.timeout() at
+   * each broker.nextDeadline() on the way, never in between.
+   */
   at(ms: number): void {
+    for (let guard = 0; guard < 100000; guard++) {
+      const due = this.broker.nextDeadline();
+      if (due < 0 || due > ms) break;
+      if (due > this.now) this.now = due;
+      this.broker.timeout(this.now);
+    }
     this.now = ms;
-    this.broker.tick(ms);
   }
 
   /** Hex of every frame written to `name` since the last checkpoint. */
@@ -472,7 +480,7 @@ scenario('will on abnormal close, none after DISCONNECT', function (api) {
   s.send('w', withWill);
   s.expect('connect', 'w', CONNACK_OK);
   // The network connection goes away without DISCONNECT: the will is published [MQTT-3.1.2-8].
-  s.client('w').connection.closed();
+  s.client('w').connection.closed(s.now);
   s.expect('abnormal close', 'sub', '30 08 00 03 77 2f 74 62 79 65');
   s.expect('abnormal close', 'w', '');
   // Same will, but the client sends DISCONNECT: the will is discarded [MQTT-3.1.2-10].
@@ -603,7 +611,7 @@ scenario('slow consumer: QoS 0 dropped beyond maxOutboundBytes, resumes after wr
   s.expectOpen('while full', 'slow', true);
   slow.transport.full = false;
   slow.transport.saidFull = false;
-  slow.connection.writable();
+  slow.connection.writable(s.now);
   // m2, m3 as held, then the QoS 1 message with packet id 1: 32 07 | 00 01 "t" | 00 01 | "q1".
   s.expect('writable', 'slow', m(2) + m(3) + '32 07 00 01 74 00 01 71 31');
   s.send('slow', '40 02 00 01');
@@ -665,7 +673,7 @@ scenario('persistent session: QoS 1 queued offline, delivered on reconnect', fun
   s.expect('reconnect', 's2', CONNACK_OK_PRESENT + '32 07 00 01 74 00 01 71 31');
   // Not acknowledged; the connection drops. On the next reconnect the same PUBLISH is sent
   // again with its original packet id [MQTT-4.4.0-1] and DUP 1 [MQTT-3.3.1-1]: 3a.
-  s.client('s2').connection.closed();
+  s.client('s2').connection.closed(s.now);
   s.open('s3');
   s.send('s3', connect4(api, 's', '00', 0, '', ''));
   s.expect('reconnect unacknowledged', 's3', CONNACK_OK_PRESENT + '3a 07 00 01 74 00 01 71 31');
@@ -699,8 +707,8 @@ scenario('persistent session: QoS 2 state on both sides survives a reconnect', f
   s.send('s1', '50 02 00 01');                          // subscriber's PUBREC
   s.expect('pubrec', 's1', '62 02 00 01');
   // Both drop before finishing. Their sessions keep the QoS 2 state [MQTT-4.1.0-1].
-  s.client('s1').connection.closed();
-  s.client('p1').connection.closed();
+  s.client('s1').connection.closed(s.now);
+  s.client('p1').connection.closed(s.now);
   // The subscriber is sent the unacknowledged PUBREL again [MQTT-4.4.0-1].
   s.open('s2');
   s.send('s2', connect4(api, 's', '00', 0, '', ''));

@@ -176,12 +176,13 @@ export class MemoryBench {
       s.autoAck = false;
       this.slowPeer = s;
     }
-    // Published in-process (broker.publish), so no publisher's unread input is in the figure.
-    const broker = (this.server as BrokerServer).broker;
+    // Published in-process (the port's publish: broker.publish at its clock), so no
+    // publisher's unread input is in the figure.
+    const server = this.server as BrokerServer;
     const payload = api.encodeUtf8('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
     for (let i = 0; i < n; i++) {
-      broker.publish('slow/a', payload, 0, false);
-      broker.publish('slow/b', payload, 1, false);
+      server.publish('slow/a', payload, 0, false);
+      server.publish('slow/b', payload, 1, false);
       w.run();
     }
     if (this.slowPeer.closedByServer) this.problems.push('slow: the slow client was closed');

@@ -124,6 +124,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   const sessionPresent = b.openSession(c, clientId, p.cleanStart);
   c.state = ACTIVE;
   b.accepted(c);
+  b.keepAliveStarted(c);
   let props: Properties | null = null;
   if ((__MQTT5__ && c.version === MQTT_5)) {
     props = b.connackProperties(c);

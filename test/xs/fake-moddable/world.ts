@@ -428,12 +428,20 @@ export class World {
     throw new Error('fake run loop: events never settle');
   }
 
-  /** Moves the clock `ms` forward in steps, firing timers on time and running events. */
+  /**
+   * Moves the clock `ms` forward in steps of at most `stepMs`, stopping at each timer's due
+   * time exactly (a timer fires on time, never early or late), running events on the way.
+   */
   advance(ms: number, stepMs: number): void {
     const end = this.nowMs + ms;
     this.run();
     while (this.nowMs < end) {
-      this.nowMs = Math.min(end, this.nowMs + stepMs);
+      let next = Math.min(end, this.nowMs + stepMs);
+      for (let i = 0; i < this.timers.length; i++) {
+        const t = this.timers[i];
+        if (t.active && t.due > this.nowMs && t.due < next) next = t.due;
+      }
+      this.nowMs = next;
       this.run();
     }
   }

@@ -29,22 +29,20 @@ const server = new BrokerServer({
 	// limits: { maxConnections: 7, ... }      // DEVICE_LIMITS in broker-server.js, overridable here
 	// hooks: { authenticate(client, username, password) { return username === "sensor"; } },
 });
-const broker = server.broker;
-
 // The local actuator: gets every message on cmd/led, from TCP clients or from this device.
 let led = false;
-broker.subscribe("cmd/led", (message) => {
+server.subscribe("cmd/led", (message) => {
 	const text = decodeUtf8(message.payload, 0, message.payload.length);
 	led = text === "on" || text === "1";
 	trace(`led ${led ? "on" : "off"} (from ${message.publisher || "the device"})\n`);
-	broker.publish("state/led", led ? "on" : "off", 0, true);
+	server.publish("state/led", led ? "on" : "off", 0, true);
 });
 
 // The local sensor: a made-up temperature, retained, so a new subscriber gets the last one.
 let tenths = 215;
 Timer.repeat(() => {
 	tenths += ((Math.random() * 5) | 0) - 2;
-	broker.publish("sensors/esp32/temperature", `${(tenths / 10).toFixed(1)}`, 0, true);
+	server.publish("sensors/esp32/temperature", `${(tenths / 10).toFixed(1)}`, 0, true);
 }, 5000);
 
 let address = "";
