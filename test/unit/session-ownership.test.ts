@@ -129,7 +129,7 @@ test('4:MQTT-3.1.4-2 v4: the same identity still takes its own session over (the
 test('5:MQTT-3.1.4-2 v4: the application\'s own subscription ($local/0) is never a client\'s session, even with allowClientIdTakeover', () => {
   const t = rig({ allowClientIdTakeover: true });
   const got: string[] = [];
-  t.broker.subscribe('a', (m) => { got.push(m.topic); });
+  t.broker.subscribe('a', (m) => { got.push(m.topic); }, t.now);
   t.connect('x', { clientId: '$local/0' });
   assert.is(toHex(t.sent('x')), '20 02 00 05');
   t.connected('p');
