@@ -52,13 +52,17 @@ export const DEFINE = { __MQTT5__: 'true' };
 // pending connections and the bytes they hold, maxConnections counting accepted clients):
 // node/xs 143202, xs-iife 155091, espruino 78238, espruino-mqtt3 65209 (+4.4 KB, +2.6 KB
 // on Espruino); budgets that plus about 2%.
+// Raised for issue 13 §3 (exact deadlines: core/broker/deadlines.ts, one heap of every
+// deadline; time passed into every entry point; each port's one timer for nextDeadline()):
+// node/xs 147424, xs-iife 159537, espruino 81730, espruino-mqtt3 68699 (+4.2 KB, +3.5 KB on
+// Espruino, over main 32bcdc9); budgets that plus about 2.5%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 146000,
-  xs: 146000,
-  'xs-iife': 158000,
-  espruino: 80000,
-  'espruino-mqtt3': 66500,
+  node: 151000,
+  xs: 151000,
+  'xs-iife': 163500,
+  espruino: 84000,
+  'espruino-mqtt3': 70500,
 };
 
 export const TARGETS = [
