@@ -70,7 +70,7 @@ export function keep(m: Message): Message {
 
 // A real copy: `slice` would do on a plain Uint8Array, but on a Node Buffer (what a port
 // may hand in) it returns a view of the same memory.
-function copyOf(b: Uint8Array): Uint8Array {
+export function copyOf(b: Uint8Array): Uint8Array {
   const c = new Uint8Array(b.length);
   c.set(b, 0);
   return c;

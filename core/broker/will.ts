@@ -8,11 +8,25 @@ import { quote } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import type { Message } from './message.js';
-import { createMessage, keep } from './message.js';
+import { copyOf, createMessage, keep } from './message.js';
 import { route } from './routing.js';
 import type { Session } from './session.js';
 import { isThenable } from './handlers/common.js';
 import { faulted, hookFailed, settle } from './fault.js';
+
+/**
+ * The CONNECT's will, copied out of the receive chunk: it lives as long as the connection
+ * (and the session, with a Will Delay), and a view would keep the whole chunk alive with it,
+ * or change with it where a port reuses its read buffer. Strings are copies already.
+ */
+export function ownWill(w: Will): Will {
+  let props = w.properties;
+  if (props !== null && props.correlationData !== undefined) {
+    props = Object.assign({}, props);
+    props.correlationData = copyOf(props.correlationData as Uint8Array);
+  }
+  return { topic: w.topic, payload: copyOf(w.payload), qos: w.qos, retain: w.retain, properties: props };
+}
 
 /** The connection `c` ended abnormally: publish its will now, or keep it for its delay. */
 export function willOnClose(b: Broker, c: Connection, will: Will, session: Session | null): void {

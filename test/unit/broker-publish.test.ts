@@ -224,6 +224,30 @@ test('5:MQTT-3.3.1-3 v5: the incoming DUP flag is not copied to subscribers', ()
   assert.is(toHex(t.sent('s')), '32 0A 00 03 61 2F 62 00 01 00 68 69');
 });
 
+for (const version of [3, 4]) {
+  test(`4:MQTT-3.3.1-2 v${version}: a QoS 0 PUBLISH with DUP 1 (38 ..) closes the connection and is not delivered`, () => {
+    const t = rig();
+    t.connected('s', { version });
+    t.subscribe('s', 'a/b', 0);
+    t.connected('p', { version });
+    t.feed('p', hex('38 07 00 03 61 2F 62 68 69'));   // QoS 0, DUP 1, "a/b", "hi"
+    assert.is(toHex(t.sent('p')), '');
+    assert.is(t.isOpen('p'), false);
+    assert.equal(t.frames('s'), []);
+  });
+}
+
+test('5:MQTT-3.3.1-2 v5: a QoS 0 PUBLISH with DUP 1 gets DISCONNECT 0x81 (Malformed Packet), then close; not delivered', () => {
+  const t = rig();
+  t.connected('s', { version: 5 });
+  t.subscribe('s', 'a/b', 0);
+  t.connected('p', { version: 5 });
+  t.feed('p', hex('38 08 00 03 61 2F 62 00 68 69'));   // QoS 0, DUP 1, "a/b", no properties, "hi"
+  assert.is(disconnectOf(t.sent('p')), 'E0 81 +reason');
+  assert.is(t.isOpen('p'), false);
+  assert.equal(t.frames('s'), []);
+});
+
 test('4:MQTT-3.3.1-3 v4: the incoming DUP flag is not copied to subscribers', () => {
   const t = rig();
   t.connected('s');

@@ -10,7 +10,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PUBLISH, PUBREL } from '../../core/index.js';
+import { CONNECT, PUBLISH, PUBREL, encode } from '../../core/index.js';
 import type { PublishPacket, QoS } from '../../core/index.js';
 import { hex, toHex, disconnectOf } from '../helpers/hex.js';
 import { rig } from '../helpers/rig.js';
@@ -387,6 +387,46 @@ for (const version of [3, 4, 5]) {
     assert.equal(t.received('w'), ['gone']);
   });
 }
+
+for (const version of [4, 5]) {
+  test(`4:MQTT-3.1.2-8 · 5:MQTT-3.1.2-8 v${version}: the Will is a copy: the CONNECT's chunk changed after receive() does not change it`, () => {
+    const t = rig();
+    watch(t);
+    t.open('a', version);
+    const te = new TextEncoder();
+    const chunk = encode({
+      type: CONNECT, protocolName: 'MQTT', protocolVersion: version, cleanStart: true, keepAlive: 0,
+      properties: null, clientId: 'a', username: null, password: null,
+      will: { topic: 'will/a', payload: te.encode('gone'), qos: 0, retain: false,
+        properties: version === 5 ? { correlationData: te.encode('corr') } : null },
+    }, version);
+    t.feed('a', chunk);
+    assert.is(t.packets('a')[0].type, 2);
+    chunk.fill(0x21);   // a port that reuses its read buffer, or the chunk's memory kept alive through a view
+    t.drop('a');
+    const got = t.packets('w').filter((p) => p.type === PUBLISH) as PublishPacket[];
+    assert.is(got.length, 1);
+    assert.is(new TextDecoder().decode(got[0].payload), 'gone');
+    assert.is(got[0].topic, 'will/a');
+  });
+}
+
+test('5:MQTT-3.1.2-8 v5: the Will\'s Correlation Data is a copy too', () => {
+  const t = rig();
+  t.connected('w', { version: 5 });
+  t.subscribe('w', 'will/#', 0);
+  t.open('a', 5);
+  const chunk = encode({
+    type: CONNECT, protocolName: 'MQTT', protocolVersion: 5, cleanStart: true, keepAlive: 0,
+    properties: null, clientId: 'a', username: null, password: null,
+    will: { topic: 'will/a', payload: new Uint8Array([1]), qos: 0, retain: false, properties: { correlationData: new Uint8Array([7, 8]) } },
+  }, 5);
+  t.feed('a', chunk);
+  chunk.fill(0);
+  t.drop('a');
+  const got = t.packets('w').filter((p) => p.type === PUBLISH) as PublishPacket[];
+  assert.equal(Array.from((got[0].properties as { correlationData: Uint8Array }).correlationData), [7, 8]);
+});
 
 for (const version of [3, 4]) {
   test(`4:MQTT-3.14.4-3 · 4:MQTT-3.1.2-10 v${version}: no Will after DISCONNECT (E0 00)`, () => {

@@ -381,6 +381,32 @@ test('5:MQTT-3.2.2-10 v5: SUBSCRIBE requesting QoS 2 is granted (the broker supp
   assert.equal(t.subscribe('s', 'a', 2), [2]);
 });
 
+for (const version of [3, 4]) {
+  test(`4:MQTT-4.7.3-1 v${version}: an empty Topic Filter in SUBSCRIBE closes the connection (no SUBACK)`, () => {
+    const t = rig();
+    t.connected('s', { version });
+    t.feed('s', hex('82 05 00 01 00 00 00'));   // SUBSCRIBE id 1, filter "" QoS 0
+    assert.is(toHex(t.sent('s')), '');
+    assert.not.ok(t.isOpen('s'));
+  });
+
+  test(`4:MQTT-4.7.3-1 v${version}: an empty Topic Filter in UNSUBSCRIBE closes the connection (no UNSUBACK)`, () => {
+    const t = rig();
+    t.connected('s', { version });
+    t.subscribe('s', 'a', 0);
+    t.feed('s', hex('A2 07 00 02 00 01 61 00 00'));   // UNSUBSCRIBE id 2, "a", ""
+    assert.is(toHex(t.sent('s')), '');
+    assert.not.ok(t.isOpen('s'));
+  });
+}
+
+test('5:MQTT-4.7.3-1 v5: an empty Topic Filter in SUBSCRIBE is refused in the SUBACK (0x8F); the connection stays', () => {
+  const t = rig();
+  t.connected('s', { version: 5 });
+  t.feed('s', hex('82 06 00 01 00 00 00 00'));   // SUBSCRIBE id 1, property length 0, filter "" QoS 0
+  assert.is(toHex(t.sent('s')), '90 04 00 01 00 8F');
+  assert.ok(t.isOpen('s'));
+});
 
 test('3.1 Part 4: MQTT 3.1 has no SUBACK failure code, so a refused filter closes the connection', () => {
   const t = rig({}, { authorizeSubscribe: (_c, filter) => filter !== 'secret' });

@@ -15,6 +15,7 @@ import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
 import { faulted, hookFailed, settle } from '../fault.js';
+import { ownWill } from '../will.js';
 
 
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
@@ -41,7 +42,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   const props = p.properties;
   c.clientId = clientId;
   c.username = p.username;
-  c.will = p.will;
+  c.will = p.will === null ? null : ownWill(p.will);   // outlives this call: a copy, not a view
   c.keepAliveMs = p.keepAlive * 1000;
   if (v5) {
     const will = p.will;

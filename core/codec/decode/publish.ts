@@ -4,12 +4,14 @@ import type { PublishPacket, QoS } from '../packets.js';
 import { MQTT_5, PUBLISH } from '../packets.js';
 import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
-import { protocolError } from '../reader.js';
+import { malformed, protocolError } from '../reader.js';
 import { quote } from '../peer-text.js';
 
 
 export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
   const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
+  // [MQTT-3.3.1-2] DUP is 0 in every QoS 0 message: a flag that cannot be right (5.0 §2.1.3).
+  if (qos === 0 && (flags & 0x08) !== 0) throw malformed('4:MQTT-3.3.1-2', 'QoS 0 PUBLISH with DUP set');
   const topic = r.topic();
   let packetId = 0;
   if (qos > 0) {

@@ -1,6 +1,7 @@
 // SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK (5.0 §3.8-3.11, 3.1.1 §3.8-3.11).
 // Filters are only checked as UTF-8 here: an invalid filter is refused one by one in the
-// SUBACK / UNSUBACK (0x80 / 0x8F), not by closing the connection.
+// SUBACK / UNSUBACK (0x80 / 0x8F), not by closing the connection. The exception is 3.x's
+// empty filter, which closes it [4:MQTT-4.7.3-1]; 5.0 refuses that one in the SUBACK too.
 
 import type { QoS, SubackPacket, SubscribePacket, Subscription, UnsubackPacket, UnsubscribePacket } from '../packets.js';
 import { MQTT_5, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from '../packets.js';
@@ -16,6 +17,7 @@ export function decodeSubscribe(r: Reader, version: number): SubscribePacket {
   const subscriptions: Subscription[] = [];
   while (r.remaining() > 0) {
     const topicFilter = r.utf8();
+    if (topicFilter.length === 0 && version !== MQTT_5) throw protocolError('4:MQTT-4.7.3-1', 'an empty Topic Filter in SUBSCRIBE');
     const options = r.u8();
     const qos = options & 0x03;
     if ((__MQTT5__ && version === MQTT_5)) {
@@ -49,7 +51,11 @@ export function decodeUnsubscribe(r: Reader, version: number): UnsubscribePacket
   if (packetId === 0) throw protocolError('4:MQTT-2.3.1-1', 'UNSUBSCRIBE with Packet Identifier 0');
   const properties = (__MQTT5__ && version === MQTT_5) ? readProperties(r, UNSUBSCRIBE) : null;
   const topicFilters: string[] = [];
-  while (r.remaining() > 0) topicFilters.push(r.utf8());
+  while (r.remaining() > 0) {
+    const topicFilter = r.utf8();
+    if (topicFilter.length === 0 && version !== MQTT_5) throw protocolError('4:MQTT-4.7.3-1', 'an empty Topic Filter in UNSUBSCRIBE');
+    topicFilters.push(topicFilter);
+  }
   // [4:MQTT-3.10.3-2] [5:MQTT-3.10.3-2] at least one Topic Filter.
   if (topicFilters.length === 0) throw protocolError('4:MQTT-3.10.3-2', 'UNSUBSCRIBE without a Topic Filter');
   return { type: UNSUBSCRIBE, packetId: packetId, properties: properties, topicFilters: topicFilters };
