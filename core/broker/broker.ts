@@ -24,7 +24,7 @@ import { deliver, pump } from './delivery.js';
 import type { Matches } from './routing.js';
 import { redispatch, route } from './routing.js';
 import { releaseWill, willOnClose } from './will.js';
-import { faulted, settle } from './fault.js';
+import { failLater, faulted, settle } from './fault.js';
 import { Chain } from './chain.js';
 import { admitPending, leavePending } from './pending.js';
 import type { Timed } from './deadlines.js';
@@ -542,7 +542,15 @@ export class Broker {
   /** The authorizeRead hook's answer for a delivery to `s` (yes when there is no hook). */
   mayRead(s: Session, topic: string): boolean {
     const hook = this.hooks.authorizeRead;
-    return hook === undefined || s.local !== null || hook(s.clientId, s.username, topic);
+    if (hook === undefined || s.local !== null) return true;
+    try {
+      return hook(s.clientId, s.username, topic);
+    } catch (e) {
+      // Asked while routing someone else's message: the reader's fault, not the publisher's.
+      if (s.connection !== null) failLater(this, s.connection, 'the authorizeRead hook', e);
+      else faulted(this, null, e);
+      return false;
+    }
   }
 
   // ---- routing (routing.ts) and delivery (delivery.ts) ----

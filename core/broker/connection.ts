@@ -2,12 +2,12 @@
 // transport, time with every call (nowMs). No I/O of its own (design.md §1).
 
 import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, Will } from '../codec/index.js';
-import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRING_MAX, encode, truncateUtf8 } from '../codec/index.js';
+import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRING_MAX, disconnectReasonCode, encode, truncateUtf8 } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { NONE } from './session.js';
 import { handle } from './handlers/dispatch.js';
-import { faulted, settle, writeFailed } from './fault.js';
+import { failLater, faulted, settle } from './fault.js';
 import { pendingHeldNow, reservePending } from './pending.js';
 import type { Timed } from './deadlines.js';
 import { DUE_CONNECTION } from './deadlines.js';
@@ -262,7 +262,7 @@ export class Connection implements DecoderBudget, Timed {
     try {
       ok = this.transport.write(frame);
     } catch (e) {
-      writeFailed(this.broker, this, e);   // closed when the entry point returns (fault.ts)
+      failLater(this.broker, this, 'a write', e);   // closed when the entry point returns (fault.ts)
     }
     if (!ok) this.blocked = true;
   }
@@ -288,7 +288,7 @@ export class Connection implements DecoderBudget, Timed {
   disconnect(rc: number, reason: string): void {
     let props: Properties | null = null;
     if (this.requestProblemInformation && reason !== '') props = { reasonString: truncateUtf8(reason, REASON_STRING_MAX) };
-    this.sendPacket({ type: DISCONNECT, reasonCode: rc, properties: props });
+    this.sendPacket({ type: DISCONNECT, reasonCode: disconnectReasonCode(rc), properties: props });
   }
 
   /**

@@ -10,6 +10,7 @@ import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
+import { faulted } from './fault.js';
 import type { Session } from './session.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
 
@@ -21,7 +22,11 @@ import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLI
 export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string): void {
   if (s.local !== null) {
-    s.local(keep(m));   // the application may keep it
+    try {
+      s.local(keep(m));   // the application may keep it
+    } catch (e) {
+      faulted(b, null, e);   // the application's subscriber: that message is lost to it, nothing else
+    }
     return;
   }
   const c = s.connection;

@@ -5,10 +5,11 @@
 // the connection being served is closed, the fault counted ($SYS/broker/errors) and logged
 // once with its stack, and the broker and every other client carry on.
 //
-// A transport whose write() throws is not closed at once: the write happened in the middle
-// of routing someone else's message, where closing (a will, a session ending) would start
-// another routing inside it. It is marked, held as blocked, and closed by settle() when the
-// entry point that caused the write returns.
+// A transport whose write() throws, or a subscriber whose authorizeRead hook throws, is not
+// closed at once: that happened in the middle of routing someone else's message, where
+// closing (a will, a session ending) would start another routing inside it. It is marked,
+// held as blocked, and closed by settle() when the entry point that caused it returns. An
+// in-process subscriber that throws loses that message only.
 
 import { MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, isCodecError } from '../codec/index.js';
 import type { Broker } from './broker.js';
@@ -33,12 +34,15 @@ export function hookFailed(b: Broker, c: Connection | null, hook: string, reason
   if (c !== null && close) closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
 }
 
-/** A transport's write threw: counted and logged now, the connection closed by settle(). */
-export function writeFailed(b: Broker, c: Connection, e: unknown): void {
+/**
+ * Something done for `c` while serving another connection threw (its transport's write, the
+ * authorizeRead hook for it): counted and logged now, `c` closed by settle().
+ */
+export function failLater(b: Broker, c: Connection, what: string, e: unknown): void {
   if (c.faulty) return;
   c.faulty = true;
   b.stats.errors++;
-  b.log(c, 'internal error in a write: ' + describe(e));
+  b.log(c, 'internal error in ' + what + ': ' + describe(e));
   b.faulty.push(c);
 }
 

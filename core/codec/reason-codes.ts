@@ -80,3 +80,21 @@ export function reasonName(code: number): string {
   }
   return 'Unknown reason code 0x' + hex;
 }
+
+// 5.0 §3.14.2.1: the only codes a DISCONNECT may carry (a bit per code from 0x80).
+const DISCONNECT_CODES = Object.freeze([0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94,
+  0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2]);
+
+/**
+ * `rc` as a DISCONNECT may carry it. A failure named by a code that exists only in CONNACK
+ * goes out as the nearest DISCONNECT code: a second CONNECT with an unsupported protocol
+ * (0x84) or client id (0x85) is a Protocol Error [MQTT-3.1.0-2]; a failed re-authentication
+ * (0x86, 0x8A, 0x8C) is Not authorized; Server unavailable (0x88) is Server busy.
+ */
+export function disconnectReasonCode(rc: number): number {
+  if (rc < 0x80 ? rc === 0x00 || rc === 0x04 : DISCONNECT_CODES.indexOf(rc) >= 0) return rc;
+  if (rc === 0x84 || rc === 0x85) return 0x82;
+  if (rc === 0x86 || rc === 0x8a || rc === 0x8c) return 0x87;
+  if (rc === 0x88) return 0x89;
+  return 0x80;
+}

@@ -99,6 +99,14 @@ test('5:MQTT-3.14.2-3 v5: a server Reason String is at most 128 bytes, cut on a 
   new TextDecoder('utf-8', { fatal: true }).decode(r);   // throws unless well-formed UTF-8
 });
 
+test('5:MQTT-3.1.0-2 · 5:§3.14.2.1 v5: a second CONNECT naming no protocol gets DISCONNECT 0x82, never the CONNACK-only 0x84', () => {
+  const t = rig();
+  t.connected('c', { version: 5 });
+  t.feed('c', hex('10 0D 00 00 4D 51 54 54 05 02 00 00 00 00 00'));   // CONNECT, protocol name ""
+  assert.is(disconnectOf(t.sent('c')), 'E0 82 +reason');
+  assert.is(t.isOpen('c'), false);
+});
+
 // ---- the client's Maximum Packet Size, CONNACK included ----
 
 test('5:MQTT-3.1.2-24 v5: a client that allows 8 bytes gets no 16-byte CONNACK: nothing is sent and the connection is closed', () => {
@@ -185,6 +193,29 @@ test('issue 13: a rejected authenticate refuses the CONNECT as a server fault (C
   assert.is(t.broker.stats.errors, 2);
 });
 
+test('issue 13: authorizeSubscribe answering a Promise for one filter and throwing for the next leaves no rejection unhandled', async () => {
+  let unhandled = 0;
+  const onUnhandled = (): void => { unhandled++; };
+  process.on('unhandledRejection', onUnhandled);
+  let reject: (e: Error) => void = () => {};
+  const t = rig({}, {
+    authorizeSubscribe: (_c, filter) => {
+      if (filter === 'a') return new Promise<boolean>((_res, rej) => { reject = rej; });
+      throw new Error('acl bug');
+    },
+  });
+  t.connected('s', { version: 5 });
+  t.send('s', { type: 8, packetId: 1, properties: null, subscriptions: [
+    { topicFilter: 'a', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 },
+    { topicFilter: 'b', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+  reject(new Error('late'));
+  await settle();
+  process.off('unhandledRejection', onUnhandled);
+  assert.is(unhandled, 0);
+  assert.is(disconnectOf(t.sent('s')), 'E0 83 +reason');
+  assert.is(t.broker.stats.errors, 1);
+});
+
 test('issue 13: a throw in a Promise callback (the connected hook after a late authenticate) is caught, not unhandled', async () => {
   let unhandled = 0;
   const onUnhandled = (): void => { unhandled++; };
@@ -245,11 +276,29 @@ test('issue 13: a log hook that throws changes nothing else', () => {
   assert.equal(t.received('s'), ['x']);
 });
 
-test('issue 13: the in-process publish refuses a topic that is not a Topic Name (-1) and a throwing local subscriber is contained', () => {
+test('issue 13: the in-process publish refuses a topic that is not a Topic Name (-1); a throwing local subscriber loses that message only', () => {
   const t = rig();
   assert.is(t.broker.publish('a/+', 'x', 0, false, t.now), -1);
   t.broker.subscribe('a', () => { throw new Error('local bug'); }, t.now);
-  assert.is(t.broker.publish('a', 'x', 0, false, t.now), -1);
+  t.connected('s');
+  t.subscribe('s', 'a', 0);
+  assert.is(t.broker.publish('a', 'x', 0, false, t.now), 2);
+  assert.equal(t.received('s'), ['x']);
+  assert.is(t.broker.stats.errors, 1);
+  assert.ok(canaryRoutes(t));
+});
+
+test('issue 13: an authorizeRead hook that throws for one subscriber closes that subscriber, not the publisher', () => {
+  const t = rig({}, { authorizeRead: (clientId) => { if (clientId === 'bad') throw new Error('read bug'); return true; } });
+  t.connected('bad');
+  t.subscribe('bad', 'a', 0);
+  t.connected('good');
+  t.subscribe('good', 'a', 0);
+  t.connected('p');
+  t.publish('p', 'a', 'x');
+  assert.ok(t.isOpen('p'));
+  assert.is(t.isOpen('bad'), false);
+  assert.equal(t.received('good'), ['x']);
   assert.is(t.broker.stats.errors, 1);
   assert.ok(canaryRoutes(t));
 });

@@ -21,11 +21,21 @@ export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | nul
   }
   const answers: Array<Answer<boolean>> = [];
   let pending = false;
-  for (let i = 0; i < p.subscriptions.length; i++) {
-    const filter = p.subscriptions[i].topicFilter;
-    const a = filterCode(c, filter) < 0x80 ? c.broker.hooks.authorizeSubscribe(c, filter) : false;
-    if (isThenable(a)) pending = true;
-    answers.push(a);
+  try {
+    for (let i = 0; i < p.subscriptions.length; i++) {
+      const filter = p.subscriptions[i].topicFilter;
+      const a = filterCode(c, filter) < 0x80 ? c.broker.hooks.authorizeSubscribe(c, filter) : false;
+      if (isThenable(a)) pending = true;
+      answers.push(a);
+    }
+  } catch (e) {
+    // The hook threw for a later filter: the answers already given will never be waited
+    // for, and a rejection nobody handles ends a Node process. Handle them, then go on failing.
+    for (let i = 0; i < answers.length; i++) {
+      const a = answers[i];
+      if (isThenable(a)) a.then(ignore, ignore);
+    }
+    throw e;
   }
   if (!pending) {
     grant(c, p, answers as boolean[]);
@@ -110,4 +120,8 @@ function filterCode(c: Connection, filter: string): number {
     return v5 ? RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE;   // 5.0 §3.2.2.3.11
   }
   return 0;
+}
+
+function ignore(): void {
+  // an answer no one waits for any more
 }
