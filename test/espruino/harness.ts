@@ -2,7 +2,9 @@
 // bytes. The same scenarios run twice: against the TypeScript sources (globals E, timers,
 // require and Date.now swapped in for the duration of a test) and against the built
 // dist/espruino/ganglion.js inside a vm context that has no Map, Set, WeakMap, Symbol,
-// Object.freeze, Array.from, TextEncoder or TextDecoder (scenarios.ts).
+// Object.freeze, Array.from, TextEncoder or TextDecoder, and whose strings are byte strings
+// as on an ESP32 (Espruino built without Unicode): String.fromCharCode keeps the low 8 bits
+// of each code, and a char above 255 in a string the bundle reads is an error (scenarios.ts).
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 import type { Packet } from '../../core/index.js';
@@ -36,6 +38,8 @@ export interface PortModule {
 
 export interface Env {
   name: string;
+  /** `s` as a program on this runtime holds it: itself on Node; its UTF-8 bytes, one char each, on Espruino. */
+  text(s: string): string;
   /** Runs fn with the module bound to `fake` (its E, timers, require and clock). */
   with<T>(fake: FakeEspruino, fn: (m: PortModule) => T): T;
 }
@@ -45,6 +49,9 @@ export interface Env {
 export function sourceEnv(mod: PortModule): Env {
   return {
     name: 'sources',
+    text(s: string): string {
+      return s;
+    },
     with<T>(fake: FakeEspruino, fn: (m: PortModule) => T): T {
       const g = fake.globals();
       const saved: Record<string, unknown> = {};
@@ -65,11 +72,25 @@ export function sourceEnv(mod: PortModule): Env {
 
 // ---- (b) the built bundle ----
 
+// Espruino without Unicode support (ESP32): chars are bytes. Node's own strings can hold
+// more, so a char above 255 reaching the bundle is a test's mistake (a string not given as
+// env.text(...)) or the bundle making one, and either is reported.
+const BYTE_STRINGS = '(function () {' +
+  'var from = String.fromCharCode, at = String.prototype.charCodeAt;' +
+  'String.fromCharCode = function () { var a = []; for (var i = 0; i < arguments.length; i++) a.push(arguments[i] & 255);' +
+  '  return from.apply(String, a); };' +
+  'String.prototype.charCodeAt = function (i) { var c = at.call(this, i);' +
+  '  if (c > 255) throw new Error("not a byte string: char " + c); return c; };' +
+  '})();';
+
 export function bundleEnv(bundlePath: string): Env {
   const source = readFileSync(bundlePath, 'latin1');
   const contexts = new WeakMap<FakeEspruino, PortModule>();
   return {
     name: 'bundle',
+    text(s: string): string {
+      return Buffer.from(s, 'utf8').toString('latin1');
+    },
     with<T>(fake: FakeEspruino, fn: (m: PortModule) => T): T {
       let m = contexts.get(fake);
       if (!m) {
@@ -81,7 +102,8 @@ export function bundleEnv(bundlePath: string): Env {
         vm.runInContext(
           'delete globalThis.Map; delete globalThis.Set; delete globalThis.WeakMap; delete globalThis.WeakSet;' +
           'delete globalThis.Symbol; delete globalThis.TextEncoder; delete globalThis.TextDecoder;' +
-          'delete Object.freeze; delete Array.from; Date.now = __dateNow; delete globalThis.__dateNow;',
+          'delete Object.freeze; delete Array.from; Date.now = __dateNow; delete globalThis.__dateNow;' +
+          BYTE_STRINGS,
           context,
         );
         // Modules.addCached("ganglion", src) + require("ganglion"): the source runs with its

@@ -341,6 +341,53 @@ export function scenarios(env: Env): void {
     assert.throws(() => w.dial(), /Connect failed/);
   });
 
+  // Strings as this runtime holds them (issue 18): on Espruino the bundle's strings are
+  // byte strings, and a 4-byte character is its 4 UTF-8 bytes (env.text); on Node it is a
+  // surrogate pair. The wire carries the same bytes either way.
+  test('4-byte UTF-8: client id, user property, topics, retained order, payload format', () => {
+    const w = world();
+    const pub = w.dial(5);
+    // CONNECT 5.0, clean, keep alive 0; properties (13): user property U+1D11E = U+1F600;
+    // client id U+1F600 (F0 9F 98 80). Remaining 10 + 14 + 6 = 30.
+    pub.raw(hex('10 1E 00 04 4D 51 54 54 05 02 00 00 0D 26 00 04 F0 9D 84 9E 00 04 F0 9F 98 80 00 04 F0 9F 98 80'));
+    w.run();
+    const connack = pub.packets();
+    assert.is(connack.length, 1);
+    assert.is((connack[0] as { reasonCode: number }).reasonCode, 0);
+    assert.equal(w.events, ['+' + env.text('\u{1F600}')]);
+    const sub = w.connected('sub');
+    // SUBSCRIBE id 1, U+1F600 "/+" QoS 0: 82 0B | 00 01 | 00 06 F0 9F 98 80 2F 2B | 00
+    sub.raw(hex('82 0B 00 01 00 06 F0 9F 98 80 2F 2B 00'));
+    w.run();
+    assert.is(sub.hex(), H('90 03 00 01 00'));
+    // PUBLISH 5.0 QoS 0, topic U+1F600 "/a", Payload Format Indicator 1, payload U+1F600:
+    // 30 0F | 00 06 F0 9F 98 80 2F 61 | 02 01 01 | F0 9F 98 80. Out to 3.1.1 without properties.
+    pub.raw(hex('30 0F 00 06 F0 9F 98 80 2F 61 02 01 01 F0 9F 98 80'));
+    w.run();
+    assert.is(sub.hex(), H('30 0C 00 06 F0 9F 98 80 2F 61 F0 9F 98 80'));
+    // The same marked 1 but U+1F600 as two encoded surrogates (CESU-8), QoS 1 id 2: refused,
+    // PUBACK 0x99 Payload format invalid [MQTT-3.3.2-4], and not delivered.
+    pub.raw(hex('32 13 00 06 F0 9F 98 80 2F 61 00 02 02 01 01 ED A0 BD ED B8 80'));
+    w.run();
+    const puback = pub.packets();
+    assert.is(puback.length, 1);
+    assert.equal([puback[0].type, (puback[0] as { reasonCode: number }).reasonCode], [4, 0x99]);
+    assert.is(sub.hex(), '');
+    // In-process publish with a topic the application wrote: the same bytes on the wire.
+    w.in(() => w.listener.broker.publish(env.text('\u{1F600}/in'), 'p', 0, false));
+    w.run();
+    assert.is(sub.hex(), H('30 0A 00 07 F0 9F 98 80 2F 69 6E 70'));
+    // Retained "r/" U+1F600 (F0 9F 98 80) and "r/" U+FF5E (EF BD 9E): a later subscriber to
+    // "r/+" gets them in the order of their bytes, U+FF5E first (the reverse of UTF-16 order).
+    pub.raw(hex('31 0A 00 06 72 2F F0 9F 98 80 00 61'));   // PUBLISH 5.0 retained, property length 0, "a"
+    pub.raw(hex('31 09 00 05 72 2F EF BD 9E 00 62'));      // the same for "r/" U+FF5E, "b"
+    w.run();
+    const late = w.connected('late');
+    late.raw(hex('82 08 00 01 00 03 72 2F 2B 00'));          // SUBSCRIBE id 1, "r/+" QoS 0
+    w.run();
+    assert.is(late.hex(), H('90 03 00 01 00 31 08 00 05 72 2F EF BD 9E 62 31 09 00 06 72 2F F0 9F 98 80 61'));
+  });
+
   test('in-process publish from the application reaches a socket client', () => {
     const w = world();
     const sub = w.connected('sub');

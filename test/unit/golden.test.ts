@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as mqttPacket from 'mqtt-packet';
-import { Decoder, decodeAll, encode } from '../../core/index.js';
+import { Decoder, decodeAll, encode, isWellFormedUtf8 } from '../../core/index.js';
 import type { Packet } from '../../core/index.js';
 import { hex, toHex, concat } from '../helpers/hex.js';
 import { toMqttPacket } from '../helpers/mqtt-packet-bridge.js';
@@ -493,6 +493,20 @@ V.push({
   packet: { type: 3, dup: false, qos: 0, retain: false, topic: 'A\u{2A6D4}', packetId: 0, properties: null, payload: new Uint8Array(0) },
 });
 
+V.push({
+  // 4-byte characters where a server reads strings other than topics (issue 18): U+1F600
+  // (F0 9F 98 80) as the client id and a user property's value, U+1D11E (F0 9D 84 9E) as its name.
+  name: '5:MQTT-1.5.4-1 5.0 CONNECT with 4-byte UTF-8 characters in the client id and a user property',
+  version: 5,
+  bytes: `10 1E 00 04 4D 51 54 54 05 02 00 00 ` + // CONNECT, length 30, "MQTT" 5, clean, keep alive 0
+    `0D 26 00 04 F0 9D 84 9E 00 04 F0 9F 98 80 ` + // properties (13): user property U+1D11E = U+1F600
+    `00 04 F0 9F 98 80`,                         // client id U+1F600
+  packet: {
+    type: 1, protocolName: 'MQTT', protocolVersion: 5, cleanStart: true, keepAlive: 0,
+    properties: { userProperties: [['\u{1D11E}', '\u{1F600}']] }, clientId: '\u{1F600}', will: null, username: null, password: null,
+  },
+});
+
 // ---------------------------------------------------------------------------------------
 // MQTT 5.0 PUBACK, PUBREC, PUBREL, PUBCOMP and their short forms (5.0 §3.4.2.1, §3.4.2.2.1).
 
@@ -838,3 +852,40 @@ test('5:MQTT-1.5.5-1 remaining length FF FF FF 7F decodes as 268435455', () => {
 });
 
 test.run();
+
+// ---------------------------------------------------------------------------------------
+// Strings a UTF-16 engine can hold that MQTT cannot send: a lone surrogate goes out as U+FFFD
+// (EF BF BD) [MQTT-1.5.4-1]; a high then a low surrogate is one 4-byte character.
+
+test('5:MQTT-1.5.4-1 a lone high or low surrogate in a topic is sent as U+FFFD', () => {
+  const topic = 'a\uD83D/\uDE00\uD83D';   // high alone, then low + high in the wrong order
+  const out = encode({ type: 3, dup: false, qos: 0, retain: false, topic, packetId: 0, properties: null, payload: new Uint8Array(0) }, 4);
+  // PUBLISH QoS 0, length 13, topic of 11 bytes: "a" EF BF BD "/" EF BF BD EF BF BD
+  assert.is(toHex(out), toHex(hex('30 0D 00 0B 61 EF BF BD 2F EF BF BD EF BF BD')));
+});
+
+test('5:MQTT-1.5.4-1 a lone surrogate in a client id and a user property is sent as U+FFFD', () => {
+  const out = encode({
+    type: 1, protocolName: 'MQTT', protocolVersion: 5, cleanStart: true, keepAlive: 0,
+    properties: { userProperties: [['\uDBFF', 'x\uDC00']] }, clientId: '\uD800', will: null, username: null, password: null,
+  } as Packet, 5);
+  assert.is(toHex(out), toHex(hex(`10 1B 00 04 4D 51 54 54 05 02 00 00 ` + // CONNECT, length 27
+    `0B 26 00 03 EF BF BD 00 04 78 EF BF BD ` +                           // properties (11): U+FFFD = "x" U+FFFD
+    `00 03 EF BF BD`)));                                                    // client id U+FFFD
+});
+
+// The check a Payload Format Indicator of 1 asks for (5.0 §3.3.2.3.2, [MQTT-3.3.2-4]).
+const PAYLOAD_FORMAT: Array<[string, boolean, string]> = [
+  ['F0 9F 98 80', true, 'U+1F600'],
+  ['F4 8F BF BF', true, 'U+10FFFF, the last code point'],
+  ['F0 9F 98', false, 'a 4-byte sequence cut short'],
+  ['F4 90 80 80', false, 'above U+10FFFF'],
+  ['F0 8F BF BF', false, 'overlong (U+FFFF in 4 bytes)'],
+  ['ED A0 BD ED B8 80', false, 'U+1F600 as two encoded surrogates (CESU-8)'],
+];
+for (const [bytes, ok, what] of PAYLOAD_FORMAT) {
+  test(`5:MQTT-3.3.2-4 payload ${bytes} (${what}) is ${ok ? '' : 'not '}well-formed UTF-8`, () => {
+    const b = hex(bytes);
+    assert.is(isWellFormedUtf8(b, 0, b.length), ok);
+  });
+}

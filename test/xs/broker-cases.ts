@@ -465,6 +465,33 @@ scenario('retained message on subscribe', function (api) {
   return s.finish();
 });
 
+// 4-byte characters as the device's XS holds them (one code point each) and as Node does (a
+// surrogate pair): a client id, topic levels matched by `+` and by a literal level, and the
+// retained store's order, which is the order of the UTF-8 bytes: "r/\uff5e" (EF BD 9E) comes
+// before "r/\u{1F600}" (F0 9F 98 80), the reverse of their UTF-16 order (FF5E > D83D).
+scenario('4-byte UTF-8 client id, topics and retained order', function (api) {
+  const s = new Scene(api, QUIET);
+  s.open('pub');
+  // 10 10 | 00 04 "MQTT" 04 | 02 | 00 00 | 00 04 F0 9F 98 80 (U+1F600)   (7 + 1 + 2 + 6 = 16)
+  s.send('pub', '10 10 ' + MQTT4 + ' 02 00 00 00 04 f0 9f 98 80');
+  s.expect('connect', 'pub', CONNACK_OK);
+  // Retained QoS 0: 31 09 | 00 06 "r/" F0 9F 98 80 | "a";  31 08 | 00 05 "r/" EF BD 9E | "b"
+  s.send('pub', '31 09 00 06 72 2f f0 9f 98 80 61');
+  s.send('pub', '31 08 00 05 72 2f ef bd 9e 62');
+  s.open('sub');
+  s.send('sub', connect4(api, 'sub', '02', 0, '', ''));
+  s.expect('connect', 'sub', CONNACK_OK);
+  s.send('sub', subscribe4(api, 1, 'r/+', 0));
+  s.expect('retained, in byte order', 'sub', suback4(1, 0) + '31 08 00 05 72 2f ef bd 9e 62 31 09 00 06 72 2f f0 9f 98 80 61');
+  // SUBSCRIBE 82 0b | id 00 02 | 00 06 F0 9F 98 80 "/#" | QoS 0
+  s.send('sub', '82 0b 00 02 00 06 f0 9f 98 80 2f 23 00');
+  s.expect('subscribe', 'sub', suback4(2, 0));
+  // PUBLISH 30 09 | 00 06 F0 9F 98 80 "/x" | "c": delivered byte for byte.
+  s.send('pub', '30 09 00 06 f0 9f 98 80 2f 78 63');
+  s.expect('publish', 'sub', '30 09 00 06 f0 9f 98 80 2f 78 63');
+  return s.finish();
+});
+
 scenario('will on abnormal close, none after DISCONNECT', function (api) {
   const s = new Scene(api, QUIET);
   s.open('sub');

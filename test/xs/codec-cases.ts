@@ -163,6 +163,14 @@ function wireCases(): WireCase[] {
   // property k=v (26); payload: client id "c1", will properties (25): payload format 1 (01),
   // content type "t" (03), will delay 5 (18), user properties a=b, a=c (26, wire order kept);
   // will topic "w", will payload "x", username "u", password 01 02. Remaining 26 + 43 = 69.
+  // 5.0, 4-byte characters (U+1D11E F0 9D 84 9E, U+1F600 F0 9F 98 80) in the client id and
+  // in a user property's name and value: flags 02 (clean), keep alive 0; properties (13):
+  // user property (26) "\u{1D11E}" = "\u{1F600}"; client id "\u{1F600}". Remaining 10 + 14 + 6 = 30.
+  add('CONNECT 4-byte client id and user property', [5],
+    '10 1e 00 04 4d 51 54 54 05 02 00 00 ' +
+    '0d 26 00 04 f0 9d 84 9e 00 04 f0 9f 98 80 ' +
+    '00 04 f0 9f 98 80',
+    connect(5, '\ud83d\ude00', 0, true, { userProperties: [['\ud834\udd1e', '\ud83d\ude00']] }, null, null, null), true);
   add('CONNECT will+user properties', [5],
     '10 45 00 04 4d 51 54 54 05 d6 00 1e ' +
     '0f 11 00 00 00 78 21 00 0a 26 00 01 6b 00 01 76 ' +
@@ -475,6 +483,31 @@ export function runCodecCases(api: Api): CaseResult[] {
   utf8Case('e-acute euro grinning face', '\u00e9\u20ac\ud83d\ude00', 'c3 a9 e2 82 ac f0 9f 98 80');
   utf8Case('U+07FF U+0800 U+FFFF U+10FFFF', '\u07ff\u0800\uffff\udbff\udfff', 'df bf e0 a0 80 ef bf bf f4 8f bf bf');
 
+  // A lone surrogate (a UTF-16 engine's, or a lone surrogate code point in XS) is sent as
+  // U+FFFD (EF BF BD) [MQTT-1.5.4-1]; a high then a low surrogate are one character.
+  run('encodeUtf8 lone surrogates', function () {
+    const s = 'a' + String.fromCharCode(0xd83d) + '/' + String.fromCharCode(0xde00) + String.fromCharCode(0xd83d);
+    const enc = api.encodeUtf8(s);
+    const result = hex(enc) + ' length=' + api.utf8Length(s);
+    const expected = '61efbfbd2fefbfbdefbfbd length=11';
+    return { result: result, problem: result === expected ? '' : 'expected ' + expected };
+  });
+  // The Payload Format Indicator's check (5.0 §3.3.2.3.2): 4-byte sequences up to U+10FFFF
+  // are well-formed; a truncated one, one above U+10FFFF, an overlong one and a surrogate
+  // pair written as two 3-byte sequences (CESU-8) are not.
+  run('isWellFormedUtf8 4-byte sequences', function () {
+    const list: Array<[string, boolean]> = [['f0 9f 98 80', true], ['41 f0 aa 9b 94 00', true], ['f4 8f bf bf', true],
+      ['f0 9f 98', false], ['f4 90 80 80', false], ['f0 8f bf bf', false], ['ed a0 bd ed b8 80', false], ['f8 88 80 80 80', false]];
+    const parts: string[] = [];
+    let problem = '';
+    for (let k = 0; k < list.length; k++) {
+      const b = bytes(list[k][0]);
+      const got = api.isWellFormedUtf8(b, 0, b.length);
+      parts.push(squash(list[k][0]) + '=' + got);
+      if (got !== list[k][1]) problem += (problem ? '; ' : '') + squash(list[k][0]) + ' should be ' + list[k][1];
+    }
+    return { result: parts.join(' '), problem: problem };
+  });
   run('decodeUtf8 window', function () {
     const b = bytes('78 c3 a9 79');
     const got = api.decodeUtf8(b, 1, 3);
