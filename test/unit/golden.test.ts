@@ -869,8 +869,8 @@ test('5:MQTT-1.5.4-1 a lone surrogate in a client id and a user property is sent
     type: 1, protocolName: 'MQTT', protocolVersion: 5, cleanStart: true, keepAlive: 0,
     properties: { userProperties: [['\uDBFF', 'x\uDC00']] }, clientId: '\uD800', will: null, username: null, password: null,
   } as Packet, 5);
-  assert.is(toHex(out), toHex(hex(`10 1B 00 04 4D 51 54 54 05 02 00 00 ` + // CONNECT, length 27
-    `0B 26 00 03 EF BF BD 00 04 78 EF BF BD ` +                           // properties (11): U+FFFD = "x" U+FFFD
+  assert.is(toHex(out), toHex(hex(`10 1C 00 04 4D 51 54 54 05 02 00 00 ` + // CONNECT, length 28
+    `0C 26 00 03 EF BF BD 00 04 78 EF BF BD ` +                           // properties (12): U+FFFD = "x" U+FFFD
     `00 03 EF BF BD`)));                                                    // client id U+FFFD
 });
 
