@@ -374,7 +374,7 @@ export function scenarios(env: Env): void {
     assert.equal([puback[0].type, (puback[0] as { reasonCode: number }).reasonCode], [4, 0x99]);
     assert.is(sub.hex(), '');
     // In-process publish with a topic the application wrote: the same bytes on the wire.
-    w.in(() => w.listener.broker.publish(env.text('\u{1F600}/in'), 'p', 0, false));
+    w.in(() => w.listener.publish(env.text('\u{1F600}/in'), 'p', 0, false));
     w.run();
     assert.is(sub.hex(), H('30 0A 00 07 F0 9F 98 80 2F 69 6E 70'));
     // Retained "r/" U+1F600 (F0 9F 98 80) and "r/" U+FF5E (EF BD 9E): a later subscriber to
