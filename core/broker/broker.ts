@@ -123,6 +123,14 @@ export class Broker {
   private localCount: number;
   private held: Held[];
   private deadlines: DeadlineHeap;
+  /**
+   * Set by a port that arms a timer: called when a hook's late answer (a settled Promise)
+   * is waiting. The port then calls timeout(nowMs), at once or soon, and re-arms its timer:
+   * the answer is handled inside that call, at the port's time, never at the stale time of
+   * the last call. Null (a core driven without a port): handled at once, at that last time.
+   */
+  wake: (() => void) | null;
+  private answers: Array<() => void>;   // late answers waiting for timeout()
   private heldDue: Timed;
   private sysDue: Timed;
   store: Store;
@@ -165,6 +173,8 @@ export class Broker {
     this.localCount = 0;
     this.held = [];
     this.deadlines = new DeadlineHeap();
+    this.wake = null;
+    this.answers = [];
     this.heldDue = { dueAtMs: -1, dueSlot: -1, dueKind: DUE_HELD };
     this.sysDue = { dueAtMs: -1, dueSlot: -1, dueKind: DUE_SYS };
     if (this.limits.sysIntervalMs > 0) this.deadlines.earlier(this.sysDue, nowMs);
@@ -204,10 +214,21 @@ export class Broker {
     return this.deadlines.next();
   }
 
-  /** The port's timer: everything due at `nowMs` (deadlines.ts) happens; nothing early. */
+  /**
+   * The port's timer, and its answer to wake(): the hooks' late answers are handled, then
+   * everything due at `nowMs` (deadlines.ts) happens; nothing early.
+   */
   timeout(nowMs: number): void {
     this.setNow(nowMs);
     const now = this.nowMs;
+    const answers = this.answers;
+    while (answers.length > 0) {
+      try {
+        (answers.shift() as () => void)();   // each also catches its own (fault.ts)
+      } catch (e) {
+        faulted(this, null, e);
+      }
+    }
     for (let t = this.deadlines.due(now); t !== null; t = this.deadlines.due(now)) {
       let next = -1;
       try {
@@ -219,6 +240,34 @@ export class Broker {
       if (next >= 0) this.deadlines.earlier(t, next > now ? next : now + 1);
     }
     settle(this);
+  }
+
+  /**
+   * Handles a hook's Promise: `ok` or `failed` runs when it settles, inside the port's next
+   * timeout() when the port gave a wake (so at the port's time), else at once.
+   */
+  whenAnswered<T>(answer: PromiseLike<T>, ok: (value: T) => void, failed: (reason: unknown) => void): void {
+    const b = this;
+    answer.then(function (value: T) {
+      b.answered(function () { ok(value); });
+    }, function (reason: unknown) {
+      b.answered(function () { failed(reason); });
+    });
+  }
+
+  private answered(fn: () => void): void {
+    const wake = this.wake;
+    if (wake === null) {
+      fn();
+      return;
+    }
+    this.answers.push(fn);
+    if (this.answers.length > 1) return;   // the port has been woken already
+    try {
+      wake();
+    } catch (e) {
+      faulted(this, null, e);   // the port's own bug: the answer waits for its next timeout()
+    }
   }
 
   /** timeout() under its first name, for ports and tests written before it. */
@@ -436,7 +485,6 @@ export class Broker {
     if (!l.wildcardSubscriptionAvailable) p.wildcardSubscriptionAvailable = 0;
     if (!l.subscriptionIdentifiersAvailable) p.subscriptionIdentifiersAvailable = 0;
     if (!l.sharedSubscriptionAvailable) p.sharedSubscriptionAvailable = 0;
-    if (l.serverKeepAlive > 0) p.serverKeepAlive = l.serverKeepAlive;
     // [5:MQTT-3.1.2-28] Response Information only when asked for.
     if (c.requestResponseInformation && l.responseInformation !== '') p.responseInformation = l.responseInformation;
     // 5.0 §3.2.2.3.2: tell the client when its Session Expiry Interval was lowered.

@@ -37,7 +37,11 @@ export interface BrokerOptions {
   wildcardSubscriptionAvailable?: boolean;
   subscriptionIdentifiersAvailable?: boolean;
   sharedSubscriptionAvailable?: boolean;
-  serverKeepAlive?: number;         // seconds; 0: use the client's Keep Alive
+  serverKeepAlive?: number;         // seconds; 0: use the client's Keep Alive. 5.0 only: told in CONNACK when it differs
+  maxKeepAlive?: number;            // seconds; 0: none. The most Keep Alive a client may have (Keep Alive 0 is more than
+                                    // any): a 5.0 client asking more is told Server Keep Alive = maxKeepAlive [MQTT-3.2.2-21]
+  maxKeepAlivePolicy3x?: string;    // 3.1 / 3.1.1 cannot be told: 'accept' (default) serves such a client with its own
+                                    // Keep Alive; 'refuse' answers CONNACK 0x02 and closes, as mosquitto >= 2.0.12 does
   serverReference?: string;         // non-empty: refuse CONNECTs with "Use another server" (0x9C) and this reference
   responseInformation?: string;     // sent to clients that ask for it (Request Response Information)
   validatePayloadFormat?: boolean;  // check UTF-8 of payloads marked Payload Format Indicator 1 (0x99 if not)
@@ -76,6 +80,8 @@ export interface Limits {
   subscriptionIdentifiersAvailable: boolean;
   sharedSubscriptionAvailable: boolean;
   serverKeepAlive: number;
+  maxKeepAlive: number;
+  maxKeepAlivePolicy3x: string;
   serverReference: string;
   responseInformation: string;
   validatePayloadFormat: boolean;
@@ -118,6 +124,8 @@ export function limitsFrom(o: BrokerOptions): Limits {
     subscriptionIdentifiersAvailable: o.subscriptionIdentifiersAvailable !== false,
     sharedSubscriptionAvailable: o.sharedSubscriptionAvailable !== false,
     serverKeepAlive: pick(o.serverKeepAlive, 0),
+    maxKeepAlive: pick(o.maxKeepAlive, 0),
+    maxKeepAlivePolicy3x: o.maxKeepAlivePolicy3x === 'refuse' ? 'refuse' : 'accept',
     serverReference: o.serverReference === undefined ? '' : o.serverReference,
     responseInformation: o.responseInformation === undefined ? '' : o.responseInformation,
     validatePayloadFormat: o.validatePayloadFormat !== false,

@@ -62,7 +62,7 @@ export function publishWill(b: Broker, from: Connection, m: Message): void {
   keep(m);
   // A late answer is an entry point of its own: what it throws is caught (fault.ts); the
   // connection it came from is already closed.
-  allowed.then(function (ok: boolean) {
+  b.whenAnswered(allowed, function (ok: boolean) {
     try {
       if (ok) route(b, m, null, true);
     } catch (e) {

@@ -63,6 +63,8 @@ export class Listener implements TransportOwner {
       self.armedAt = -1;
       self.tick();
     };
+    // A hook's late answer is handled now, at the port's clock, and the timer re-armed.
+    this.broker.wake = function () { self.tick(); };
     this.server = net.createServer(function (socket: EspruinoSocket) { self.accept(socket); });
     this.server.listen(o.port === undefined ? PORT : o.port);
     this.after();

@@ -264,6 +264,8 @@ export class BrokerServer {
       self.armedAt = -1;
       self.tick();
     };
+    // A hook's late answer is handled now, at the port's clock, and the timer re-armed.
+    this.broker.wake = function () { self.tick(); };
     this.listener = new Listener({ port: o.port === undefined ? 1883 : o.port, onReadable: onListenerReadable, target: this });
     this.after();
   }

@@ -126,6 +126,12 @@ const LIMIT_RANGES: Record<string, [number, number]> = {
   topicAliasesOut: [0, 65535],
   maximumQoS: [0, 2],
   serverKeepAlive: [0, 65535],
+  maxKeepAlive: [0, 65535],
+};
+
+// String limits that take one of a few values.
+const LIMIT_CHOICES: Record<string, string[]> = {
+  maxKeepAlivePolicy3x: ['accept', 'refuse'],
 };
 
 const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs'];
@@ -199,6 +205,8 @@ export function checkLimits(v: unknown, where = 'limits'): BrokerOptions {
       out[k] = int(value, `${where}.${k}`, range[0], range[1]);
     } else if (kind === 'string') {
       if (typeof value !== 'string') throw new ConfigError(`${where}.${k}: must be a string, got ${show(value)}`);
+      const choices = LIMIT_CHOICES[k];
+      if (choices !== undefined && !choices.includes(value)) throw new ConfigError(`${where}.${k}: must be ${choices.map((x) => '"' + x + '"').join(' or ')}, got ${show(value)}`);
       out[k] = value;
     } else out[k] = bool(value, `${where}.${k}`);
   }

@@ -25,7 +25,13 @@ export class DeadlineTimer {
     this.after();
   };
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: Broker) {
+    // A hook's late answer is handled now, at this clock's time, and the timer re-armed.
+    broker.wake = (): void => {
+      broker.timeout(portNow());
+      this.after();
+    };
+  }
 
   /** After a call into the core: arm the timer for the next deadline if it changed. */
   after(): void {

@@ -55,6 +55,8 @@ export class Rig {
     // $SYS is off unless a test turns it on: it is a deadline every 10 s, and a test that
     // moves the clock by days would otherwise publish it a million times.
     this.broker = createBroker({ sysIntervalMs: 0, ...options }, { log: (_c, line) => { logs.push(line); }, ...hooks }, 0);
+    // As a port does: a hook's late answer is handled at the fake clock's time.
+    this.broker.wake = () => this.broker.timeout(this.now);
   }
 
   /** Opens a connection named `name` without sending anything. */

@@ -47,7 +47,7 @@ function step(c: Connection, data: Uint8Array | null, reauthenticating: boolean)
   c.waiting++;
   const b = c.broker;
   // Each callback is an entry point of its own: what it throws ends this connection only.
-  answer.then(function (a: AuthAnswer) {
+  b.whenAnswered(answer, function (a: AuthAnswer) {
     try {
       c.waiting--;
       apply(c, a, reauthenticating);

@@ -43,15 +43,18 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   c.clientId = clientId;
   c.username = p.username;
   c.will = p.will === null ? null : ownWill(p.will);   // outlives this call: a copy, not a view
-  c.keepAliveMs = p.keepAlive * 1000;
+  const keepAlive = keepAliveFor(c, p.keepAlive);
+  if (keepAlive < 0) {
+    b.log(c, 'Keep Alive ' + p.keepAlive + ' is over maxKeepAlive ' + limits.maxKeepAlive + ' (maxKeepAlivePolicy3x "refuse")');
+    return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);
+  }
+  c.keepAliveMs = keepAlive * 1000;
   if (v5) {
     const will = p.will;
     // [5:MQTT-3.2.2-12] [5:MQTT-3.2.2-13] a will beyond what we support is refused in CONNACK.
     if (will !== null && will.qos > limits.maximumQoS) return refuse(c, RC_QOS_NOT_SUPPORTED, 0);
     if (will !== null && will.retain && !limits.retainAvailable) return refuse(c, RC_RETAIN_NOT_SUPPORTED, 0);
     if (will !== null && !payloadFormatValid(b, will.payload, will.properties)) return refuse(c, RC_PAYLOAD_FORMAT_INVALID, 0);
-    // [5:MQTT-3.2.2-22] the Server Keep Alive we send is the one we enforce.
-    if (limits.serverKeepAlive > 0) c.keepAliveMs = limits.serverKeepAlive * 1000;
   }
   if (__MQTT5__ && props !== null) {
     if (props.receiveMaximum !== undefined) c.receiveMaximum = props.receiveMaximum;
@@ -76,7 +79,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   }
   c.waiting++;   // read nothing more until the application has answered
   // Each callback is an entry point of its own: what it throws ends this connection only.
-  answer.then(function (ok: boolean | number) {
+  b.whenAnswered(answer, function (ok: boolean | number) {
     try {
       c.waiting--;
       if (c.state !== CONNECTING) return;
@@ -129,6 +132,8 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   let props: Properties | null = null;
   if ((__MQTT5__ && c.version === MQTT_5)) {
     props = b.connackProperties(c);
+    // [5:MQTT-3.2.2-21] [5:MQTT-3.2.2-22] Server Keep Alive only when it changes the client's value.
+    if (c.keepAliveMs !== p.keepAlive * 1000) props.serverKeepAlive = c.keepAliveMs / 1000;
     if (clientId !== p.clientId) props.assignedClientIdentifier = clientId;   // [MQTT-3.1.3-7]
     if (c.authenticationMethod !== '') {
       props.authenticationMethod = c.authenticationMethod;
@@ -140,6 +145,22 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   b.log(c, 'connected (MQTT ' + ((__MQTT5__ && c.version === MQTT_5) ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
   b.resumeSession(c);
   if (b.hooks.connected !== undefined) b.hooks.connected(c);
+}
+
+/**
+ * The Keep Alive the server holds the client to, in seconds (0: none), or -1 when a 3.x
+ * client asks for more than maxKeepAlive and maxKeepAlivePolicy3x is 'refuse'. 5.0 is told
+ * the value in CONNACK's Server Keep Alive, so serverKeepAlive and maxKeepAlive apply
+ * [MQTT-3.2.2-21]; 3.x has no way to tell a client, so its own value stands (or it is
+ * refused): closing a client that pings as it said it would looks to it like a broken network.
+ */
+function keepAliveFor(c: Connection, asked: number): number {
+  const l = c.broker.limits;
+  const v5 = (__MQTT5__ && c.version === MQTT_5);
+  const k = v5 && l.serverKeepAlive > 0 ? l.serverKeepAlive : asked;
+  if (l.maxKeepAlive === 0 || (k !== 0 && k <= l.maxKeepAlive)) return k;   // Keep Alive 0 is more than any maximum
+  if (v5) return l.maxKeepAlive;
+  return l.maxKeepAlivePolicy3x === 'refuse' ? -1 : asked;
 }
 
 /**

@@ -37,7 +37,7 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   const allowed = c.broker.hooks.authorizePublish(c, p.topic);
   if (!isThenable(allowed)) return accept(c, p, allowed);
   c.waiting++;   // keep order: read nothing more until the application has answered
-  allowed.then(function (ok: boolean) {
+  c.broker.whenAnswered(allowed, function (ok: boolean) {
     answered(c, p, ok);
   }, function (reason: unknown) {
     c.waiting--;

@@ -44,7 +44,7 @@ export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | nul
   c.waiting++;
   const b = c.broker;
   // Each callback is an entry point of its own: what it throws ends this connection only.
-  Promise.all(answers).then(function (results: boolean[]) {
+  b.whenAnswered(Promise.all(answers), function (results: boolean[]) {
     try {
       c.waiting--;
       grant(c, p, results);
