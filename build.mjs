@@ -56,13 +56,17 @@ export const DEFINE = { __MQTT5__: 'true' };
 // deadline; time passed into every entry point; each port's one timer for nextDeadline()):
 // node/xs 147424, xs-iife 159537, espruino 81730, espruino-mqtt3 68699 (+4.2 KB, +3.5 KB on
 // Espruino, over main 32bcdc9); budgets that plus about 2.5%.
+// Raised for issue 13 §2's session limits (persistentSessionExpirySeconds, maxSessions with
+// the chain of sessions away, maxOfflineBytes counted per queued message): node/xs 152318,
+// xs-iife 164769, espruino 84621, espruino-mqtt3 71580 (+3.1 KB, +1.9 KB on Espruino, over
+// main 2ede9f8); budgets that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 151000,
-  xs: 151000,
-  'xs-iife': 163500,
-  espruino: 84000,
-  'espruino-mqtt3': 70500,
+  node: 155000,
+  xs: 155000,
+  'xs-iife': 168000,
+  espruino: 86500,
+  'espruino-mqtt3': 73000,
 };
 
 export const TARGETS = [

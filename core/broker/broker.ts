@@ -13,7 +13,7 @@ import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
 import type { Subscriber } from './session.js';
-import { Session } from './session.js';
+import { NONE, Session } from './session.js';
 import { TopicTree } from './topic-tree.js';
 import type { Answer } from './handlers/common.js';
 import { publishSys } from './sys-topics.js';
@@ -79,6 +79,10 @@ export interface Stats {
   connectTooLarge: number;  // a CONNECT (or AUTH) refused on its header: over maxConnectSize
   pendingClosed: number;    // pending connections closed to make room (maxPending)
   pendingBytesClosed: number;  // pending connections closed for the bytes they held (maxPendingBytes)
+  // And for sessions:
+  sessionsExpired: number;  // sessions ended because their expiry passed while the client was away
+  sessionsCapped: number;   // maxSessions acted: a session offline ended, or a CONNECT refused
+  offlineDropped: number;   // messages dropped for maxOfflineBytes (also in `dropped`)
 }
 
 function allow(): boolean {
@@ -110,6 +114,9 @@ export class Broker {
   clientCount: number;              // of those, the accepted ones (CONNACK 0): what maxConnections counts
   pending: Chain<Connection>;       // the others, oldest first (pending.ts)
   pendingBytes: number;             // held by their decoders
+  sessionCount: number;             // sessions of clients (not the application's own), online or not
+  offline: Chain<Session>;          // those whose client is away, the longest away first
+  offlineBytes: number;             // queued for them (Queued.bytes), against maxOfflineBytes
   tree: TopicTree<Subscriber>;
   retained: RetainedStore;
   // Routing state (routing.ts): folded match lists per topic, shared-subscription cursors.
@@ -154,13 +161,16 @@ export class Broker {
     };
     this.nowMs = nowMs;
     this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0, errors: 0,
-      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0 };
+      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0, sessionsExpired: 0, sessionsCapped: 0, offlineDropped: 0 };
     this.sessions = new Map();
     this.connections = [];
     this.connectionCount = 0;
     this.clientCount = 0;
     this.pending = new Chain<Connection>();
     this.pendingBytes = 0;
+    this.sessionCount = 0;
+    this.offline = new Chain<Session>();
+    this.offlineBytes = 0;
     this.tree = new TopicTree<Subscriber>(this.limits.maxTopicLevels);
     this.retained = new RetainedStore(this.limits.maxRetainedCount, this.limits.maxRetainedBytes, this.limits.maxTopicLevels);
     this.matchCache = new Map();
@@ -296,7 +306,11 @@ export class Broker {
     faulted(this, null, e);
     if (t.dueKind !== DUE_SESSION) return;
     const s = t as Session;
-    if (s.connection === null && this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);   // never expired twice
+    if (s.connection === null && this.sessions.get(s.clientId) === s) {
+      this.sessions.delete(s.clientId);   // never expired twice
+      this.sessionCount--;
+      this.backOnline(s);
+    }
   }
 
   private connectionDue(c: Connection, nowMs: number): number {
@@ -326,6 +340,7 @@ export class Broker {
 
   private sessionDue(s: Session, nowMs: number): number {
     if (s.connection === null && s.expiresAtMs >= 0 && nowMs >= s.expiresAtMs) {
+      this.stats.sessionsExpired++;
       this.removeSession(s);   // also releases a delayed will [5:MQTT-3.1.2-8]
       return -1;
     }
@@ -387,6 +402,21 @@ export class Broker {
     return s !== undefined && s.connection !== null && s.connection.state === ACTIVE;
   }
 
+  /**
+   * Whether a new session for `clientId` fits maxSessions; at the limit the session whose
+   * client has been away longest is ended to make room. None away: false (the CONNECT is
+   * refused). A client that has a session, or takes one over, needs no new one.
+   */
+  roomForSession(clientId: string): boolean {
+    if (this.sessions.has(clientId) || this.sessionCount < this.limits.maxSessions) return true;
+    this.stats.sessionsCapped++;
+    const oldest = this.offline.oldest;
+    if (oldest === null) return false;
+    this.log(null, label(oldest.clientId) + ': session ended to make room (maxSessions ' + this.limits.maxSessions + ')');
+    this.removeSession(oldest);
+    return true;
+  }
+
   /** A pending connection is accepted: it leaves the pending chain and counts as a client. */
   accepted(c: Connection): void {
     leavePending(this, c);
@@ -446,14 +476,19 @@ export class Broker {
     if (s === undefined) {
       s = new Session(clientId);
       this.sessions.set(clientId, s);
+      this.sessionCount++;
     }
+    this.backOnline(s);
     s.connection = c;
     s.expiresAtMs = -1;
     s.version = c.version;
     s.username = c.username;   // unchanged for a resumed session: mayOpenSession compared them
     c.session = s;
-    // 3.1.1 Clean Session 0 keeps the session like a 5.0 expiry of 0xFFFFFFFF (5.0 §3.1.2.4 note).
-    this.setSessionExpiry(s, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect : cleanStart ? 0 : MAX_EXPIRY);
+    // 3.x Clean Session 0 keeps the session (5.0 §3.1.2.4 note: like an expiry of 0xFFFFFFFF)
+    // until persistentSessionExpirySeconds after its client left, as mosquitto's
+    // persistent_client_expiration: else abandoned sessions would pile up for ever.
+    this.setSessionExpiry(s, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect
+      : cleanStart ? 0 : this.limits.persistentSessionExpirySeconds);
     return present;
   }
 
@@ -510,9 +545,13 @@ export class Broker {
     if (s !== null && s.connection === c) {
       s.connection = null;
       if (s.expiryMs === 0) this.removeSession(s);   // [5:MQTT-3.1.2-23] ends with the connection
-      else if (s.expiryMs !== FOREVER) {
-        s.expiresAtMs = this.nowMs + s.expiryMs;
-        this.sessionDeadlineChanged(s);
+      else {
+        if (s.expiryMs !== FOREVER) {
+          s.expiresAtMs = this.nowMs + s.expiryMs;
+          this.sessionDeadlineChanged(s);
+        }
+        this.offline.add(s);
+        this.offlineBytes += s.queuedBytes;
       }
     }
     const will = c.will;
@@ -528,12 +567,25 @@ export class Broker {
     for (let i = 0; i < subs.length; i++) this.tree.remove(subs[i].topicFilter, treeKey(s, subs[i].shareName));
     s.subscriptions = null;
     s.subscriptionCount = 0;
-    if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    if (this.sessions.get(s.clientId) === s) {
+      this.sessions.delete(s.clientId);
+      if (s.local === null) this.sessionCount--;
+    }
     this.deadlines.cancel(s);
     this.invalidateMatches();
     redispatch(this, s);
+    this.backOnline(s);   // out of the offline chain and its bytes, as it ends
+    s.queue = NONE;
+    s.queuedBytes = 0;
     if (s.will !== null) releaseWill(this, s);   // the session ends before the will's delay
     if (this.store.durable && s.expiryMs !== 0) this.store.sessionRemoved(s.clientId);
+  }
+
+  /** Leaves the offline chain (the client is back, or the session ends). */
+  private backOnline(s: Session): void {
+    if (!s.linked) return;
+    this.offline.remove(s);
+    this.offlineBytes -= s.queuedBytes;
   }
 
   // ---- subscriptions ----

@@ -4,7 +4,7 @@
 // per-receiver wire form where 5.0 needs one.
 
 import type { Properties, QoS } from '../codec/index.js';
-import { MQTT_5, PUBLISH, PUBREL, label, PublishFrame, encodePublishFrame } from '../codec/index.js';
+import { MQTT_5, PUBLISH, PUBREL, label, PublishFrame, encodePublishFrame, utf8Length } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
@@ -12,7 +12,7 @@ import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
 import { faulted } from './fault.js';
 import type { Session } from './session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, QUEUED_ENTRY_BYTES, allocatePacketId } from './session.js';
 
 
 /**
@@ -68,6 +68,7 @@ export function pump(b: Broker, s: Session): boolean {
     const q = s.queue[0];
     if (q.qos > 0 && !windowOpen(b, s, c)) break;
     s.queue.shift();
+    s.queuedBytes -= q.bytes;
     if (!readable(b, s, q.message)) continue;
     if (q.qos === 0) sendQoS0(b, c, q.message, q.retain, q.subscriptionIds);
     else sendInflight(b, s, c, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey);
@@ -170,18 +171,46 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
 function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string): void {
   if (s.queue.length >= b.limits.maxQueued) {
-    let oldest = -1;
-    if (b.limits.dropOldestQoS0) for (let i = 0; i < s.queue.length && oldest < 0; i++) if (s.queue[i].qos === 0) oldest = i;
     b.stats.dropped++;
-    if (oldest < 0) {
+    if (!dropOldestQoS0(b, s)) {
       b.log(null, label(s.clientId) + ': queue full, a QoS ' + qos + ' message dropped');
       return;
     }
-    s.queue.splice(oldest, 1);
+  }
+  const bytes = queuedSize(m);
+  // An offline session's messages also fit maxOfflineBytes, broker-wide, by the same rule:
+  // its own oldest QoS 0 go first, else the new message.
+  while (s.linked && b.offlineBytes + bytes > b.limits.maxOfflineBytes) {
+    b.stats.dropped++;
+    b.stats.offlineDropped++;
+    if (!dropOldestQoS0(b, s)) {
+      b.log(null, label(s.clientId) + ': maxOfflineBytes ' + b.limits.maxOfflineBytes + ' reached, a QoS ' + qos + ' message dropped');
+      return;
+    }
   }
   if (s.queue === NONE) s.queue = [];
-  s.queue.push({ message: keep(m), qos: qos, retain: retain, subscriptionIds: subscriptionIds, shareKey: shareKey });
+  s.queue.push({ message: keep(m), qos: qos, retain: retain, subscriptionIds: subscriptionIds, shareKey: shareKey, bytes: bytes });
+  s.queuedBytes += bytes;
+  if (s.linked) b.offlineBytes += bytes;
   if (qos > 0) b.sessionChanged(s);
+}
+
+/** Drops the session's oldest queued QoS 0 message, if dropOldestQoS0 allows and it has one. */
+function dropOldestQoS0(b: Broker, s: Session): boolean {
+  if (!b.limits.dropOldestQoS0) return false;
+  for (let i = 0; i < s.queue.length; i++) {
+    const q = s.queue[i];
+    if (q.qos !== 0) continue;
+    s.queue.splice(i, 1);
+    s.queuedBytes -= q.bytes;
+    if (s.linked) b.offlineBytes -= q.bytes;
+    return true;
+  }
+  return false;
+}
+
+function queuedSize(m: Message): number {
+  return m.payload.length + (m.topicBytes !== null ? m.topicBytes.length : utf8Length(m.topic)) + QUEUED_ENTRY_BYTES;
 }
 
 /** A frame that assigned a Topic Alias was not sent: the client never learnt it, so forget it. */

@@ -22,6 +22,9 @@ export interface BrokerOptions {
   maxClientIdLength31?: number;     // UTF-8 bytes; MQTT 3.1 allows 23; some clients send more
   connectTimeoutMs?: number;        // a connection that sends no CONNECT in time is closed
   maxSessionExpirySeconds?: number; // caps 5.0 Session Expiry; 3.1.1 persistent sessions use it too
+  persistentSessionExpirySeconds?: number;  // a 3.x Clean Session 0 session ends this long after its client left (0xFFFFFFFF: never)
+  maxSessions?: number;             // sessions of clients, online or not (default 2 x maxConnections); past it the one away longest ends
+  maxOfflineBytes?: number;         // bytes queued broker-wide for sessions whose client is away
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
   matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
   holdTimeoutMs?: number;           // a publisher held for a full subscriber queue goes on after this
@@ -67,6 +70,9 @@ export interface Limits {
   maxClientIdLength31: number;
   connectTimeoutMs: number;
   maxSessionExpirySeconds: number;
+  persistentSessionExpirySeconds: number;
+  maxSessions: number;
+  maxOfflineBytes: number;
   sysIntervalMs: number;
   matchCacheSize: number;
   holdTimeoutMs: number;
@@ -111,6 +117,10 @@ export function limitsFrom(o: BrokerOptions): Limits {
     maxClientIdLength31: pick(o.maxClientIdLength31, 23),
     connectTimeoutMs: pick(o.connectTimeoutMs, 10000),
     maxSessionExpirySeconds: pick(o.maxSessionExpirySeconds, 0xffffffff),
+    persistentSessionExpirySeconds: pick(o.persistentSessionExpirySeconds, 3600),
+    // Twice the clients: room for as many sessions away as online (clean ones count while online).
+    maxSessions: Math.max(1, pick(o.maxSessions, 2 * pick(o.maxConnections, 16))),
+    maxOfflineBytes: pick(o.maxOfflineBytes, 8192),
     sysIntervalMs: pick(o.sysIntervalMs, 10000),
     matchCacheSize: pick(o.matchCacheSize, 64),
     holdTimeoutMs: pick(o.holdTimeoutMs, 30000),

@@ -23,6 +23,12 @@ export function publishSys(b: Broker): void {
   put(b, '$SYS/broker/limits/maxConnectSize', '' + s.connectTooLarge);
   put(b, '$SYS/broker/limits/maxPending', '' + s.pendingClosed);
   put(b, '$SYS/broker/limits/maxPendingBytes', '' + s.pendingBytesClosed);
+  put(b, '$SYS/broker/limits/maxSessions', '' + s.sessionsCapped);
+  put(b, '$SYS/broker/limits/maxOfflineBytes', '' + s.offlineDropped);
+  // mosquitto's name; here every session ended by its expiry (3.x: persistentSessionExpirySeconds).
+  put(b, '$SYS/broker/clients/expired', '' + s.sessionsExpired);
+  put(b, '$SYS/broker/sessions/count', '' + b.sessionCount);
+  put(b, '$SYS/broker/sessions/offline bytes', '' + b.offlineBytes);
 }
 
 function put(b: Broker, topic: string, value: string): void {

@@ -7,7 +7,7 @@ import {
   CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
   RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
   RC_SERVER_BUSY, RC_SUCCESS, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
-  RC_PAYLOAD_FORMAT_INVALID, RC_IMPLEMENTATION_SPECIFIC_ERROR,
+  RC_PAYLOAD_FORMAT_INVALID, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_QUOTA_EXCEEDED,
 } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
 import { startEnhancedAuth } from './auth.js';
@@ -123,6 +123,11 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   // Checked again: clients accepted while this one's hook was deciding count too.
   if (!b.roomForClient(clientId)) {
     refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
+    return;
+  }
+  // maxSessions: past it the session away longest ends; none away: refused (0x97 / 3).
+  if (!b.roomForSession(clientId)) {
+    refuse(c, RC_QUOTA_EXCEEDED, CONNACK_SERVER_UNAVAILABLE);
     return;
   }
   const sessionPresent = b.openSession(c, clientId, p.cleanStart);
