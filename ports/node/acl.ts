@@ -118,7 +118,9 @@ export function covers(p: string[], f: string[]): boolean {
     if (i === 0 && wild && f.length > 0 && f[0].startsWith('$')) return false;
     if (p[i] === '#') return true;
     if (i >= f.length) return false;
-    if (f[i] === '#') return false;
+    // A leading `#` matches topics of one level or more, and so does `+/#` (`#` also matches
+    // the parent level [MQTT-4.7.1-2]); after a level, `a/#` matches `a`, which `a/+/#` does not.
+    if (f[i] === '#') return i === 0 && p[i] === '+' && p[i + 1] === '#';
     if (p[i] === '+') continue;
     if (p[i] !== f[i]) return false;
   }

@@ -30,6 +30,12 @@ test('covers: every topic of the filter is in the pattern', () => {
   assert.not.ok(covers(L('a/+/c'), L('a/+')));
 });
 
+test('covers: "+/#" covers "#" (both match every topic of one level or more), "a/+/#" does not cover "a/#" (which matches "a")', () => {
+  assert.ok(covers(L('+/#'), L('#')));
+  assert.not.ok(covers(L('a/+/#'), L('a/#')));
+  assert.not.ok(covers(L('+/+'), L('#')));
+});
+
 test('intersects: some topic matches both', () => {
   assert.ok(intersects(L('a/#'), L('a')));
   assert.ok(intersects(L('a/+'), L('+/b')));
