@@ -21,6 +21,7 @@ import type { Store } from './store.js';
 import { MEMORY_STORE } from './store.js';
 import { afterRouting } from './handlers/publish.js';
 import { deliver, pump } from './delivery.js';
+import { drained } from './backlog.js';
 import type { Matches } from './routing.js';
 import { redispatch, route } from './routing.js';
 import { releaseWill, willOnClose } from './will.js';
@@ -70,7 +71,7 @@ export interface Stats {
   packetsIn: number;
   messagesIn: number;
   messagesOut: number;
-  dropped: number;          // QoS 0 dropped for slow clients, full queues, too-large packets, refused by the read check when sent
+  dropped: number;          // lost to full backlogs (QoS 0 first), too-large packets, full retained store, refused by the read check when sent
   denied: number;           // PUBLISH refused by authorizePublish
   expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
   authFailures: number;     // CONNECTs (and 5.0 re-authentications) the authentication hooks refused
@@ -124,6 +125,7 @@ export class Broker {
   matchCacheCount: number;
   matchScratch: Subscriber[];
   shareCursors: Map<string, number>;
+  slowSessions: Session[];          // sessions that lost messages since the last $SYS report (backlog.ts)
   private retainedScratch: Message[];
   private nextAssignedId: number;
   private nextSysAtMs: number;
@@ -140,6 +142,7 @@ export class Broker {
   private answers: Array<() => void>;   // late answers waiting for timeout()
   private heldDue: Timed;
   private sysDue: Timed;
+  private holding: boolean;         // publishers have been held since one last found room (logged once)
   store: Store;
   alloc: FrameAllocator | null;
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
@@ -177,6 +180,7 @@ export class Broker {
     this.matchCacheCount = 0;
     this.matchScratch = [];
     this.shareCursors = new Map();
+    this.slowSessions = [];
     this.retainedScratch = [];
     this.nextAssignedId = 1;
     this.nextSysAtMs = nowMs;
@@ -188,6 +192,7 @@ export class Broker {
     this.heldDue = { dueAtMs: -1, dueSlot: -1, dueKind: DUE_HELD };
     this.sysDue = { dueAtMs: -1, dueSlot: -1, dueKind: DUE_SYS };
     if (this.limits.sysIntervalMs > 0) this.deadlines.earlier(this.sysDue, nowMs);
+    this.holding = false;
     this.store = options.store || MEMORY_STORE;
     this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
     this.publishScratch = publishScratch();
@@ -661,7 +666,9 @@ export class Broker {
 
   /** Moves queued messages into the window; lets held publishers retry when room appeared. */
   pump(s: Session): void {
-    if (pump(this, s) && this.held.length > 0) this.retryHeld(false);
+    const moved = pump(this, s);
+    if (s.overflowFrom >= 0) drained(this, s);
+    if (moved && this.held.length > 0) this.retryHeld(false);
   }
 
   /** Tells a durable store that a persistent session changed (no-op in memory). */
@@ -677,19 +684,24 @@ export class Broker {
 
 
 
-  /** A publisher waits, unacknowledged and unread, until its message has room (route() < 0). */
+  /**
+   * slowSubscriberPolicy 'hold': a publisher waits, unacknowledged and unread, until its
+   * message has room (route() returned ROUTE_HOLD).
+   */
   hold(c: Connection, p: PublishPacket, m: Message): void {
     keep(m);
     c.waiting++;
+    // Logged once until a held message finds room, not once per message held.
+    if (!this.holding) this.log(c, 'held: a subscriber\'s backlog is full (slowSubscriberPolicy hold)');
+    this.holding = true;
     this.held.push({ connection: c, packet: p, message: m, sinceMs: this.nowMs });
     this.deadlines.earlier(this.heldDue, this.nowMs + this.limits.holdTimeoutMs);
-    this.log(c, 'held: a subscriber queue is full');
   }
 
   /**
    * Routes held messages that now fit; past holdTimeoutMs a held message is routed anyway
-   * and the subscribers still full lose it (counted), so one stuck client cannot stop a
-   * publisher for ever.
+   * and the subscribers still full lose it (counted, by backlog.ts), so one stuck client
+   * holds a publisher for holdTimeoutMs at most.
    */
   private retryHeld(timeouts: boolean): void {
     const list = this.held;
@@ -700,6 +712,7 @@ export class Broker {
         let routed = -1;
         if (c.state === ACTIVE) {
           routed = route(this, h.message, c, false);
+          if (routed >= 0) this.holding = false;
           if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = route(this, h.message, c, true);
           if (routed < 0) continue;
         }

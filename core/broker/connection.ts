@@ -288,6 +288,9 @@ export class Connection implements DecoderBudget, Timed {
   disconnect(rc: number, reason: string): void {
     let props: Properties | null = null;
     if (this.requestProblemInformation && reason !== '') props = { reasonString: truncateUtf8(reason, REASON_STRING_MAX) };
+    // The connection closes next, and frames held unsent go with it: this last one is handed
+    // to the port even though its transport said full (the port sends what it can).
+    this.blocked = false;
     this.sendPacket({ type: DISCONNECT, reasonCode: disconnectReasonCode(rc), properties: props });
   }
 

@@ -1,10 +1,10 @@
 // Delivery of one message to one session: sent now, queued, or dropped and counted. Owns
-// the outgoing QoS 1/2 window [MQTT-4.3.2-1] [MQTT-4.3.3-1], the bounded queue, resends on
-// resume [MQTT-4.4.0-1], the read check on what leaves the queue or is resent, and the
-// per-receiver wire form where 5.0 needs one.
+// the outgoing QoS 1/2 window [MQTT-4.3.2-1] [MQTT-4.3.3-1], the queue (bounded by
+// backlog.ts), resends on resume [MQTT-4.4.0-1], the read check on what leaves the queue or
+// is resent, and the per-receiver wire form where 5.0 needs one.
 
 import type { Properties, QoS } from '../codec/index.js';
-import { MQTT_5, PUBLISH, PUBREL, label, PublishFrame, encodePublishFrame, utf8Length } from '../codec/index.js';
+import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
@@ -12,7 +12,8 @@ import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
 import { faulted } from './fault.js';
 import type { Session } from './session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, QUEUED_ENTRY_BYTES, allocatePacketId } from './session.js';
+import { backlogBytes, dropFirst, lost, makeRoom, queuedSize } from './backlog.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
 
 
 /**
@@ -32,7 +33,7 @@ export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boo
   const c = s.connection;
   const online = c !== null && c.state === ACTIVE;
   if (qos === 0) {
-    if (online) sendQoS0(b, c as Connection, m, retain, subscriptionIds);
+    if (online) sendQoS0(b, s, c as Connection, m, retain, subscriptionIds);
     // [4:MQTT-3.1.2-5] QoS 0 for an offline session is optional.
     else if (b.limits.queueQoS0Offline) enqueue(b, s, m, 0, retain, subscriptionIds, shareKey);
     return;
@@ -42,20 +43,6 @@ export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boo
   } else {
     enqueue(b, s, m, qos, retain, subscriptionIds, shareKey);
   }
-}
-
-/**
- * Whether a QoS 1/2 message can go to `s` without dropping one: an online session whose
- * queue is full of QoS 1/2 has no room, and the publisher is then held. An offline
- * session's full queue drops its oldest QoS 0, or the new message, counted in $SYS (a
- * persistent session cannot hold every publisher back for as long as it is away).
- */
-export function hasRoom(b: Broker, s: Session): boolean {
-  if (s.connection === null || s.local !== null) return true;
-  if (s.queue.length < b.limits.maxQueued) return true;
-  if (!b.limits.dropOldestQoS0) return false;
-  for (let i = 0; i < s.queue.length; i++) if (s.queue[i].qos === 0) return true;
-  return false;
 }
 
 /** Resends what the connection has not seen, then moves queued messages into the window. */
@@ -70,7 +57,7 @@ export function pump(b: Broker, s: Session): boolean {
     s.queue.shift();
     s.queuedBytes -= q.bytes;
     if (!readable(b, s, q.message)) continue;
-    if (q.qos === 0) sendQoS0(b, c, q.message, q.retain, q.subscriptionIds);
+    if (q.qos === 0) sendQoS0(b, s, c, q.message, q.retain, q.subscriptionIds);
     else sendInflight(b, s, c, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey);
   }
   return s.queue.length < before;
@@ -131,14 +118,20 @@ function expired(b: Broker, m: Message): boolean {
   return true;
 }
 
-function sendQoS0(b: Broker, c: Connection, m: Message, retain: boolean, subscriptionIds: number[] | null): void {
+function sendQoS0(b: Broker, s: Session, c: Connection, m: Message, retain: boolean, subscriptionIds: number[] | null): void {
   if (expired(b, m)) return;
   const bytes = frameTo(b, c, m, 0, retain, subscriptionIds).bytes;
-  // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered. A slow client
-  // with a full outbound buffer loses QoS 0 first (counted in $SYS).
-  if ((c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) || !c.hasRoom(bytes.length)) {
+  // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered.
+  if (c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) {
     forgetPendingAlias(c);
     b.stats.dropped++;
+    return;
+  }
+  // A client not reading loses QoS 0 first: past maxOutboundBytes held unsent, or past its
+  // whole backlog (counted for it, as for QoS 1/2; never a reason to disconnect it).
+  if (c.blocked && (!c.hasRoom(bytes.length) || backlogBytes(s) + bytes.length > b.limits.maxQueuedBytes)) {
+    forgetPendingAlias(c);
+    lost(b, s, '');
     return;
   }
   c.aliasPending = '';
@@ -170,21 +163,14 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
 
 function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string): void {
-  if (s.queue.length >= b.limits.maxQueued) {
-    b.stats.dropped++;
-    if (!dropOldestQoS0(b, s)) {
-      b.log(null, label(s.clientId) + ': queue full, a QoS ' + qos + ' message dropped');
-      return;
-    }
-  }
   const bytes = queuedSize(m);
-  // An offline session's messages also fit maxOfflineBytes, broker-wide, by the same rule:
-  // its own oldest QoS 0 go first, else the new message.
+  if (!makeRoom(b, s, bytes)) return;   // lost to this session only, by its policy
+  // An offline session's messages also fit maxOfflineBytes, broker-wide: its own oldest
+  // QoS 0 go first, else the new message.
   while (s.linked && b.offlineBytes + bytes > b.limits.maxOfflineBytes) {
-    b.stats.dropped++;
     b.stats.offlineDropped++;
-    if (!dropOldestQoS0(b, s)) {
-      b.log(null, label(s.clientId) + ': maxOfflineBytes ' + b.limits.maxOfflineBytes + ' reached, a QoS ' + qos + ' message dropped');
+    if (!b.limits.dropOldestQoS0 || !dropFirst(b, s, true, 'maxOfflineBytes')) {
+      lost(b, s, 'maxOfflineBytes');
       return;
     }
   }
@@ -193,24 +179,6 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
   s.queuedBytes += bytes;
   if (s.linked) b.offlineBytes += bytes;
   if (qos > 0) b.sessionChanged(s);
-}
-
-/** Drops the session's oldest queued QoS 0 message, if dropOldestQoS0 allows and it has one. */
-function dropOldestQoS0(b: Broker, s: Session): boolean {
-  if (!b.limits.dropOldestQoS0) return false;
-  for (let i = 0; i < s.queue.length; i++) {
-    const q = s.queue[i];
-    if (q.qos !== 0) continue;
-    s.queue.splice(i, 1);
-    s.queuedBytes -= q.bytes;
-    if (s.linked) b.offlineBytes -= q.bytes;
-    return true;
-  }
-  return false;
-}
-
-function queuedSize(m: Message): number {
-  return m.payload.length + (m.topicBytes !== null ? m.topicBytes.length : utf8Length(m.topic)) + QUEUED_ENTRY_BYTES;
 }
 
 /** A frame that assigned a Topic Alias was not sent: the client never learnt it, so forget it. */

@@ -13,8 +13,10 @@ export interface BrokerOptions {
   maxInflight?: number;             // outgoing QoS 1/2 messages unacknowledged per client
   maxInflightIn?: number;           // incoming QoS 2 messages awaiting PUBREL per client (our Receive Maximum)
   maxQueued?: number;               // messages queued per session while offline or over the window
+  maxQueuedBytes?: number;          // a session's backlog: topic + payload bytes queued, plus frames held unsent
+  slowSubscriberPolicy?: SlowSubscriberPolicy;   // what a full backlog does (below)
   queueQoS0Offline?: boolean;       // keep QoS 0 messages for offline persistent sessions too
-  dropOldestQoS0?: boolean;         // a full queue drops its oldest QoS 0 message to make room (else the new one)
+  dropOldestQoS0?: boolean;         // a full queue drops its oldest QoS 0 message to make room first
   maxOutboundBytes?: number;        // bytes queued in the core for a connection whose transport is full
   maxRetainedCount?: number;
   maxRetainedBytes?: number;        // payload + topic bytes of all retained messages
@@ -27,7 +29,7 @@ export interface BrokerOptions {
   maxOfflineBytes?: number;         // bytes queued broker-wide for sessions whose client is away
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
   matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
-  holdTimeoutMs?: number;           // a publisher held for a full subscriber queue goes on after this
+  holdTimeoutMs?: number;           // policy 'hold': a held publisher goes on after this
   allowClientIdTakeover?: boolean;  // a CONNECT naming another identity's client id starts that id afresh
                                     // (false: refused, CONNACK 0x87 / 5; see Broker.mayOpenSession)
   slabSize?: number;                // encode outgoing frames into shared slabs of this size (0: plain allocation)
@@ -61,6 +63,8 @@ export interface Limits {
   maxInflight: number;
   maxInflightIn: number;
   maxQueued: number;
+  maxQueuedBytes: number;
+  slowSubscriberPolicy: SlowSubscriberPolicy;
   queueQoS0Offline: boolean;
   dropOldestQoS0: boolean;
   maxOutboundBytes: number;
@@ -93,8 +97,34 @@ export interface Limits {
   validatePayloadFormat: boolean;
 }
 
+/**
+ * What happens to a QoS 1/2 message for a subscriber whose backlog (maxQueued messages or
+ * maxQueuedBytes) is full. Every choice but 'hold' lets the publisher and every other
+ * subscriber go on at full speed (design.md §2); the message is lost only to that
+ * subscriber, counted in $SYS and logged once per episode with its client id.
+ * - 'dropNew': the new message is dropped for it (what mosquitto does);
+ * - 'dropOldest': its oldest queued messages are dropped to make room (the newest are kept);
+ * - 'disconnect': the new message is dropped and the client disconnected (5.0: DISCONNECT
+ *   0x97 Quota exceeded); a persistent session keeps its queue for when it comes back;
+ * - 'hold': for closed systems whose clients are all trusted: the publisher is held,
+ *   unacknowledged and unread, until there is room or holdTimeoutMs has passed; then the
+ *   message goes on and the full subscriber loses it ('dropNew').
+ * An offline session's full queue drops its oldest messages under 'dropOldest', else the new one.
+ */
+export type SlowSubscriberPolicy = 'dropNew' | 'dropOldest' | 'disconnect' | 'hold';
+export const SLOW_SUBSCRIBER_POLICIES: ReadonlyArray<string> = Object.freeze(['dropNew', 'dropOldest', 'disconnect', 'hold']);
+
 function pick(v: number | undefined, fallback: number): number {
   return v === undefined ? fallback : v;
+}
+
+// A device's readings: the newest matter most, so the default keeps them (the Node port
+// chooses 'dropNew', as mosquitto does). Never 'hold' by default (design.md §2).
+function policy(v: SlowSubscriberPolicy | undefined): SlowSubscriberPolicy {
+  if (v === undefined) return 'dropOldest';
+  // A wrong option is the embedding program's mistake, found at start-up, not a client's.
+  if (SLOW_SUBSCRIBER_POLICIES.indexOf(v) < 0) throw new Error('slowSubscriberPolicy must be one of ' + SLOW_SUBSCRIBER_POLICIES.join(', ') + ', got ' + v);
+  return v;
 }
 
 export function limitsFrom(o: BrokerOptions): Limits {
@@ -108,6 +138,8 @@ export function limitsFrom(o: BrokerOptions): Limits {
     maxInflight: pick(o.maxInflight, 8),
     maxInflightIn: pick(o.maxInflightIn, 16),
     maxQueued: pick(o.maxQueued, 32),
+    maxQueuedBytes: pick(o.maxQueuedBytes, 32768),
+    slowSubscriberPolicy: policy(o.slowSubscriberPolicy),
     queueQoS0Offline: o.queueQoS0Offline === true,
     dropOldestQoS0: o.dropOldestQoS0 !== false,
     maxOutboundBytes: pick(o.maxOutboundBytes, 16384),
@@ -123,7 +155,7 @@ export function limitsFrom(o: BrokerOptions): Limits {
     maxOfflineBytes: pick(o.maxOfflineBytes, 8192),
     sysIntervalMs: pick(o.sysIntervalMs, 10000),
     matchCacheSize: pick(o.matchCacheSize, 64),
-    holdTimeoutMs: pick(o.holdTimeoutMs, 30000),
+    holdTimeoutMs: pick(o.holdTimeoutMs, 1000),
     allowClientIdTakeover: o.allowClientIdTakeover === true,
     slabSize: pick(o.slabSize, 0),
     topicAliasMaximum: pick(o.topicAliasMaximum, 8),

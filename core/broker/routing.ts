@@ -9,7 +9,8 @@ import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8, quote } from '../codec/index.js'
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
-import { deliver, hasRoom } from './delivery.js';
+import { hasRoom } from './backlog.js';
+import { deliver } from './delivery.js';
 import type { Message } from './message.js';
 import type { Session, Subscriber } from './session.js';
 
@@ -30,18 +31,22 @@ export interface Matches {
 // messages stored one by one, say) costs the cache an entry each, not a list and a buffer.
 const NO_MATCHES: Matches = { direct: [], shared: [], topicBytes: null };
 
+/** route(): refused before anything was delivered, for a 5.0 publisher's full retained store (0x97). */
+export const ROUTE_REFUSED = -1;
+/** route(): under slowSubscriberPolicy 'hold', a subscriber has no room: the publisher waits. */
+export const ROUTE_HOLD = -2;
+
 /**
- * Hands a message to every matching session. Returns how many sessions it went to, or -1
- * when it was refused before anything was delivered: a subscriber's full queue (the
- * publisher is held, or a 5.0 publisher told 0x97) or, for a 5.0 publisher, a full
- * retained store. `force` delivers anyway, dropping where there is no room (counted).
+ * Hands a message to every matching session. Returns how many sessions it went to, or
+ * ROUTE_REFUSED / ROUTE_HOLD. A subscriber without room loses it by its own policy
+ * (backlog.ts); only the 'hold' policy makes the publisher wait. `force` delivers anyway.
  */
 export function route(b: Broker, m: Message, from: Connection | null, force: boolean): number {
   if (m.expiresAtMs < 0 && m.properties !== null && m.properties.messageExpiryInterval !== undefined) {
     m.expiresAtMs = b.nowMs + m.properties.messageExpiryInterval * 1000;   // 5.0 §3.3.2.3.3
   }
   const t = matches(b, m.topic);
-  if (m.qos > 0 && !force && !roomForAll(b, t, m.topic)) return -1;
+  if (m.qos > 0 && !force && b.limits.slowSubscriberPolicy === 'hold' && !roomForAll(b, t, m.topic)) return ROUTE_HOLD;
   m.topicBytes = t.topicBytes;
   b.stats.messagesIn++;
   if (m.retain) {
@@ -49,7 +54,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
     if (rc === RC_QUOTA_EXCEEDED) {
       b.stats.dropped++;
       b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained');
-      if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return -1;
+      if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return ROUTE_REFUSED;
     } else if (b.store.durable) {
       b.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
     }
@@ -102,16 +107,18 @@ function anyReader(b: Broker, g: SharedGroup, topic: string): boolean {
 
 /**
  * The member of a shared subscription to get the next message on `topic`: round robin over
- * those online with room, else over those offline (their queue keeps it); only members the
- * read check lets read it (issue 14 §2: a member that may not would take the message from
- * one that may), never `except`. `advance` moves the round robin on (false: only asking
- * whether anyone can take it).
+ * those online with room, else over those offline (their queue keeps it), else, when
+ * `advance`, the next one online without room (its backlog policy then decides); only
+ * members the read check lets read it (issue 14 §2: a member that may not would take the
+ * message from one that may), never `except`. `advance` moves the round robin on (false:
+ * only asking whether anyone can take it).
  */
 export function pickMember(b: Broker, g: SharedGroup, topic: string, except: Session | null, advance: boolean): Subscriber | null {
   const n = g.members.length;
   const cursor = b.shareCursors.get(g.key);
   const start = cursor === undefined ? 0 : cursor;
   let offline: Subscriber | null = null;
+  let full: Subscriber | null = null;
   for (let k = 0; k < n; k++) {
     const member = g.members[(start + k) % n];
     const s = member.session;
@@ -123,9 +130,11 @@ export function pickMember(b: Broker, g: SharedGroup, topic: string, except: Ses
       return member;
     }
     if (!online && offline === null && b.mayRead(s, topic)) offline = member;
+    if (online && full === null && b.mayRead(s, topic)) full = member;
   }
-  if (offline !== null && advance) b.shareCursors.set(g.key, (start + 1) % n);
-  return offline;
+  if (offline === null && !advance) return null;
+  if (advance) b.shareCursors.set(g.key, (start + 1) % n);
+  return offline !== null ? offline : full;
 }
 
 /** The folded match list for a topic, from the cache or the tree. */

@@ -89,7 +89,7 @@ export interface Queued {
   retain: boolean;
   subscriptionIds: number[] | null;
   shareKey: string;
-  bytes: number;            // counted against maxOfflineBytes while the client is away (queuedSize)
+  bytes: number;            // counted in queuedBytes, and maxOfflineBytes while the client is away (backlog.ts queuedSize)
 }
 
 /**
@@ -120,6 +120,8 @@ export class Session implements Timed {
   subscriptionCount: number;
   inflight: InflightList;                   // in the order sent [MQTT-4.6.0-1]; NO_INFLIGHT until used
   queue: Queued[];                          // waiting for the window or for the client to return; NONE until used
+  dropped: number;                          // messages this session lost to a full backlog, ever
+  overflowFrom: number;                     // `dropped` when its backlog last filled up; -1: it has room
   awaitingRelease: Map<string, boolean> | null;    // incoming QoS 2 ids awaiting PUBREL [MQTT-4.3.3-2]; made on first use
   nextPacketId: number;
   idsWrapped: boolean;                      // nextPacketId has passed 65535 once
@@ -148,6 +150,8 @@ export class Session implements Timed {
     this.subscriptionCount = 0;
     this.inflight = NO_INFLIGHT;   // made on first use, like the maps
     this.queue = NONE;
+    this.dropped = 0;
+    this.overflowFrom = -1;
     this.awaitingRelease = null;
     this.nextPacketId = 1;
     this.idsWrapped = false;

@@ -17,6 +17,7 @@ export function boardLimits(o: BrokerOptions): BrokerOptions {
     maxInflight: 4,
     maxInflightIn: 4,
     maxQueued: 16,
+    maxQueuedBytes: 4096,          // a subscriber's backlog, frames held unsent included
     maxOutboundBytes: 2048,
     maxRetainedCount: 32,
     maxRetainedBytes: 4096,

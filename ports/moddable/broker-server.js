@@ -44,6 +44,7 @@ export const DEVICE_LIMITS = Object.freeze({
   maxInflight: 2,               // QoS 1/2 messages in flight per client
   maxInflightIn: 2,             // incoming QoS 2 messages awaiting PUBREL per client
   maxQueued: 4,                 // messages queued per session (offline, or over the window)
+  maxQueuedBytes: 4096,         // a subscriber's backlog: queued topics + payloads, frames held unsent
   maxOutboundBytes: 2048,       // frames the core holds for a client whose 8 KB send buffer is full
   maxRetainedCount: 16,
   maxRetainedBytes: 4096,       // topics + payloads of all retained messages
@@ -53,7 +54,6 @@ export const DEVICE_LIMITS = Object.freeze({
   sysIntervalMs: 0,             // no $SYS topics on the device
   matchCacheSize: 8,
   topicAliasMaximum: 4,
-  holdTimeoutMs: 10000,
 });
 
 // The timer is scheduled with this repeat so that it is never a one-shot timer (which the SDK

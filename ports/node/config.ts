@@ -3,7 +3,7 @@
 // Relative file names in a config file are relative to that file's folder.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerOptions } from '../../core/index.js';
-import { createBroker } from '../../core/index.js';
+import { SLOW_SUBSCRIBER_POLICIES, createBroker } from '../../core/index.js';
 import type { Level } from './logger.js';
 import { LEVELS } from './logger.js';
 
@@ -93,6 +93,8 @@ export const NODE_LIMITS: Partial<Omit<BrokerOptions, 'store'>> = {
   maxInflight: 100,
   maxInflightIn: 100,
   maxQueued: 1000,
+  maxQueuedBytes: 4 << 20,          // a subscriber's backlog: 1,000 messages of 4 KB
+  slowSubscriberPolicy: 'dropNew',  // as mosquitto: a client that falls behind misses the newest
   maxOutboundBytes: 1 << 20,
   maxRetainedCount: 100000,
   maxRetainedBytes: 64 << 20,
@@ -135,8 +137,9 @@ const LIMIT_RANGES: Record<string, [number, number]> = {
 };
 
 // String limits that take one of a few values.
-const LIMIT_CHOICES: Record<string, string[]> = {
+const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
   maxKeepAlivePolicy3x: ['accept', 'refuse'],
+  slowSubscriberPolicy: SLOW_SUBSCRIBER_POLICIES,
 };
 
 const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs'];

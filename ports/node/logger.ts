@@ -38,7 +38,7 @@ export function createLogger(
  * refusals are warnings; connects and closes are info; the rest is debug.
  */
 export function levelOfCoreLine(line: string): Level {
-  if (/not authorized|refused: CONNACK|queue full|store full|held:|too large|over a limit/i.test(line)) return 'warn';
+  if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit/i.test(line)) return 'warn';
   if (/connected \(MQTT|disconnected|connection lost|closing:|taken over|no CONNECT within/.test(line)) return 'info';
   return 'debug';
 }

@@ -18,7 +18,7 @@ export interface ListenerLike {
   broker: {
     nowMs: number;
     connections: Array<{ clientId: string; outboundBytes: number; state: number }>;
-    sessions: { get(id: string): { inflight: unknown[]; queue: unknown[] } | undefined; size: number };
+    sessions: { get(id: string): { inflight: unknown[]; queue: unknown[]; dropped: number } | undefined; size: number };
     stats: { dropped: number; messagesIn: number };
     retained: { count: number; bytes: number };
     limits: Record<string, number | boolean | string>;

@@ -209,9 +209,11 @@ test('batching: a burst of 200 PUBLISH to one subscriber leaves in a few socket 
   assert.equal(got, Array.from({ length: 200 }, (_, i) => `m${i}`));
 });
 
-test('backpressure: a subscriber that stops reading gets every QoS 1 message once it reads again', async () => {
-  // 100 in flight (the window) of 200 KB each: 20 MB, past what the kernel's socket
-  // buffers take on loopback, so the socket itself reports full.
+test('backpressure: a subscriber that stops reading holds up no one; once it reads again it gets, in order, what its backlog had room for', async () => {
+  // 120 messages of 200 KB: 24 MB, past what the kernel's socket buffers take on loopback
+  // and past the subscriber's backlog (maxQueuedBytes, 4 MiB on Node): the socket itself
+  // reports full, the publisher still gets every PUBACK, and the subscriber loses the newest
+  // (slowSubscriberPolicy dropNew), counted for it.
   const N = 120;
   const payload = 'x'.repeat(200000);
   const sub = await tcp();
@@ -219,7 +221,8 @@ test('backpressure: a subscriber that stops reading gets every QoS 1 message onc
   await sub.until('SUBACK', () => sub.packets.some((p) => p.cmd === 'suback'));
   sub.sock.pause();
   // Count the times the port's transport tells the core "full" (write() -> false).
-  const t = s.server.broker.sessions.get('slow-sub')!.connection!.transport;
+  const session = s.server.broker.sessions.get('slow-sub')!;
+  const t = session.connection!.transport;
   const write = t.write.bind(t);
   let full = 0;
   t.write = (frame: Uint8Array): boolean => {
@@ -228,8 +231,12 @@ test('backpressure: a subscriber that stops reading gets every QoS 1 message onc
     return ok;
   };
   const pubClient = await within(3000, 'publisher', mqtt.connectAsync(`mqtt://127.0.0.1:${s.port()}`, { reconnectPeriod: 0 }));
-  const acked = Promise.all(Array.from({ length: N }, (_, i) => pubClient.publishAsync('slow', `${i}:${payload}`, { qos: 1 })));
-  await within(5000, 'transport full', (async () => { while (full === 0) await new Promise((r) => setTimeout(r, 10)); })());
+  await within(15000, 'every PUBACK while the subscriber is not reading',
+    Promise.all(Array.from({ length: N }, (_, i) => pubClient.publishAsync('slow', `${i}:${payload}`, { qos: 1 }))));
+  assert.ok(full > 0, 'the transport said full');
+  const kept = N - session.dropped;
+  assert.ok(session.dropped > 0 && kept > 0, `dropped ${session.dropped} of ${N}`);
+  assert.ok(s.lines.some((l) => l.includes('warn slow-sub: backlog full')), 'logged: ' + s.lines.slice(-5).join(' | '));
   sub.sock.resume();
   // Acknowledge each PUBLISH so the in-flight window moves.
   const parser = mqttPacket.parser();
@@ -243,9 +250,9 @@ test('backpressure: a subscriber that stops reading gets every QoS 1 message onc
   });
   // Anything already parsed before the switch counts too.
   for (const p of sub.packets) if (p.cmd === 'publish') { got.push(Number(p.payload.toString().split(':')[0])); sub.sock.write(gen({ cmd: 'puback', messageId: p.messageId })); }
-  await within(15000, `all ${N} messages (got ${got.length})`, (async () => { while (got.length < N) await new Promise((r) => setTimeout(r, 20)); })());
-  await within(15000, 'all PUBACKs', acked);
-  assert.equal(got, Array.from({ length: N }, (_, i) => i));
+  await within(15000, `the ${kept} kept messages (got ${got.length})`, (async () => { while (got.length < kept) await new Promise((r) => setTimeout(r, 20)); })());
+  // dropNew keeps the oldest: the first `kept` messages, in order [MQTT-4.6.0-6].
+  assert.equal(got, Array.from({ length: kept }, (_, i) => i));
   pubClient.end(true);
 });
 

@@ -85,55 +85,10 @@ test('garbage from one client closes only that client', () => {
 });
 
 
-// ---- pushing back instead of acknowledging and dropping (issue: never ack then drop) ----
+// ---- full queues (the slow-subscriber policies: slow-subscriber.test.ts) ----
 
-function fullSubscriber() {
-  // One QoS 1 subscriber that never acknowledges: window 1, queue 2.
-  const t = rig({ maxInflight: 1, maxQueued: 2, holdTimeoutMs: 5000, sysIntervalMs: 0 });
-  t.connected('sub');
-  t.subscribe('sub', 'q', 1);
-  return t;
-}
-
-test('a 3.1.1 publisher is held, unacknowledged and paused, while a subscriber queue is full', () => {
-  const t = fullSubscriber();
-  t.connected('pub');
-  for (let id = 1; id <= 3; id++) t.publish('pub', 'q', 'm' + id, 1, id);   // 1 in flight + 2 queued
-  assert.is(t.packets('pub').length, 3);                                     // three PUBACKs
-  t.publish('pub', 'q', 'm4', 1, 4);
-  assert.is(t.packets('pub').length, 0);                                     // no PUBACK for m4
-  assert.ok(t.client('pub').transport.paused);
-  const first = t.packets('sub');
-  assert.is(first.length, 1);
-  t.send('sub', { type: 4, packetId: (first[0] as { packetId: number }).packetId, reasonCode: 0, properties: null });
-  assert.is(toHex(t.sent('pub')), toHex(hex('40 02 00 04')));               // PUBACK 4 once there is room
-  assert.not.ok(t.client('pub').transport.paused);
-  assert.is(t.broker.stats.dropped, 0);
-});
-
-test('a held message goes on after holdTimeoutMs and the full subscriber loses it, counted', () => {
-  const t = fullSubscriber();
-  t.connected('pub');
-  for (let id = 1; id <= 4; id++) t.publish('pub', 'q', 'm' + id, 1, id);
-  t.packets('pub');
-  t.advance(4999);
-  assert.is(t.sent('pub').length, 0);
-  t.advance(1);
-  assert.is(toHex(t.sent('pub')), toHex(hex('40 02 00 04')));
-  assert.is(t.broker.stats.dropped, 1);
-});
-
-test('5:§3.4.2.1 a 5.0 publisher gets PUBACK 0x97 while a subscriber queue is full', () => {
-  const t = fullSubscriber();
-  t.connected('pub', { version: 5 });
-  for (let id = 1; id <= 3; id++) t.publish('pub', 'q', 'm' + id, 1, id);
-  t.packets('pub');
-  t.publish('pub', 'q', 'm4', 1, 4);
-  assert.is(toHex(t.sent('pub')), toHex(hex('40 03 00 04 97')));            // PUBACK 4, Quota exceeded
-});
-
-test('an offline persistent session with a full queue drops the new message and counts it', () => {
-  const t = rig({ maxQueued: 2, sysIntervalMs: 0 });
+test('an offline persistent session with a full queue drops the new message and counts it (dropNew)', () => {
+  const t = rig({ maxQueued: 2, sysIntervalMs: 0, slowSubscriberPolicy: 'dropNew' });
   t.connected('sub', { clean: false });
   t.subscribe('sub', 'q', 1);
   t.drop('sub');

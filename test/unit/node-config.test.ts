@@ -45,6 +45,7 @@ test('unknown keys and bad values are refused with a message naming them', () =>
     [{ limits: { maxInflight: 0 } }, /limits\.maxInflight: must be an integer from 1 to 65535, got 0/],
     [{ limits: { maxPacketSize: 1.5 } }, /limits\.maxPacketSize: must be an integer/],
     [{ limits: { dropOldestQoS0: 'yes' } }, /limits\.dropOldestQoS0: must be true or false, got "yes"/],
+    [{ limits: { slowSubscriberPolicy: 'wait' } }, /limits\.slowSubscriberPolicy: must be "dropNew" or "dropOldest" or "disconnect" or "hold", got "wait"/],
     [{ logLevel: 'loud' }, /logLevel: must be one of error, warn, info, debug, got "loud"/],
     [{ listeners: [] }, /listeners: must be a non-empty array/],
     [{ listeners: [{ type: 'udp' }] }, /listeners\[0\]\.type: must be one of tcp, tls, ws, wss, got "udp"/],

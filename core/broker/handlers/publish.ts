@@ -8,6 +8,7 @@ import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
 import { keep, reuseMessage } from '../message.js';
 import { faulted, hookFailed, settle } from '../fault.js';
+import { ROUTE_HOLD } from '../routing.js';
 import {
   MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecError, isThenable,
@@ -117,12 +118,13 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   let err: CodecError | null = null;
   if (routed >= 0) {
     err = afterRouting(c, p, m, routed);
-  } else if ((__MQTT5__ && c.version === MQTT_5) && p.qos > 0) {
-    acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused, nothing acknowledged as taken
-  } else {
-    // A subscriber's queue is full: hold this PUBLISH unacknowledged and read nothing more
-    // from this client until there is room (inbound backpressure; the port stops reading).
+  } else if (routed === ROUTE_HOLD) {
+    // slowSubscriberPolicy 'hold': a subscriber's backlog is full. Hold this PUBLISH
+    // unacknowledged and read nothing more from this client until there is room or
+    // holdTimeoutMs has passed (inbound backpressure; the port stops reading).
     b.hold(c, p, m);
+  } else {
+    acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused (retained store full), nothing taken
   }
   // Nothing kept it (no queue, in-flight window, retained store or hold): it is spare again.
   if (!m.kept) b.spareMessage = m;
