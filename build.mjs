@@ -60,13 +60,17 @@ export const DEFINE = { __MQTT5__: 'true' };
 // the chain of sessions away, maxOfflineBytes counted per queued message): node/xs 152318,
 // xs-iife 164769, espruino 84621, espruino-mqtt3 71580 (+3.1 KB, +1.9 KB on Espruino, over
 // main 2ede9f8); budgets that plus about 2%.
+// Raised for issue 14 §3 (a slow subscriber hurts only itself: backlogs bounded in bytes,
+// slowSubscriberPolicy dropNew / dropOldest / disconnect / hold, per-client counts in $SYS):
+// node/xs 157829, xs-iife 170614, espruino 87803, espruino-mqtt3 74702 (+3.8 KB, +2.3 KB on
+// Espruino, over main d1c1cbc); budgets that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 155000,
-  xs: 155000,
-  'xs-iife': 168000,
-  espruino: 86500,
-  'espruino-mqtt3': 73000,
+  node: 161000,
+  xs: 161000,
+  'xs-iife': 174000,
+  espruino: 89500,
+  'espruino-mqtt3': 76500,
 };
 
 export const TARGETS = [
