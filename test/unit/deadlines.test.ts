@@ -168,10 +168,10 @@ test('4:MQTT-3.1.2-24 v4: Keep Alive 1 with an authenticate hook that answers at
   assert.is(t.isOpen('a'), false);
 });
 
-// ---- a publisher the broker holds ----
+// ---- a publisher the broker holds (slowSubscriberPolicy 'hold') ----
 
 test('(design) · 4:MQTT-3.1.2-24 v4: a publisher held for a full subscriber is not closed for keep-alive while held; its period starts again when released', () => {
-  const t = rig({ maxInflight: 1, maxQueued: 1 });
+  const t = rig({ maxInflight: 1, maxQueued: 1, slowSubscriberPolicy: 'hold', holdTimeoutMs: 30000 });
   t.connected('s');
   t.subscribe('s', 'a', 1);
   t.connected('p', { keepAlive: 1 });
@@ -190,7 +190,7 @@ test('(design) · 4:MQTT-3.1.2-24 v4: a publisher held for a full subscriber is 
 });
 
 test('(design) a held publisher goes on at exactly holdTimeoutMs, not before', () => {
-  const t = rig({ maxInflight: 1, maxQueued: 1, holdTimeoutMs: 3000 });
+  const t = rig({ maxInflight: 1, maxQueued: 1, slowSubscriberPolicy: 'hold', holdTimeoutMs: 3000 });
   t.connected('s');
   t.subscribe('s', 'a', 1);
   t.connected('p');
