@@ -59,6 +59,7 @@ export const DEVICE_LIMITS = Object.freeze({
 // The timer is scheduled with this repeat so that it is never a one-shot timer (which the SDK
 // frees once it has fired); each firing schedules it again for the next deadline.
 const REPEAT_MS = 0x3fffffff;
+const REARM = -2;   // armedAt after the timer fired: matches no deadline, so after() always acts
 
 /** A millisecond clock that never wraps, from the 32-bit Time.ticks and Time.delta. */
 export class MonotonicClock {
@@ -261,7 +262,7 @@ export class BrokerServer {
       self.readResumed();
     };
     this.timerCallback = function () {
-      self.armedAt = -1;
+      self.armedAt = REARM;   // it fired and re-armed itself with its repeat: after() sets it either way
       self.tick();
     };
     // A hook's late answer is handled now, at the port's clock, and the timer re-armed.

@@ -156,6 +156,30 @@ export function scenarios(env: Env): void {
     assert.is(watcher.hex(), '');
   });
 
+  test('5:MQTT-3.1.3-9 will delay through the port\'s one timer: nothing at 1.999 s after the close, the will at 2 s', () => {
+    const w = world();
+    const watcher = w.connected('watch');
+    watcher.raw(hex('82 08 00 01 00 03 77 2F 23 00'));   // SUBSCRIBE "w/#"
+    w.run();
+    watcher.hex();
+    // CONNECT 5.0, Clean Start + will flag (06), Keep Alive 0, Session Expiry 60 (11 00 00 00 3C);
+    // client id "d"; will properties: Will Delay 2 (18 00 00 00 02); will "w/d" = "x"
+    // 10 21 | 00 04 'MQTT' 05 06 00 00 | 05 11 00 00 00 3C | 00 01 'd' | 05 18 00 00 00 02 | 00 03 'w/d' | 00 01 'x'
+    const d = w.dial(5);
+    d.raw(hex('10 21 00 04 4D 51 54 54 05 06 00 00 05 11 00 00 00 3C 00 01 64 05 18 00 00 00 02 00 03 77 2F 64 00 01 78'));
+    w.run();
+    assert.ok(d.hex().startsWith('20 '), 'CONNACK');
+    w.advance(700);
+    d.end.fin();                                         // abrupt close at 0.7 s
+    w.run();
+    w.advance(1999);
+    assert.is(watcher.hex(), '', 'no will 1.999 s after the close');
+    w.advance(1);
+    assert.is(watcher.hex(), H('30 06 00 03 77 2F 64 78'), 'the will 2 s after the close');
+    w.advance(60000);                                    // the session expires too: then nothing is due
+    assert.is(w.fake.loop.timers.length, 0, 'no timer while nothing is due');
+  });
+
   test('a message larger than a chunk: in as several data events, out whole', () => {
     const w = world();
     const sub = w.connected('sub');

@@ -296,6 +296,10 @@ scenario('keep-alive expiry on the fake clock, Time.ticks wrapping', function ()
   r.expect('will', 'b', '30 09 00 06 6b 2f 67 6f 6e 65 78');   // 30, 2 + 6 + 1 = 9
   r.check('clock', r.server.clock.now === 5501, 'the one timer fired at the deadline, on a clock monotonic across the wrap (' + r.server.clock.now + ')');
   r.expectOpen('5.501 s', 'b', true);                     // keep alive 0: never times out
+  r.world.advance(5000, 1000);                            // past b's connect timeout entry: nothing is due
+  let active = 0;
+  for (let i = 0; i < r.world.timers.length; i++) if (r.world.timers[i].active) active++;
+  r.check('sleeps', active === 0, 'no timer scheduled while nothing is due (' + active + ')');
   return r.finish();
 });
 
