@@ -44,7 +44,7 @@ export interface BrokerOptions {
   sharedSubscriptionAvailable?: boolean;
   serverKeepAlive?: number;         // seconds; 0: use the client's Keep Alive. 5.0 only: told in CONNACK when it differs
   maxKeepAlive?: number;            // seconds; 0: none. The most Keep Alive a client may have (Keep Alive 0 is more than
-                                    // any): a 5.0 client asking more is told Server Keep Alive = maxKeepAlive [MQTT-3.2.2-21]
+                                    // any): a 5.0 client asking more is told Server Keep Alive = maxKeepAlive (5.0 §3.2.2.3.14)
   maxKeepAlivePolicy3x?: string;    // 3.1 / 3.1.1 cannot be told: 'accept' (default) serves such a client with its own
                                     // Keep Alive; 'refuse' answers CONNACK 0x02 and closes, as mosquitto >= 2.0.12 does
   serverReference?: string;         // non-empty: refuse CONNECTs with "Use another server" (0x9C) and this reference

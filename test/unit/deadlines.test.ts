@@ -4,7 +4,7 @@
 // whole Control Packets [MQTT-3.1.2-24]; a connection that has not finished CONNECT (a hook
 // that never answers, enhanced authentication left half way) times out as one that never
 // sent it; a publisher the broker holds is not closed while we are the ones not reading it;
-// maxKeepAlive caps what a client may ask (5.0: Server Keep Alive [MQTT-3.2.2-21]).
+// maxKeepAlive caps what a client may ask (5.0: Server Keep Alive, §3.2.2.3.14).
 //
 // Frames (hand-derived, 3.1.1 §3.2 and 5.0 §3.2):
 //   3.1.1 CONNACK accepted 20 02 00 00; identifier rejected 20 02 00 02
@@ -132,7 +132,7 @@ test('5:MQTT-3.1.2-22 v5: keep-alive is exact also when the packet came between 
 
 // ---- CONNECT not finished ----
 
-test('4:MQTT-3.1.4-1 (design) v4: an authenticate hook that never answers: closed at connectTimeoutMs like a missing CONNECT, no CONNACK', () => {
+test('(design) v4: an authenticate hook that never answers: closed at connectTimeoutMs like a missing CONNECT, no CONNACK', () => {
   const t = rig({ connectTimeoutMs: 5000 }, { authenticate: () => new Promise<boolean>(() => { /* never */ }) });
   t.connect('a');
   t.advance(5000);
@@ -238,7 +238,7 @@ test('5:MQTT-3.1.2-23 v5: Session Expiry 2 s: a reconnect at 1.999 s after the d
 
 // ---- maxKeepAlive ----
 
-test('5:MQTT-3.2.2-21 v5: maxKeepAlive 30: a client asking 60 is told Server Keep Alive 30 (13 00 1E) and held to it: open at 45 s, DISCONNECT 0x8D after', () => {
+test('5:§3.2.2.3.14 · 5:MQTT-3.1.2-22 v5: maxKeepAlive 30: a client asking 60 is told Server Keep Alive 30 (13 00 1E) and held to it: open at 45 s, DISCONNECT 0x8D after', () => {
   const t = rig({ maxKeepAlive: 30 });
   t.connect('a', { version: 5, keepAlive: 60 });
   assert.ok(toHex(t.sent('a')).includes('13 00 1E'));
@@ -248,7 +248,7 @@ test('5:MQTT-3.2.2-21 v5: maxKeepAlive 30: a client asking 60 is told Server Kee
   assert.is(disconnectOf(t.sent('a')), 'E0 8D +reason');
 });
 
-test('5:MQTT-3.2.2-21 v5: maxKeepAlive 30: a client asking Keep Alive 0 is told Server Keep Alive 30', () => {
+test('5:§3.2.2.3.14 · 5:MQTT-3.1.2-22 v5: maxKeepAlive 30: a client asking Keep Alive 0 is told Server Keep Alive 30', () => {
   const t = rig({ maxKeepAlive: 30 });
   t.connect('a', { version: 5, keepAlive: 0 });
   assert.is(connack(t, 'a').properties?.serverKeepAlive, 30);
@@ -272,7 +272,7 @@ test('5:MQTT-3.2.2-22 v5: serverKeepAlive equal to the client\'s Keep Alive is n
   assert.is(connack(t, 'a').properties?.serverKeepAlive, undefined);
 });
 
-test('5:MQTT-3.2.2-21 v5: serverKeepAlive 60 over maxKeepAlive 30: the client is told 30', () => {
+test('5:§3.2.2.3.14 · 5:MQTT-3.1.2-22 v5: serverKeepAlive 60 over maxKeepAlive 30: the client is told 30', () => {
   const t = rig({ serverKeepAlive: 60, maxKeepAlive: 30 });
   t.connect('a', { version: 5, keepAlive: 10 });
   assert.is(connack(t, 'a').properties?.serverKeepAlive, 30);

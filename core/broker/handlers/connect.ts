@@ -137,7 +137,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   let props: Properties | null = null;
   if ((__MQTT5__ && c.version === MQTT_5)) {
     props = b.connackProperties(c);
-    // [5:MQTT-3.2.2-21] [5:MQTT-3.2.2-22] Server Keep Alive only when it changes the client's value.
+    // 5.0 §3.2.2.3.14 [5:MQTT-3.2.2-22] Server Keep Alive only when it changes the client's value.
     if (c.keepAliveMs !== p.keepAlive * 1000) props.serverKeepAlive = c.keepAliveMs / 1000;
     if (clientId !== p.clientId) props.assignedClientIdentifier = clientId;   // [MQTT-3.1.3-7]
     if (c.authenticationMethod !== '') {
@@ -155,9 +155,10 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
 /**
  * The Keep Alive the server holds the client to, in seconds (0: none), or -1 when a 3.x
  * client asks for more than maxKeepAlive and maxKeepAlivePolicy3x is 'refuse'. 5.0 is told
- * the value in CONNACK's Server Keep Alive, so serverKeepAlive and maxKeepAlive apply
- * [MQTT-3.2.2-21]; 3.x has no way to tell a client, so its own value stands (or it is
- * refused): closing a client that pings as it said it would looks to it like a broken network.
+ * the value in CONNACK's Server Keep Alive, which it must follow (5.0 §3.2.2.3.14), so
+ * serverKeepAlive and maxKeepAlive apply; 3.x has no way to tell a client, so its own value
+ * stands (or it is refused): closing a client that pings as it said it would looks to it
+ * like a broken network.
  */
 function keepAliveFor(c: Connection, asked: number): number {
   const l = c.broker.limits;
