@@ -13,7 +13,11 @@
 //     Date.now() is fractional, as on Espruino;
 //   - E.toString(u8) / E.toArrayBuffer(str): binary strings <-> bytes. toArrayBuffer views
 //     alias the string on Espruino, so the fake remembers every view it handed out and
-//     `mutatedViews()` reports any that were written through.
+//     `mutatedViews()` reports any that were written through;
+//   - process.memory().usage: variables in use, counted the way Espruino stores things (see
+//     countVariables) over what the program keeps: the `roots` a test registers (the
+//     listener) and each open socket's event listeners. Closures are opaque to it, so state
+//     held only in a closure is not seen.
 // Nothing here is a real socket: a test drives it with run() and advance(ms).
 
 export const CHUNK = 536;
@@ -37,6 +41,11 @@ class Emitter {
   }
   count(event: string): number {
     return (this.listeners[event] || []).length;
+  }
+  listenerCount(): number {
+    let n = 0;
+    for (const e of Object.keys(this.listeners)) n += this.listeners[e].length;
+    return n;
   }
 }
 
@@ -293,11 +302,57 @@ export class FakeE {
   }
 }
 
+// Espruino keeps everything in fixed-size variables (espruino.md, "Memory"): an object or
+// array is one, plus one per property or element (name and small value packed), a string
+// about one per 12 chars, a typed array one plus its bytes in 12-byte blocks. The fake's
+// own objects count one each and are not walked into (on a board they are native).
+const FAKE_TYPES: Function[] = [];
+
+function countVariables(roots: unknown[]): number {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = roots.slice();
+  let n = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') { n += 1 + Math.floor(v.length / 12); continue; }
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) continue;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    n++;
+    if (typeof v === 'function' || FAKE_TYPES.some((t) => v instanceof t)) continue;
+    if (ArrayBuffer.isView(v)) {
+      if (!seen.has(v.buffer)) { seen.add(v.buffer); n += Math.ceil(v.buffer.byteLength / 12); }
+      continue;
+    }
+    if (v instanceof ArrayBuffer) { n += Math.ceil(v.byteLength / 12); continue; }
+    if (v instanceof Map) {
+      v.forEach((value, key) => { n += 2; stack.push(key, value); });
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      n++;
+      if (k.length > 8) n++;   // long names take another variable (espruino.md)
+      stack.push(o[k]);
+    }
+  }
+  return n;
+}
+
 /** One fake Espruino: loop, net, E, timers and clock. */
 export class FakeEspruino {
   loop = new Loop();
   net = new FakeNet(this.loop);
   E = new FakeE();
+  /** What the program keeps, for process.memory(): a test registers the listener here. */
+  roots: unknown[] = [];
+  process = {
+    memory: (): { usage: number } => {
+      let listeners = 0;
+      for (const s of this.loop.sockets) if (!s.closed) listeners += s.listenerCount();
+      return { usage: countVariables(this.roots) + listeners };
+    },
+  };
   /** The globals a real Espruino has, as functions bound to this fake. */
   globals(): Record<string, unknown> {
     const loop = this.loop;
@@ -316,3 +371,5 @@ export class FakeEspruino {
     };
   }
 }
+
+FAKE_TYPES.push(Loop, FakeSocket, ClientEnd, FakeServer, FakeNet, FakeE, FakeEspruino);

@@ -167,6 +167,7 @@ export class World {
       onConnect: (c: { clientId: string }) => { events.push('+' + c.clientId); },
       onDisconnect: (c: { clientId: string }) => { events.push('-' + c.clientId); },
     }));
+    this.fake.roots.push(this.listener);
   }
 
   in<T>(fn: (m: PortModule) => T): T {
