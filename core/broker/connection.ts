@@ -168,7 +168,7 @@ export class Connection implements DecoderBudget, Timed {
     while (i < held.length && !this.blocked) {
       const f = held[i++];
       this.outboundBytes -= f.length;
-      this.writeNow(f);
+      this.send(f);   // not blocked: written now (and blocked again if the transport is full)
     }
     if (i > 0) this.outbound = i === held.length ? NONE : held.slice(i);
     if (this.session !== null && !this.blocked) this.broker.pump(this.session);
@@ -210,6 +210,11 @@ export class Connection implements DecoderBudget, Timed {
     }
   }
 
+  // ESPRUINO LOCK DEPTH: Espruino never frees an object that 15 references from the running
+  // code held at once (a 4-bit lock count, espruino/Espruino#2616), and each method of this
+  // connection on the stack holds about two. fail -> disconnect -> sendPacket -> sendFrame ->
+  // send -> writeNow leaked every 5.0 connection closed for a malformed packet (issue 18 §2).
+  // Keep send paths at most 5 connection methods deep (test/unit/espruino-lock-depth.test.ts).
   send(frame: Uint8Array): void {
     if (this.state === CLOSED) return;
     if (this.blocked) {
@@ -218,7 +223,14 @@ export class Connection implements DecoderBudget, Timed {
       this.outboundBytes += frame.length;
       return;
     }
-    this.writeNow(frame);
+    this.broker.stats.bytesOut += frame.length;
+    let ok = false;
+    try {
+      ok = this.transport.write(frame);
+    } catch (e) {
+      failLater(this.broker, this, 'a write', e);   // closed when the entry point returns (fault.ts)
+    }
+    if (!ok) this.blocked = true;
   }
 
   /**
@@ -236,8 +248,12 @@ export class Connection implements DecoderBudget, Timed {
     if (max > 0 && frame.length > max) {
       const lean = withoutOptionalProperties(p);
       if (lean !== null) frame = encode(lean, this.version, this.broker.alloc);
+      if (frame.length > max) {
+        this.oversize(frame.length, p.type === CONNACK);
+        return;
+      }
     }
-    this.sendFrame(frame, p.type === CONNACK);
+    this.send(frame);   // not through sendFrame: see ESPRUINO LOCK DEPTH
   }
 
   /**
@@ -247,24 +263,18 @@ export class Connection implements DecoderBudget, Timed {
   sendFrame(frame: Uint8Array, isConnack: boolean): void {
     if (this.state === CLOSED) return;
     if (this.maximumPacketSize > 0 && frame.length > this.maximumPacketSize) {
-      this.broker.log(this, 'closing: a packet of ' + frame.length + ' bytes is over the client\'s Maximum Packet Size ' +
-        this.maximumPacketSize + ' [5:MQTT-3.1.2-24]');
-      if (isConnack) this.will = null;
-      this.broker.connectionEnded(this, !isConnack);
+      this.oversize(frame.length, isConnack);
       return;
     }
     this.send(frame);
   }
 
-  private writeNow(frame: Uint8Array): void {
-    this.broker.stats.bytesOut += frame.length;
-    let ok = false;
-    try {
-      ok = this.transport.write(frame);
-    } catch (e) {
-      failLater(this.broker, this, 'a write', e);   // closed when the entry point returns (fault.ts)
-    }
-    if (!ok) this.blocked = true;
+  /** A packet of `bytes` does not fit the client's Maximum Packet Size: close instead. */
+  private oversize(bytes: number, isConnack: boolean): void {
+    this.broker.log(this, 'closing: a packet of ' + bytes + ' bytes is over the client\'s Maximum Packet Size ' +
+      this.maximumPacketSize + ' [5:MQTT-3.1.2-24]');
+    if (isConnack) this.will = null;
+    this.broker.connectionEnded(this, !isConnack);
   }
 
   /**
@@ -286,12 +296,10 @@ export class Connection implements DecoderBudget, Timed {
    * it would not fit the client's Maximum Packet Size [5:MQTT-3.14.2-3].
    */
   disconnect(rc: number, reason: string): void {
-    let props: Properties | null = null;
-    if (this.requestProblemInformation && reason !== '') props = { reasonString: truncateUtf8(reason, REASON_STRING_MAX) };
     // The connection closes next, and frames held unsent go with it: this last one is handed
     // to the port even though its transport said full (the port sends what it can).
     this.blocked = false;
-    this.sendPacket({ type: DISCONNECT, reasonCode: disconnectReasonCode(rc), properties: props });
+    this.sendPacket(disconnectPacket(rc, reason, this.requestProblemInformation));
   }
 
   /**
@@ -305,9 +313,20 @@ export class Connection implements DecoderBudget, Timed {
     // [4:MQTT-3.1.2-2] an unsupported protocol level is answered with CONNACK 0x01 in the
     // 3.1.1 form (the only one such a client can be expected to read), then closed.
     if (this.state === AWAIT_CONNECT && err.rule === '4:MQTT-3.1.2-2') this.transport.write(UNACCEPTABLE_PROTOCOL_VERSION);
-    if ((__MQTT5__ && this.version === MQTT_5) && this.state === ACTIVE) this.disconnect(err.rc, err.message);
+    // Not through disconnect(): one method less on the stack (ESPRUINO LOCK DEPTH).
+    if ((__MQTT5__ && this.version === MQTT_5) && this.state === ACTIVE) {
+      this.blocked = false;   // as disconnect(): the last frame goes to the port even if it is full
+      this.sendPacket(disconnectPacket(err.rc, err.message, this.requestProblemInformation));
+    }
     this.broker.connectionEnded(this, true);
   }
+}
+
+/** A 5.0 DISCONNECT, with the reason string only when the client asked for problem information. */
+function disconnectPacket(rc: number, reason: string, problemInformation: boolean): Packet {
+  let props: Properties | null = null;
+  if (problemInformation && reason !== '') props = { reasonString: truncateUtf8(reason, REASON_STRING_MAX) };
+  return { type: DISCONNECT, reasonCode: disconnectReasonCode(rc), properties: props };
 }
 
 /** `p` without its Reason String and User Properties, or null when it has neither. */

@@ -23,6 +23,12 @@
 // function declared above it, which calls one declared below it, passes; an IIFE is
 // followed). `.lastIndexOf(` and the other instance methods are flagged on any object,
 // since a parser cannot tell a typed array from an array.
+// Not checked here, because it is a matter of run time, not syntax: Espruino never frees an
+// object that running code held 15 references to at once (a 4-bit lock count,
+// espruino/Espruino#2616), which a chain of about 7 nested methods of one object reaches.
+// That is what leaked each 5.0 connection closed for a malformed packet (issue 18 §2).
+// test/unit/espruino-lock-depth.test.ts bounds the nesting of Connection methods instead;
+// see "ESPRUINO LOCK DEPTH" in core/broker/connection.ts.
 import { parse } from 'acorn';
 import { simple, recursive, base } from 'acorn-walk';
 
