@@ -54,6 +54,18 @@ export async function startTestServer(file: Record<string, unknown>, baseDir: st
   };
 }
 
+/** Waits until `clientId` is connected with `n` subscriptions in the broker (mosquitto_sub is ready). */
+export async function subscribed(s: TestServer, clientId: string, n = 1): Promise<void> {
+  await within(5000, `${clientId} to subscribe`, new Promise<void>((resolve) => {
+    const check = (): void => {
+      const session = s.server.broker.sessions.get(clientId);
+      if (session && session.connection !== null && session.subscriptionCount >= n) resolve();
+      else setTimeout(check, 10);
+    };
+    check();
+  }));
+}
+
 // ---- mosquitto clients ----
 
 export function haveMosquittoClients(): boolean {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../../ports/node/password-file.js';
 import type { Certs, TestServer } from './helpers.js';
-import { background, makeCerts, mosquittoCheck, run, startTestServer, tempDir, within } from './helpers.js';
+import { background, makeCerts, mosquittoCheck, run, startTestServer, subscribed, tempDir } from './helpers.js';
 
 const available = mosquittoCheck();
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -37,18 +37,6 @@ test.after(async () => {
   await secure?.close();
   tmp.remove();
 });
-
-/** Waits until `clientId` has `n` subscriptions in the broker (mosquitto_sub is ready). */
-async function subscribed(s: TestServer, clientId: string, n = 1): Promise<void> {
-  await within(5000, `${clientId} to subscribe`, new Promise<void>((resolve) => {
-    const check = (): void => {
-      const session = s.server.broker.sessions.get(clientId);
-      if (session && session.connection !== null && session.subscriptionCount >= n) resolve();
-      else setTimeout(check, 10);
-    };
-    check();
-  }));
-}
 
 const VERSIONS = ['mqttv31', 'mqttv311', 'mqttv5'];
 const p = (s: TestServer): string[] => ['-h', '127.0.0.1', '-p', String(s.port())];

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../../ports/node/password-file.js';
 import type { TestServer } from './helpers.js';
-import { background, mosquittoCheck, run, startTestServer, tempDir, within } from './helpers.js';
+import { background, mosquittoCheck, run, startTestServer, subscribed, tempDir } from './helpers.js';
 
 const available = mosquittoCheck();
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -31,18 +31,6 @@ test.after(async () => {
 const p = (): string[] => ['-h', '127.0.0.1', '-p', String(server.port())];
 const ALICE = ['-u', 'alice', '-P', 'wonderland'];
 const BOB = ['-u', 'bob', '-P', 'builder'];
-
-/** Waits until the session `clientId` is connected with `n` subscriptions. */
-async function connectedWith(clientId: string, n: number): Promise<void> {
-  await within(5000, `${clientId} to subscribe`, new Promise<void>((resolve) => {
-    const check = (): void => {
-      const s = server.server.broker.sessions.get(clientId);
-      if (s && s.connection !== null && s.subscriptionCount >= n) resolve();
-      else setTimeout(check, 10);
-    };
-    check();
-  }));
-}
 
 for (const V of ['mqttv311', 'mqttv5']) {
   test(`mosquitto ${V}: bob naming alice's offline session is refused; her queued and retained messages stay hers`, async () => {
@@ -69,7 +57,7 @@ for (const V of ['mqttv311', 'mqttv5']) {
     const id = `alice-laptop-${V}`;
     const alice = background('mosquitto_sub', [...p(), '-V', V, ...ALICE, '-i', id, '-q', '1', '-t', `alice/${V}/live`, '-C', '1', '-W', '10', '-F', '%t %p']);
     try {
-      await connectedWith(id, 1);
+      await subscribed(server, id);
       const before = server.server.broker.sessions.get(id)!.connection;
       const bob = await run('mosquitto_pub', [...p(), '-V', V, ...BOB, '-i', id, '-q', '1', '-t', `bob/${V}/x`, '-m', 'x']);
       assert.not.equal(bob.code, 0);
