@@ -4,7 +4,7 @@
 // is resent, and the per-receiver wire form where 5.0 needs one.
 
 import type { Properties, QoS } from '../codec/index.js';
-import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame } from '../codec/index.js';
+import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame, label, quote } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
@@ -99,7 +99,7 @@ function resend(b: Broker, s: Session, c: Connection): void {
 function readable(b: Broker, s: Session, m: Message): boolean {
   if (b.mayRead(s, m.topic)) return true;
   b.stats.dropped++;
-  b.log(null, s.clientId + ': read refused: "' + m.topic + '" dropped');
+  b.log(null, label(s.clientId) + ': read refused: ' + quote(m.topic) + ' dropped');
   return false;
 }
 

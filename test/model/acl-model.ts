@@ -42,7 +42,7 @@ const MUTE_STEPS = 40;                                             // a mute con
 const LIMITS: BrokerOptions = {
   maxConnections: 100, maxPacketSize: 65536, maxSubscriptionsPerClient: 100, maxInflight: 8, maxQueued: 100000,
   maxRetainedCount: 100000, maxRetainedBytes: 1 << 26, sysIntervalMs: 0, matchCacheSize: 16,
-  topicAliasMaximum: 4, topicAliasesOut: 4, maxOutboundBytes: 1 << 26,
+  topicAliasMaximum: 4, topicAliasesOut: 4, maxOutboundBytes: 1 << 26, maxOfflineBytes: 1 << 30,
 };
 
 /** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
@@ -95,7 +95,8 @@ export interface ModelResult {
   aliased: number; noMatching: number; resumed: number; refusedConnects: number; reloads: number;
 }
 
-export function runAclModel(seed: number, steps: number): ModelResult {
+/** Runs `steps` random operations from `seed`; throws at the first disagreement. `progress` hears every 100,000 steps. */
+export function runAclModel(seed: number, steps: number, progress?: (done: number) => void): ModelResult {
   const rnd = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
   const chance = (p: number): boolean => rnd() < p;
@@ -550,6 +551,7 @@ export function runAclModel(seed: number, steps: number): ModelResult {
     for (const m of mustDirect) if (!gotDirect.has(m.cid + '|' + m.id)) fail(`${m.cid} is on line, subscribed and may read m${m.id} on "${msgs.get(m.id)!.topic}", and did not get it`);
     for (const k of mustGroup) if (!gotGroup.has(k)) fail(`shared group ${k.replace('\u0000', ' ')}: an on-line member may read it, and no member got it`);
     result.steps++;
+    if (progress !== undefined && step % 100000 === 0) progress(step);
   }
   return result;
 }
@@ -572,7 +574,7 @@ if (import.meta.url === 'file://' + process.argv[1]) {
   const first = arg('--seed', 1);
   const started = Date.now();
   for (let seed = first; seed < first + seeds; seed++) {
-    const r = runAclModel(seed, steps);
+    const r = runAclModel(seed, steps, (done) => console.log(`seed ${seed}: ${done} steps, ${((Date.now() - started) / 1000).toFixed(0)} s`));
     console.log(`seed ${seed}: ${JSON.stringify(r)}`);
   }
   console.log(`acl model: ${seeds} seed(s) x ${steps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
