@@ -42,7 +42,7 @@ const MUTE_STEPS = 40;                                             // a mute con
 const LIMITS: BrokerOptions = {
   maxConnections: 100, maxPacketSize: 65536, maxSubscriptionsPerClient: 100, maxInflight: 8, maxQueued: 100000,
   maxRetainedCount: 100000, maxRetainedBytes: 1 << 26, sysIntervalMs: 0, matchCacheSize: 16,
-  topicAliasMaximum: 4, topicAliasesOut: 4, maxOutboundBytes: 1 << 26, maxOfflineBytes: 1 << 30,
+  topicAliasMaximum: 4, topicAliasesOut: 4, maxOutboundBytes: 1 << 26, maxOfflineBytes: 1 << 30, maxQueuedBytes: 1 << 30,
 };
 
 /** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
