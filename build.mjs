@@ -175,6 +175,7 @@ export async function buildCli(write = true) {
     platform: 'node',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    loader: { '.html': 'text' },
   });
   const bytes = result.outputFiles[0].contents;
   if (write) {
@@ -216,6 +217,7 @@ export async function buildServer(write = true) {
     platform: 'node',
     target: 'node20',
     plugins: [coreAsPackage],
+    loader: { '.html': 'text' },
   });
   const bytes = result.outputFiles[0].contents;
   if (write) {

@@ -17,6 +17,11 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 export async function load(url, context, nextLoad) {
+  // An .html file is its text (esbuild's text loader does the same in build.mjs).
+  if (url.startsWith('file:') && url.endsWith('.html')) {
+    const text = await readFile(fileURLToPath(url), 'utf8');
+    return { format: 'module', source: `export default ${JSON.stringify(text)};`, shortCircuit: true };
+  }
   if (url.startsWith('file:') && url.endsWith('.ts')) {
     const path = fileURLToPath(url);
     const source = await readFile(path, 'utf8');

@@ -13,6 +13,7 @@ import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
 import type { Session } from './session.js';
 import { QUEUED_ENTRY_BYTES } from './session.js';
+import { DROP_BACKLOG_FULL, DROP_OFFLINE_BYTES, countDrop } from './drops.js';
 
 
 /** What a queued message counts in maxQueuedBytes and maxOfflineBytes (session.ts QUEUED_ENTRY_BYTES). */
@@ -98,8 +99,7 @@ export function dropFirst(b: Broker, s: Session, qos0Only: boolean, limit: strin
  * is logged, with what the backlog holds.
  */
 export function lost(b: Broker, s: Session, limit: string): void {
-  b.stats.dropped++;
-  s.dropped++;
+  countDrop(b, s, limit === 'maxOfflineBytes' ? DROP_OFFLINE_BYTES : DROP_BACKLOG_FULL);
   if (s.overflowFrom >= 0) return;
   s.overflowFrom = s.dropped - 1;
   const l = b.limits;

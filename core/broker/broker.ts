@@ -16,6 +16,8 @@ import type { Subscriber } from './session.js';
 import { NONE, Session } from './session.js';
 import { TopicTree } from './topic-tree.js';
 import type { Answer } from './handlers/common.js';
+import { noDrops } from './drops.js';
+import type { SysLoad } from './sys-topics.js';
 import { publishSys } from './sys-topics.js';
 import type { Store } from './store.js';
 import { MEMORY_STORE } from './store.js';
@@ -84,6 +86,8 @@ export interface Stats {
   sessionsExpired: number;  // sessions ended because their expiry passed while the client was away
   sessionsCapped: number;   // maxSessions acted: a session offline ended, or a CONNECT refused
   offlineDropped: number;   // messages dropped for maxOfflineBytes (also in `dropped`)
+  drops: number[];          // `dropped` by cause, indexed by the DROP_* of drops.ts
+  peakClients: number;      // the most clients connected at once
 }
 
 function allow(): boolean {
@@ -129,6 +133,7 @@ export class Broker {
   private retainedScratch: Message[];
   private nextAssignedId: number;
   private nextSysAtMs: number;
+  sysLoad: SysLoad | null;          // $SYS/broker/load/... averages, made by the first publishSys
   private localCount: number;
   private held: Held[];
   private deadlines: DeadlineHeap;
@@ -164,7 +169,8 @@ export class Broker {
     };
     this.nowMs = nowMs;
     this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0, errors: 0,
-      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0, sessionsExpired: 0, sessionsCapped: 0, offlineDropped: 0 };
+      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0, sessionsExpired: 0, sessionsCapped: 0, offlineDropped: 0,
+      drops: noDrops(), peakClients: 0 };
     this.sessions = new Map();
     this.connections = [];
     this.connectionCount = 0;
@@ -184,6 +190,7 @@ export class Broker {
     this.retainedScratch = [];
     this.nextAssignedId = 1;
     this.nextSysAtMs = nowMs;
+    this.sysLoad = null;
     this.localCount = 0;
     this.held = [];
     this.deadlines = new DeadlineHeap();
@@ -426,6 +433,7 @@ export class Broker {
   accepted(c: Connection): void {
     leavePending(this, c);
     this.clientCount++;
+    if (this.clientCount > this.stats.peakClients) this.stats.peakClients = this.clientCount;
     c.decoder.maxPacketSize = this.limits.maxPacketSize;
     c.decoder.budget = null;
   }

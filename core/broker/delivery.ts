@@ -11,6 +11,7 @@ import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
 import { faulted } from './fault.js';
+import { DROP_READ_REFUSED, DROP_TOO_LARGE, countDrop } from './drops.js';
 import type { Session } from './session.js';
 import { backlogBytes, dropFirst, lost, makeRoom, queuedSize } from './backlog.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
@@ -98,7 +99,7 @@ function resend(b: Broker, s: Session, c: Connection): void {
  */
 function readable(b: Broker, s: Session, m: Message): boolean {
   if (b.mayRead(s, m.topic)) return true;
-  b.stats.dropped++;
+  countDrop(b, s, DROP_READ_REFUSED);
   b.log(null, label(s.clientId) + ': read refused: ' + quote(m.topic) + ' dropped');
   return false;
 }
@@ -124,7 +125,7 @@ function sendQoS0(b: Broker, s: Session, c: Connection, m: Message, retain: bool
   // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered.
   if (c.maximumPacketSize > 0 && bytes.length > c.maximumPacketSize) {
     forgetPendingAlias(c);
-    b.stats.dropped++;
+    countDrop(b, s, DROP_TOO_LARGE);
     return;
   }
   // A client not reading loses QoS 0 first: past maxOutboundBytes held unsent, or past its
@@ -145,7 +146,7 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
   const f = frameTo(b, c, keep(m), qos, retain, subscriptionIds);
   if (c.maximumPacketSize > 0 && f.bytes.length > c.maximumPacketSize) {
     forgetPendingAlias(c);
-    b.stats.dropped++;   // [5:MQTT-3.1.2-25]
+    countDrop(b, s, DROP_TOO_LARGE);   // [5:MQTT-3.1.2-25]
     return;
   }
   c.aliasPending = '';

@@ -10,3 +10,4 @@ export type { Message } from './message.js';
 export { Session } from './session.js';
 export type { Store } from './store.js';
 export { MEMORY_STORE } from './store.js';
+export { DROP_CAUSES } from './drops.js';

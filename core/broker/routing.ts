@@ -12,6 +12,7 @@ import { ACTIVE } from './connection.js';
 import { hasRoom } from './backlog.js';
 import { deliver } from './delivery.js';
 import type { Message } from './message.js';
+import { DROP_NO_SHARE_MEMBER, DROP_READ_REFUSED, DROP_RETAINED_FULL, countDrop } from './drops.js';
 import type { Session, Subscriber } from './session.js';
 
 
@@ -52,7 +53,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
   if (m.retain) {
     const rc = b.retained.set(m.topic, m);   // the store copies what it keeps
     if (rc === RC_QUOTA_EXCEEDED) {
-      b.stats.dropped++;
+      countDrop(b, null, DROP_RETAINED_FULL);
       b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained');
       if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return ROUTE_REFUSED;
     } else if (b.store.durable) {
@@ -210,8 +211,8 @@ function resendShared(b: Broker, from: Session, m: Message, shareKey: string): v
     if (t.shared[i].key !== shareKey) continue;
     const member = pickMember(b, t.shared[i], m.topic, from, true);
     if (member !== null) send(b, member, m, shareKey);
-    else b.stats.dropped++;   // no other member may read it
+    else countDrop(b, from, DROP_READ_REFUSED);   // no other member may read it
     return;
   }
-  b.stats.dropped++;   // the shared subscription ended with its last member
+  countDrop(b, from, DROP_NO_SHARE_MEMBER);   // the shared subscription ended with its last member
 }

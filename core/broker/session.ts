@@ -120,7 +120,7 @@ export class Session implements Timed {
   subscriptionCount: number;
   inflight: InflightList;                   // in the order sent [MQTT-4.6.0-1]; NO_INFLIGHT until used
   queue: Queued[];                          // waiting for the window or for the client to return; NONE until used
-  dropped: number;                          // messages this session lost to a full backlog, ever
+  dropped: number;                          // messages to it let go of undelivered, ever, by any cause (drops.ts)
   overflowFrom: number;                     // `dropped` when its backlog last filled up; -1: it has room
   awaitingRelease: Map<string, boolean> | null;    // incoming QoS 2 ids awaiting PUBREL [MQTT-4.3.3-2]; made on first use
   nextPacketId: number;

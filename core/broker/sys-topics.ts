@@ -1,17 +1,52 @@
 // $SYS/ topics (a convention, not part of the specification; mosquitto's names where one
 // exists): published from the broker's $SYS deadline as retained messages, so a new subscriber
 // sees them at once (the per-client reports of slowClients() excepted: they are events, not state).
+// The tree is in the README ("$SYS topics"). A port may publish more beside these (the Node
+// port adds $SYS/broker/version, heap/current and latency/...).
 
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 
+// load/...: exponentially weighted averages, per minute, over 1, 5 and 15 minutes, as
+// mosquitto computes them (sys_tree.c calc_load): each update moves the average towards the
+// rate since the last one by 1 - e^(-dt / window).
+const LOAD_WINDOWS_S = Object.freeze([60, 300, 900]);
+const LOAD_NAMES = Object.freeze(['1min', '5min', '15min']);
+const LOAD_TOPICS = Object.freeze(['messages/received', 'messages/sent', 'bytes/received', 'bytes/sent']);
+
+/** The state the load averages carry from one publication to the next (Broker.sysLoad). */
+export interface SysLoad {
+  atMs: number;
+  last: number[];      // the four counters of LOAD_TOPICS at atMs
+  average: number[];   // LOAD_TOPICS x LOAD_WINDOWS_S, per minute
+}
+
+function counters(b: Broker): number[] {
+  const s = b.stats;
+  return [s.messagesIn, s.messagesOut, s.bytesIn, s.bytesOut];
+}
+
+
 export function publishSys(b: Broker): void {
   const s = b.stats;
   let subscriptions = 0;
-  b.sessions.forEach(function (session) { if (session.local === null) subscriptions += session.subscriptionCount; });
+  let sessions = 0;
+  let stored = b.retained.count;
+  let storedBytes = b.retained.bytes;
+  b.sessions.forEach(function (session: Session) {
+    if (session.local !== null) return;
+    sessions++;
+    subscriptions += session.subscriptionCount;
+    // Each queued or in-flight copy counts: a message queued for two sessions counts twice.
+    for (let i = 0; i < session.queue.length; i++) storedBytes += sizeOf(session.queue[i].message.payload.length, session.queue[i].message.topicBytes);
+    for (let i = 0; i < session.inflight.length; i++) storedBytes += sizeOf(session.inflight.item(i).message.payload.length, session.inflight.item(i).message.topicBytes);
+    stored += session.queue.length + session.inflight.length;
+  });
   put(b, '$SYS/broker/uptime', Math.floor((b.nowMs - s.startedAtMs) / 1000) + ' seconds');
   put(b, '$SYS/broker/clients/connected', '' + b.clientCount);
   put(b, '$SYS/broker/clients/pending', '' + b.pending.size);
+  put(b, '$SYS/broker/clients/total', '' + sessions);
+  put(b, '$SYS/broker/clients/maximum', '' + s.peakClients);
   put(b, '$SYS/broker/clients/auth-failures', '' + s.authFailures);
   put(b, '$SYS/broker/messages/received', '' + s.messagesIn);
   put(b, '$SYS/broker/messages/sent', '' + s.messagesOut);
@@ -31,8 +66,43 @@ export function publishSys(b: Broker): void {
   put(b, '$SYS/broker/clients/expired', '' + s.sessionsExpired);
   put(b, '$SYS/broker/sessions/count', '' + b.sessionCount);
   put(b, '$SYS/broker/sessions/offline bytes', '' + b.offlineBytes);
+  put(b, '$SYS/broker/store/messages/count', '' + stored);
+  put(b, '$SYS/broker/store/messages/bytes', '' + storedBytes);
+  publishLoad(b);
   slowClients(b);
 }
+
+function sizeOf(payloadBytes: number, topicBytes: Uint8Array | null): number {
+  return payloadBytes + (topicBytes === null ? 0 : topicBytes.length);
+}
+
+function publishLoad(b: Broker): void {
+  const now = counters(b);
+  let load = b.sysLoad;
+  if (load === null) {
+    // The first publication has no interval to measure: the averages start at 0.
+    load = { atMs: b.nowMs, last: now, average: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] };
+    b.sysLoad = load;
+  } else if (b.nowMs > load.atMs) {
+    const dtS = (b.nowMs - load.atMs) / 1000;
+    for (let k = 0; k < LOAD_TOPICS.length; k++) {
+      const perMinute = (now[k] - load.last[k]) * 60 / dtS;
+      for (let w = 0; w < LOAD_WINDOWS_S.length; w++) {
+        const i = k * LOAD_WINDOWS_S.length + w;
+        const e = Math.exp(-dtS / LOAD_WINDOWS_S[w]);
+        load.average[i] = perMinute + e * (load.average[i] - perMinute);
+      }
+    }
+    load.atMs = b.nowMs;
+    load.last = now;
+  }
+  for (let k = 0; k < LOAD_TOPICS.length; k++) {
+    for (let w = 0; w < LOAD_WINDOWS_S.length; w++) {
+      put(b, '$SYS/broker/load/' + LOAD_TOPICS[k] + '/' + LOAD_NAMES[w], load.average[k * LOAD_WINDOWS_S.length + w].toFixed(2));
+    }
+  }
+}
+
 
 // Per-client reports cost one message each: at most this many per interval.
 const SLOW_REPORTS_MAX = 32;

@@ -164,10 +164,15 @@ async function serve(flags: Flags): Promise<void> {
   const server = createServer(buildConfig(file, flags, baseDir));
   const logger = server.logger;
   for (const l of await server.listen()) {
-    const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' }[l.config.type];
+    const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' }[l.config.type];
     const host = l.host.includes(':') ? `[${l.host}]` : l.host;
-    const who = l.config.useIdentityAsUsername ? ', client certificates as users' : l.config.allowAnonymous ? ', anonymous allowed' : '';
-    console.log(`ganglion: listening on ${scheme}://${host}:${l.port} (${l.config.type}${who})`);
+    const who = l.config.type === 'http' ? `: status page /, /metrics, /health${l.config.token !== null ? ', token needed' : ''}`
+      : l.config.useIdentityAsUsername ? ', client certificates as users' : l.config.allowAnonymous ? ', anonymous allowed' : '';
+    // A WebSocket URL names its path; a listener that takes any path says so.
+    const web = l.config.type === 'ws' || l.config.type === 'wss';
+    const path = web ? l.config.path ?? '/' : '';
+    const anyPath = web && l.config.path === null ? ', any path' : '';
+    console.log(`ganglion: listening on ${scheme}://${host}:${l.port}${path} (${l.config.type}${anyPath}${who})`);
   }
   process.on('SIGHUP', () => {
     try {

@@ -7,7 +7,7 @@ import { SLOW_SUBSCRIBER_POLICIES, createBroker } from '../../core/index.js';
 import type { Level } from './logger.js';
 import { LEVELS } from './logger.js';
 
-export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss';
+export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
 
 export interface ListenerConfig {
   name: string;                   // for logs: "tcp 127.0.0.1:1883" unless given
@@ -22,6 +22,7 @@ export interface ListenerConfig {
   useIdentityAsUsername: boolean; // tls, wss: the certificate's CN is the user name (no password asked)
   path: string | null;            // ws, wss: only this HTTP path (null: any)
   maxFrameSize: number;           // ws, wss: bytes of one WebSocket frame's payload
+  token: string | null;           // http: the bearer token every request but /health must carry (null: none)
 }
 
 /** A checked configuration (buildConfig's answer): every default filled in, every file name absolute. */
@@ -64,6 +65,7 @@ export interface ListenerOptions {
   useIdentityAsUsername?: boolean;
   path?: string;
   maxFrameSize?: number;
+  token?: string;
 }
 
 export class ConfigError extends Error {}
@@ -73,7 +75,7 @@ export function isChecked(c: ServerConfig | Config): c is Config {
   return (c as Config).checked === true;
 }
 
-const DEFAULT_PORTS: Record<ListenerType, number> = { tcp: 1883, tls: 8883, ws: 8080, wss: 8081 };
+const DEFAULT_PORTS: Record<ListenerType, number> = { tcp: 1883, tls: 8883, ws: 8080, wss: 8081, http: 9090 };
 
 /**
  * Server-sized limits where the core's defaults (sized for microcontrollers) are too small.
@@ -143,9 +145,13 @@ const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
 };
 
 const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs'];
-const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize'];
+const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize', 'token'];
 const TLS_ONLY = ['cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername'];
 const WS_ONLY = ['path', 'maxFrameSize'];
+const HTTP_ONLY = ['token'];
+const MQTT_ONLY = ['allowAnonymous'];
+// A token short enough to guess is no protection for a listener other machines reach.
+const MIN_TOKEN_LENGTH = 16;
 
 /** What the command line said; undefined: not given. */
 export interface Flags {
@@ -256,11 +262,14 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
     if (!isObject(l)) throw new ConfigError(`${where}: must be an object, got ${show(l)}`);
     checkKeys(l, LISTENER_KEYS, where);
     const type = (l.type ?? 'tcp') as ListenerType;
-    if (!(type in DEFAULT_PORTS)) throw new ConfigError(`${where}.type: must be one of tcp, tls, ws, wss, got ${show(l.type)}`);
+    if (!(type in DEFAULT_PORTS)) throw new ConfigError(`${where}.type: must be one of tcp, tls, ws, wss, http, got ${show(l.type)}`);
     const secure = type === 'tls' || type === 'wss';
     const web = type === 'ws' || type === 'wss';
+    const http = type === 'http';
     for (const k of TLS_ONLY) if (!secure && l[k] !== undefined) throw new ConfigError(`${where}.${k}: only for tls and wss listeners, not ${type}`);
     for (const k of WS_ONLY) if (!web && l[k] !== undefined) throw new ConfigError(`${where}.${k}: only for ws and wss listeners, not ${type}`);
+    for (const k of HTTP_ONLY) if (!http && l[k] !== undefined) throw new ConfigError(`${where}.${k}: only for http listeners, not ${type}`);
+    for (const k of MQTT_ONLY) if (http && l[k] !== undefined) throw new ConfigError(`${where}.${k}: only for MQTT listeners, not http (an http listener takes a "token")`);
     const out: ListenerConfig = {
       name: '',
       type,
@@ -275,7 +284,11 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
       path: l.path !== undefined ? str(l.path, `${where}.path`) : null,
       maxFrameSize: l.maxFrameSize !== undefined ? int(l.maxFrameSize, `${where}.maxFrameSize`, 16, 268435455)
         : Math.max(65536, (limits.maxPacketSize as number) + 16),
+      token: l.token !== undefined ? str(l.token, `${where}.token`) : null,
     };
+    if (out.token !== null && out.token.length < MIN_TOKEN_LENGTH) {
+      throw new ConfigError(`${where}.token: must be at least ${MIN_TOKEN_LENGTH} characters (e.g. from "openssl rand -hex 16")`);
+    }
     if ((out.requireCertificate || out.useIdentityAsUsername) && out.ca === null) {
       throw new ConfigError(`${where}.ca: needed to check client certificates (requireCertificate / useIdentityAsUsername)`);
     }
@@ -284,7 +297,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
     }
     if (out.path !== null && !out.path.startsWith('/')) throw new ConfigError(`${where}.path: must start with "/", got ${show(out.path)}`);
     const anon = l.allowAnonymous !== undefined ? bool(l.allowAnonymous, `${where}.allowAnonymous`) : null;
-    out.allowAnonymous = anon ?? allowAnonymousTop ?? (isLoopback(out.host) && passwordFile === null);
+    out.allowAnonymous = http ? false : anon ?? allowAnonymousTop ?? (isLoopback(out.host) && passwordFile === null);
     out.name = l.name !== undefined ? str(l.name, `${where}.name`) : '';
     return out;
   });
@@ -308,7 +321,16 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
   for (const l of listeners) {
     if (l.name === '') l.name = `${l.type} ${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
     // Safe default: a listener reachable from other machines needs users, or says plainly
-    // that it lets anyone in.
+    // that it lets anyone in; the metrics and status page need a token there.
+    if (l.type === 'http') {
+      if (!isLoopback(l.host) && l.token === null) {
+        throw new ConfigError(
+          `listener ${l.name}: refusing to serve metrics and the status page on ${l.host} without a token; ` +
+          'add "token" (at least 16 characters, e.g. from "openssl rand -hex 16"; requests then send "Authorization: Bearer TOKEN" or ?token=TOKEN), or listen on 127.0.0.1',
+        );
+      }
+      continue;
+    }
     if (!isLoopback(l.host) && !l.allowAnonymous && passwordFile === null && !l.useIdentityAsUsername && !hookAuthenticates) {
       throw new ConfigError(
         `listener ${l.name}: refusing to listen on ${l.host} with no users configured; ` +

@@ -4,6 +4,7 @@
 // and graceful shutdown. `createServer` is the API of `ganglion/node`; the `ganglion`
 // command (cli.ts) is one user of it.
 import { readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Broker, Connection, Hooks, LocalSubscription, Message, QoS } from '../../core/index.js';
 import { RC_NOT_AUTHORIZED, RC_SERVER_SHUTTING_DOWN, createBroker } from '../../core/index.js';
@@ -13,7 +14,14 @@ import type { Client } from './client.js';
 import { clientOf } from './client.js';
 import type { Config, ListenerConfig, ServerConfig } from './config.js';
 import { buildConfig, isChecked } from './config.js';
-import { LatencyHistogram } from './latency.js';
+import type { LatencySummary } from './latency.js';
+import { LatencyHistogram, LatencyWindow } from './latency.js';
+import type { Operations } from './http-listener.js';
+import { listenHttp } from './http-listener.js';
+import { metricsText } from './metrics.js';
+import type { ListenerCounts } from './monitor.js';
+import { Monitor, STEP_MS } from './monitor.js';
+import { packageVersion } from './version.js';
 import type { Level, Logger } from './logger.js';
 import { createLogger, levelOfCoreLine } from './logger.js';
 import type { PasswordEntry } from './password-file.js';
@@ -70,6 +78,8 @@ export interface GanglionServer {
   listeners: BoundListener[];
   latency: LatencyHistogram;
   logger: Logger;
+  /** Rates and latency of the last minutes, and the snapshot the status page shows. */
+  monitor: Monitor;
   /** Binds every listener; rejects naming the listener that could not (the others are closed again). */
   listen(): Promise<BoundListener[]>;
   /** Stops accepting, sends 5.0 clients DISCONNECT 0x8B, closes the rest; resolves when all are closed or after shutdownTimeoutMs. */
@@ -221,17 +231,31 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   const timer = new DeadlineTimer(broker);
   const latency = new LatencyHistogram();
   const sockets = new Set<Socket>();
-  const ctx: PortContext = { broker, latency, logger, flusher: new Flusher(), sockets, closeTimeoutMs: 1000, timer };
+  const counts = new Map<ListenerConfig, ListenerCounts>();
+  for (const l of checked.listeners) counts.set(l, { open: 0, accepted: 0 });
+  const ctx: PortContext = { broker, latency, logger, flusher: new Flusher(), sockets, closeTimeoutMs: 1000, timer, counts };
+  const monitor = new Monitor(broker, latency, Date.now());
+  const reportWindow = new LatencyWindow();
+  const version = packageVersion();
   const listeners: BoundListener[] = [];
-  let report: NodeJS.Timeout | null = null;
+  const timers: NodeJS.Timeout[] = [];
   let listening: Promise<BoundListener[]> | null = null;
   let stopping: Promise<void> | null = null;
+
+  const withCounts = (): Array<{ config: ListenerConfig; port: number; counts: ListenerCounts }> =>
+    listeners.map((b) => ({ config: b.config, port: b.port, counts: counts.get(b.config) as ListenerCounts }));
+  const ops: Operations = {
+    serving: () => stopping === null && listening !== null,
+    metrics: () => metricsText({ broker, totals: monitor.totals(), latency, listeners: withCounts(), version, heapUsed: process.memoryUsage().heapUsed }),
+    status: () => monitor.status(version, withCounts(), stopping !== null),
+  };
 
   async function bind(): Promise<BoundListener[]> {
     try {
       for (const l of checked.listeners) {
         const server = l.type === 'tcp' ? await listenTcp(ctx, l)
           : l.type === 'tls' ? await listenTls(ctx, l)
+          : l.type === 'http' ? await listenHttp(l, ops, logger)
           : await listenWebSocket(ctx, l);
         const a = server.address();
         const port = a !== null && typeof a === 'object' ? a.port : l.port;
@@ -248,11 +272,23 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
       return listeners;
     }
     timer.start();
+    timers.push(setInterval(() => monitor.step(Date.now()), STEP_MS));
     if (checked.latencyIntervalMs > 0) {
-      report = setInterval(() => {
-        reportLatency(broker, latency, logger, checked.latencyIntervalMs);
+      timers.push(setInterval(() => {
+        reportLatency(broker, reportWindow.take(latency), logger, checked.latencyIntervalMs);
         timer.after();
-      }, checked.latencyIntervalMs);
+      }, checked.latencyIntervalMs));
+    }
+    const sysMs = broker.limits.sysIntervalMs;
+    if (sysMs > 0) {
+      // mosquitto's $SYS/broker/version and heap/current, beside the core's tree.
+      const heap = (): void => {
+        publishSys(broker, '$SYS/broker/heap/current', '' + process.memoryUsage().heapUsed);
+        timer.after();
+      };
+      publishSys(broker, '$SYS/broker/version', 'ganglion ' + version);
+      heap();
+      timers.push(setInterval(heap, sysMs));
     }
     return listeners;
   }
@@ -263,6 +299,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     listeners,
     latency,
     logger,
+    monitor,
     listen() {
       if (listening === null) listening = bind();
       return listening;
@@ -286,8 +323,9 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
       if (stopping !== null) return stopping;
       stopping = new Promise<void>((resolve) => {
         timer.stop();
-        if (report !== null) clearInterval(report);
-        for (const b of listeners) b.server.close();
+        for (const t of timers) clearInterval(t);
+        // The operations listener stays up until the end, answering /health with 503.
+        for (const b of listeners) if (b.config.type !== 'http') b.server.close();
         const list = broker.connections.slice();
         logger.log('info', `shutting down: ${list.length} connection(s)`);
         // 5.0 clients get DISCONNECT 0x8B (server shutting down); 3.x clients are closed.
@@ -301,6 +339,11 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
           if (sockets.size === 0 || Date.now() >= deadline) {
             clearInterval(wait);
             for (const s of sockets) s.destroy();
+            for (const b of listeners) {
+              if (b.config.type !== 'http') continue;
+              b.server.close();
+              (b.server as unknown as HttpServer).closeAllConnections();   // keep-alive sockets
+            }
             resolve();
           }
         }, 20);
@@ -310,18 +353,20 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   };
 }
 
+/** A retained $SYS value from the port; not counted as traffic: $SYS reports on clients, not on itself. */
+function publishSys(broker: Broker, topic: string, value: string): void {
+  const inBefore = broker.stats.messagesIn;
+  broker.publish(topic, value, 0, true, portNow());
+  broker.stats.messagesIn = inBefore;
+}
+
 /** p50/p99/max of the last interval on $SYS/broker/latency/... (microseconds) and in the log. */
-export function reportLatency(broker: Broker, latency: LatencyHistogram, logger: Logger, intervalMs: number): void {
-  const s = latency.summary();
-  latency.reset();
+export function reportLatency(broker: Broker, s: LatencySummary, logger: Logger, intervalMs: number): void {
   if (broker.limits.sysIntervalMs > 0) {
-    const inBefore = broker.stats.messagesIn;
-    const now = portNow();
-    broker.publish('$SYS/broker/latency/p50', '' + s.p50, 0, true, now);
-    broker.publish('$SYS/broker/latency/p99', '' + s.p99, 0, true, now);
-    broker.publish('$SYS/broker/latency/max', '' + s.max, 0, true, now);
-    broker.publish('$SYS/broker/latency/count', '' + s.count, 0, true, now);
-    broker.stats.messagesIn = inBefore;   // $SYS reports on clients, not on itself
+    publishSys(broker, '$SYS/broker/latency/p50', '' + s.p50);
+    publishSys(broker, '$SYS/broker/latency/p99', '' + s.p99);
+    publishSys(broker, '$SYS/broker/latency/max', '' + s.max);
+    publishSys(broker, '$SYS/broker/latency/count', '' + s.count);
   }
   if (s.count > 0) {
     logger.log('info', `latency over ${intervalMs / 1000} s: ${s.count} deliveries, p50 ${s.p50} us, p99 ${s.p99} us, max ${s.max} us`);

@@ -13,6 +13,7 @@ import type { Client } from './client.js';
 import type { ListenerConfig } from './config.js';
 import type { DeadlineTimer } from './deadline-timer.js';
 import { portNow } from './deadline-timer.js';
+import type { ListenerCounts } from './monitor.js';
 
 const CLOSED = 3;   // Connection state after the core has let go
 
@@ -55,6 +56,7 @@ export interface PortContext {
   sockets: Set<Socket>;
   closeTimeoutMs: number;
   timer: DeadlineTimer;   // re-armed after every call into the core
+  counts: Map<ListenerConfig, ListenerCounts>;   // per listener, for /metrics and the status page
 }
 
 /** The facts a hook can read from `connection.transport`. */
@@ -267,13 +269,28 @@ function onError(this: Socket, err: Error): void {
 function onClose(this: Socket): void {
   const t = (this as ServedSocket)[TRANSPORT];
   t.ctx.sockets.delete(this);
+  countClosed(t.ctx, t.listener);
   t.lost('closed by the client');
+}
+
+export function countOpened(ctx: PortContext, listener: ListenerConfig): void {
+  const n = ctx.counts.get(listener);
+  if (n !== undefined) {
+    n.open++;
+    n.accepted++;
+  }
+}
+
+export function countClosed(ctx: PortContext, listener: ListenerConfig): void {
+  const n = ctx.counts.get(listener);
+  if (n !== undefined) n.open--;
 }
 
 /** Serves one accepted TCP or TLS socket. */
 export function attachSocket(ctx: PortContext, socket: Socket, listener: ListenerConfig, certificateCN: string | null): void {
   socket.setNoDelay(true);
   ctx.sockets.add(socket);
+  countOpened(ctx, listener);
   const t = new SocketTransport(socket, ctx, listener, certificateCN);
   // Info lines name the peer, also after the socket has closed: learn it while it is open.
   if (ctx.logger.enabled('info')) void t.remoteAddress;

@@ -14,7 +14,7 @@ import type { ListenerConfig } from './config.js';
 import { listen } from './tcp-listener.js';
 import { certificateCN, tlsOptions } from './tls-listener.js';
 import type { Flushable, PortContext, PortTransport } from './transport.js';
-import { connectToCore, endSocket, lost, receive, remoteOf, writable } from './transport.js';
+import { connectToCore, countClosed, countOpened, endSocket, lost, receive, remoteOf, writable } from './transport.js';
 import {
   CLOSE_NORMAL, CLOSE_NO_STATUS, FrameParser, OP_BINARY, OP_CLOSE, OP_PONG, acceptKey, chooseProtocol,
   closePayload, controlFrame, frameHeader, validKey,
@@ -131,6 +131,7 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   );
   const cn = 'encrypted' in socket ? certificateCN(socket as TLSSocket) : null;
   const t = new WebSocketTransport(socket, ctx, listener, cn);
+  countOpened(ctx, listener);
   const c = connectToCore(ctx, t);
   t.connection = c;
   let reason = 'closed by the client';
@@ -163,6 +164,7 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   });
   socket.on('close', () => {
     ctx.sockets.delete(socket);
+    countClosed(ctx, listener);
     end(reason);
   });
   if (head.length > 0) parser.push(head);

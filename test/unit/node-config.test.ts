@@ -48,7 +48,7 @@ test('unknown keys and bad values are refused with a message naming them', () =>
     [{ limits: { slowSubscriberPolicy: 'wait' } }, /limits\.slowSubscriberPolicy: must be "dropNew" or "dropOldest" or "disconnect" or "hold", got "wait"/],
     [{ logLevel: 'loud' }, /logLevel: must be one of error, warn, info, debug, got "loud"/],
     [{ listeners: [] }, /listeners: must be a non-empty array/],
-    [{ listeners: [{ type: 'udp' }] }, /listeners\[0\]\.type: must be one of tcp, tls, ws, wss, got "udp"/],
+    [{ listeners: [{ type: 'udp' }] }, /listeners\[0\]\.type: must be one of tcp, tls, ws, wss, http, got "udp"/],
     [{ listeners: [{ type: 'tcp', port: 70000 }] }, /listeners\[0\]\.port: must be an integer from 0 to 65535, got 70000/],
     [{ listeners: [{ type: 'tcp', cert: 'a.pem' }] }, /listeners\[0\]\.cert: only for tls and wss listeners, not tcp/],
     [{ listeners: [{ type: 'tls' }] }, /listeners\[0\]\.cert: must be a non-empty string, got nothing/],
