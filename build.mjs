@@ -64,13 +64,18 @@ export const DEFINE = { __MQTT5__: 'true' };
 // slowSubscriberPolicy dropNew / dropOldest / disconnect / hold, per-client counts in $SYS):
 // node/xs 157829, xs-iife 170614, espruino 87803, espruino-mqtt3 74702 (+3.8 KB, +2.3 KB on
 // Espruino, over main d1c1cbc); budgets that plus about 2%.
+// Raised for issue 17 §2 (operations): drops counted by cause and per session
+// (core/broker/drops.ts), $SYS parity with mosquitto (clients/total and maximum, the load/...
+// averages, store/messages/...): node/xs 161710, xs-iife 174696, espruino 89486,
+// espruino-mqtt3 76336 (+3.0 KB, +1.5 KB on Espruino, over main f1d20f2); budgets that plus
+// about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 161000,
-  xs: 161000,
-  'xs-iife': 174000,
-  espruino: 89500,
-  'espruino-mqtt3': 76500,
+  node: 165000,
+  xs: 165000,
+  'xs-iife': 178000,
+  espruino: 91500,
+  'espruino-mqtt3': 78000,
 };
 
 export const TARGETS = [
