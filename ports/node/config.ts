@@ -6,6 +6,8 @@ import type { BrokerOptions } from '../../core/index.js';
 import { SLOW_SUBSCRIBER_POLICIES, createBroker } from '../../core/index.js';
 import type { Level } from './logger.js';
 import { LEVELS } from './logger.js';
+import type { ThrottleOptions } from './login-throttle.js';
+import { DEFAULT_THROTTLE } from './login-throttle.js';
 
 export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
 
@@ -35,6 +37,7 @@ export interface Config {
   limits: BrokerOptions;
   latencyIntervalMs: number;      // 0: no latency reports
   shutdownTimeoutMs: number;      // SIGINT/SIGTERM: connections still open after this are cut
+  loginThrottle: ThrottleOptions; // waits after failed logins (login-throttle.ts)
 }
 
 /**
@@ -50,6 +53,7 @@ export interface ServerConfig {
   limits?: Partial<Omit<BrokerOptions, 'store'>>;
   latencyIntervalMs?: number;
   shutdownTimeoutMs?: number;
+  loginThrottle?: Partial<ThrottleOptions>;
 }
 
 export interface ListenerOptions {
@@ -144,7 +148,7 @@ const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
   slowSubscriberPolicy: SLOW_SUBSCRIBER_POLICIES,
 };
 
-const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs'];
+const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle'];
 const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize', 'token'];
 const TLS_ONLY = ['cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername'];
 const WS_ONLY = ['path', 'maxFrameSize'];
@@ -250,6 +254,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
   const limits = checkLimits(file.limits === undefined ? {} : file.limits);
   const latencyIntervalMs = file.latencyIntervalMs === undefined ? 10000 : int(file.latencyIntervalMs, 'latencyIntervalMs', 0, 86400000);
   const shutdownTimeoutMs = file.shutdownTimeoutMs === undefined ? 3000 : int(file.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 600000);
+  const loginThrottle = checkThrottle(file.loginThrottle === undefined ? {} : file.loginThrottle);
 
   let raw: unknown[];
   if (file.listeners === undefined) raw = [{ type: 'tcp' }];
@@ -339,7 +344,20 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
       );
     }
   }
-  return { checked: true, listeners, passwordFile, aclFile, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs };
+  return { checked: true, listeners, passwordFile, aclFile, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
+}
+
+function checkThrottle(v: unknown): ThrottleOptions {
+  const where = 'loginThrottle';
+  if (!isObject(v)) throw new ConfigError(`${where}: must be an object, got ${show(v)}`);
+  checkKeys(v, Object.keys(DEFAULT_THROTTLE), where);
+  const out = { ...DEFAULT_THROTTLE };
+  for (const [k, value] of Object.entries(v)) {
+    const count = k === 'maxEntries' || k === 'maxConcurrentChecks' || k === 'maxQueuedChecks';
+    out[k as keyof ThrottleOptions] = int(value, `${where}.${k}`, count ? 1 : 0, count ? 1e7 : 86400000);
+  }
+  if (out.maxWaitMs < out.maxDelayMs) throw new ConfigError(`${where}.maxWaitMs: must be at least maxDelayMs (${out.maxDelayMs}), got ${out.maxWaitMs}`);
+  return out;
 }
 
 /** Reads a config file's JSON; relative names in it are relative to its folder. */

@@ -1,6 +1,6 @@
 // The Node server: one broker, any number of listeners, the hooks that answer the core
-// (users, ACLs, per-listener anonymous access, certificate identities, and the embedding
-// application's own hooks), the clock, latency reports on $SYS, reload of users and ACLs,
+// (users, ACLs, per-listener anonymous access, certificate identities, the login throttle,
+// and the embedding application's own hooks), the clock, latency reports on $SYS, reload of users and ACLs,
 // and graceful shutdown. `createServer` is the API of `ganglion/node`; the `ganglion`
 // command (cli.ts) is one user of it.
 import { readFileSync } from 'node:fs';
@@ -24,8 +24,12 @@ import { Monitor, STEP_MS } from './monitor.js';
 import { packageVersion } from './version.js';
 import type { Level, Logger } from './logger.js';
 import { createLogger, levelOfCoreLine } from './logger.js';
+import { CheckQueue } from './check-queue.js';
+import { LoginThrottle, peerAddress } from './login-throttle.js';
 import type { PasswordEntry } from './password-file.js';
-import { parsePasswordFile, verifyPassword } from './password-file.js';
+import { dummyEntry, parsePasswordFile } from './password-file.js';
+import type { PasswordLogin } from './password-login.js';
+import { passwordLogin } from './password-login.js';
 import { listenTcp } from './tcp-listener.js';
 import { listenTls } from './tls-listener.js';
 import type { PortContext, PortTransport } from './transport.js';
@@ -95,6 +99,7 @@ export interface GanglionServer {
 /** Users and ACL, swapped whole on reload. */
 interface Security {
   users: Map<string, PasswordEntry> | null;
+  dummy: PasswordEntry | null;    // what an unknown user name is checked against
   acl: Acl | null;
 }
 
@@ -106,8 +111,10 @@ function loadSecurity(config: Config): Security {
       throw new Error(`cannot read the ${what} ${file}: ${(e as Error).message}`);
     }
   };
+  const users = config.passwordFile === null ? null : parsePasswordFile(read(config.passwordFile, 'password file'), config.passwordFile);
   return {
-    users: config.passwordFile === null ? null : parsePasswordFile(read(config.passwordFile, 'password file'), config.passwordFile),
+    users,
+    dummy: users === null ? null : dummyEntry(users),
     acl: config.aclFile === null ? null : parseAcl(read(config.aclFile, 'ACL file'), config.aclFile),
   };
 }
@@ -129,7 +136,16 @@ function isThenable<T>(x: Answer<T>): x is PromiseLike<T> {
   return x !== null && typeof x === 'object' && typeof (x as PromiseLike<T>).then === 'function';
 }
 
-export function makeHooks(config: Config, logger: Logger, security: () => Security, app: ServerHooks): Partial<Hooks> {
+/**
+ * The core's hooks. `throttle` spaces out password logins after failed ones (its waits are
+ * timers: the event loop and every other client's login go on meanwhile); `now` is its clock.
+ */
+export function makeHooks(config: Config, logger: Logger, security: () => Security, app: ServerHooks, throttle: LoginThrottle, now: () => number = Date.now): Partial<Hooks> {
+  const login: PasswordLogin = {
+    logger, throttle, now,
+    checks: new CheckQueue(config.loginThrottle.maxConcurrentChecks, config.loginThrottle.maxQueuedChecks),
+    users: () => security() as { users: Map<string, PasswordEntry>; dummy: PasswordEntry },
+  };
   const who = (c: Connection): string => {
     const t = portOf(c);
     return `${c.clientId || '(no client id)'} from ${t.remoteAddress} on ${t.listener.name}`;
@@ -171,15 +187,8 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
         logger.log('warn', `auth failed: ${who(c)}: user "${username}": no users configured`);
         return RC_NOT_AUTHORIZED;
       }
-      const entry = users.get(username);
-      if (entry === undefined) {
-        logger.log('warn', `auth failed: ${who(c)}: unknown user "${username}"`);
-        return false;
-      }
-      return verifyPassword(entry, password).then((ok) => {
-        if (!ok) logger.log('warn', `auth failed: ${who(c)}: wrong password for user "${username}"`);
-        return ok;
-      });
+      // Known or not, a name costs the same, and failures slow the next guesses (password-login.ts).
+      return passwordLogin(login, c, peerAddress(t.remoteAddress), who(c), username, password);
     },
     authorizePublish(c, topic) {
       const acl = security().acl;
@@ -227,7 +236,8 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   const appLog = hooks.log;
   const logger = appLog === undefined ? createLogger(checked.logLevel) : createLogger(checked.logLevel, null, appLog);
   let security = loadSecurity(checked);
-  const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks), portNow());
+  const throttle = new LoginThrottle(checked.loginThrottle);
+  const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks, throttle, portNow), portNow());
   const timer = new DeadlineTimer(broker);
   const latency = new LatencyHistogram();
   const sockets = new Set<Socket>();

@@ -12,7 +12,7 @@
 //   --timing N     first, N CONNECTs of an unknown user and N of --user with a wrong password,
 //                  one at a time, from 127.0.2.1: median answer time of each
 // Every loop stops at its deadline; each CONNECT gives up after 30 s.
-import { connect } from 'node:net';
+import { attemptLogin as attempt } from '../helpers/raw-connect.js';
 
 interface Args {
   port: number;
@@ -40,54 +40,6 @@ function parse(argv: string[]): Args {
     }
   }
   return a;
-}
-
-function str(s: string): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  const out = Buffer.alloc(2 + b.length);
-  out.writeUInt16BE(b.length, 0);
-  b.copy(out, 2);
-  return out;
-}
-
-/** An MQTT 3.1.1 CONNECT with a user name and password, clean session, keep-alive 60 s. */
-function connectFrame(clientId: string, user: string, password: string): Buffer {
-  const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str(clientId), str(user), str(password)]);
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let d = n & 0x7f;
-    n >>= 7;
-    if (n > 0) d |= 0x80;
-    len.push(d);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([0x10]), Buffer.from(len), body]);
-}
-
-/** One CONNECT: its CONNACK return code (-1: closed or timed out) and how long it took. */
-function attempt(port: number, from: string, clientId: string, user: string, password: string): Promise<{ rc: number; ms: number }> {
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    const s = connect({ host: '127.0.0.1', port, localAddress: from });
-    let got = Buffer.alloc(0);
-    let done = false;
-    const finish = (rc: number): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      s.destroy();
-      resolve({ rc, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    };
-    const timer = setTimeout(() => finish(-1), 30000);
-    s.setNoDelay(true);
-    s.on('connect', () => s.write(connectFrame(clientId, user, password)));
-    s.on('data', (b) => {
-      got = Buffer.concat([got, b]);
-      if (got.length >= 4) finish(got[0] === 0x20 ? got[3] : -1);
-    });
-    s.on('error', () => finish(-1));
-    s.on('close', () => finish(-1));
-  });
 }
 
 function median(xs: number[]): number {

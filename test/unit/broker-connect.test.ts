@@ -280,6 +280,13 @@ test('5:MQTT-3.1.4-2 v5: authenticate() answering 0x87 gets CONNACK 0x87 (20 03 
   assert.is(t.isOpen('a'), false);
 });
 
+test('4:§3.2.2.3 v4: authenticate() answering 0x89 (server busy) gets return code 3, Server unavailable (20 02 00 03)', () => {
+  const t = rig({}, { authenticate: () => 0x89 });
+  t.connect('a', { username: 'u', password: 'p' });
+  assert.is(toHex(t.sent('a')), '20 02 00 03');
+  assert.is(t.isOpen('a'), false);
+});
+
 test('4:MQTT-3.1.4-4 v4: authenticate() sees the user name and password and answering true accepts', () => {
   const seen: Array<[string | null, string | null]> = [];
   const t = rig({}, {

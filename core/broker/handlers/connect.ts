@@ -6,7 +6,7 @@ import { CONNACK, utf8Length } from '../../codec/index.js';
 import {
   CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
   RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
-  RC_SERVER_BUSY, RC_SUCCESS, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
+  RC_SERVER_BUSY, RC_SERVER_UNAVAILABLE, RC_SUCCESS, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
   RC_PAYLOAD_FORMAT_INVALID, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_QUOTA_EXCEEDED,
 } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
@@ -109,7 +109,9 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   if (ok !== true) {
     c.broker.stats.authFailures++;
     const rc = ok === false ? RC_BAD_USER_NAME_OR_PASSWORD : ok as number;
-    refuse(c, rc, rc === RC_NOT_AUTHORIZED ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USER_NAME_OR_PASSWORD);
+    // 3.x has fewer return codes: "busy" and "unavailable" are its 3, Server unavailable.
+    refuse(c, rc, rc === RC_NOT_AUTHORIZED ? CONNACK_NOT_AUTHORIZED
+      : rc === RC_SERVER_BUSY || rc === RC_SERVER_UNAVAILABLE ? CONNACK_SERVER_UNAVAILABLE : CONNACK_BAD_USER_NAME_OR_PASSWORD);
     return;
   }
   const b = c.broker;

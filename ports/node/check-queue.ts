@@ -1,0 +1,75 @@
+// Password checks, a few at a time and fairly shared between remote addresses. A hash takes
+// tens of milliseconds of a thread-pool thread; 64 guesses that arrive together from one
+// address would otherwise occupy every thread for seconds and a real login from anywhere
+// else would queue behind them. Here at most `concurrency` checks run at once, and the next
+// one comes from the waiting address with the fewest failures behind it, ties going to the
+// one served least recently: a login from a clean address waits at most for the checks
+// already running. At most `maxQueued` wait; past that `run` answers null at once.
+
+interface Waiting {
+  key: string;
+  priority: number;           // failures behind this address and user name (lower goes first)
+  servedSeq: number;          // when this key last had a check started
+  running: number;            // its checks running now (the entry stays while any run or wait)
+  jobs: Array<() => void>;
+}
+
+export class CheckQueue {
+  readonly concurrency: number;
+  readonly maxQueued: number;
+  private running = 0;
+  private queued = 0;
+  private seq = 0;
+  private readonly waiting = new Map<string, Waiting>();
+
+  constructor(concurrency: number, maxQueued: number) {
+    this.concurrency = Math.max(1, concurrency);
+    this.maxQueued = maxQueued;
+  }
+
+  /** Runs `check` in its turn: its result, or null if too many are waiting already. */
+  run<T>(key: string, priority: number, check: () => Promise<T>): Promise<T | null> {
+    if (this.running >= this.concurrency && this.queued >= this.maxQueued) return Promise.resolve(null);
+    return new Promise<T | null>((resolve, reject) => {
+      let w = this.waiting.get(key);
+      if (w === undefined) {
+        w = { key, priority, servedSeq: -1, running: 0, jobs: [] };
+        this.waiting.set(key, w);
+      } else w.priority = Math.max(w.priority, priority);
+      const entry = w;
+      const start = (): void => {
+        this.running++;
+        entry.running++;
+        check().then(resolve, reject).finally(() => {
+          this.running--;
+          entry.running--;
+          if (entry.running === 0 && entry.jobs.length === 0) this.waiting.delete(entry.key);
+          this.next();
+        });
+      };
+      w.jobs.push(start);
+      this.queued++;
+      this.next();
+    });
+  }
+
+  /** Checks running and waiting (for tests and logs). */
+  get size(): { running: number; queued: number } {
+    return { running: this.running, queued: this.queued };
+  }
+
+  private next(): void {
+    while (this.running < this.concurrency && this.queued > 0) {
+      let best: Waiting | null = null;
+      this.waiting.forEach((w) => {
+        if (w.jobs.length === 0) return;
+        if (best === null || w.priority < best.priority || (w.priority === best.priority && w.servedSeq < best.servedSeq)) best = w;
+      });
+      const w = best as unknown as Waiting;
+      const job = w.jobs.shift() as () => void;
+      this.queued--;
+      w.servedSeq = this.seq++;
+      job();
+    }
+  }
+}
