@@ -99,7 +99,7 @@ export interface GanglionServer {
 /** Users and ACL, swapped whole on reload. */
 interface Security {
   users: Map<string, PasswordEntry> | null;
-  dummy: PasswordEntry | null;    // what an unknown user name is checked against
+  dummy?: PasswordEntry;          // what an unknown user name is checked against (made from users)
   acl: Acl | null;
 }
 
@@ -114,7 +114,7 @@ function loadSecurity(config: Config): Security {
   const users = config.passwordFile === null ? null : parsePasswordFile(read(config.passwordFile, 'password file'), config.passwordFile);
   return {
     users,
-    dummy: users === null ? null : dummyEntry(users),
+    dummy: users === null ? undefined : dummyEntry(users),
     acl: config.aclFile === null ? null : parseAcl(read(config.aclFile, 'ACL file'), config.aclFile),
   };
 }
@@ -140,11 +140,15 @@ function isThenable<T>(x: Answer<T>): x is PromiseLike<T> {
  * The core's hooks. `throttle` spaces out password logins after failed ones (its waits are
  * timers: the event loop and every other client's login go on meanwhile); `now` is its clock.
  */
-export function makeHooks(config: Config, logger: Logger, security: () => Security, app: ServerHooks, throttle: LoginThrottle, now: () => number = Date.now): Partial<Hooks> {
+export function makeHooks(config: Config, logger: Logger, security: () => Security, app: ServerHooks, throttle = new LoginThrottle(config.loginThrottle), now: () => number = portNow): Partial<Hooks> {
   const login: PasswordLogin = {
     logger, throttle, now,
     checks: new CheckQueue(config.loginThrottle.maxConcurrentChecks, config.loginThrottle.maxQueuedChecks),
-    users: () => security() as { users: Map<string, PasswordEntry>; dummy: PasswordEntry },
+    users: () => {
+      const s = security();
+      const users = s.users as Map<string, PasswordEntry>;
+      return { users, dummy: s.dummy ?? dummyEntry(users) };
+    },
   };
   const who = (c: Connection): string => {
     const t = portOf(c);
