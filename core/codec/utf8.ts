@@ -14,7 +14,8 @@
 //   surrogate pair given in the same call into one character, so decoding always passes a
 //   pair in one call;
 // - bytes (Espruino without Unicode support, as on ESP32): every char is one byte, 0..255,
-//   and text is held as its UTF-8 bytes (a source literal "\u00e9" there is 2 chars, c3 a9).
+//   and text is held as its UTF-8 bytes (an e-acute typed in a program's source is 2 chars
+//   there, c3 a9).
 //   Decoding gives the bytes themselves as chars; encoding copies the chars as bytes and
 //   turns any byte outside a well-formed sequence into '?', so what is sent is well-formed
 //   whatever the string holds, and its length is the string's.
