@@ -10,6 +10,7 @@ import type { Packet, Properties, QoS, Subscription, Will } from '../../core/ind
 /** xorshift32: small, fast, seeded; quality is plenty for choosing inputs. */
 export class Rng {
   s: number;
+  big = 0.01;   // how often a string is one of 30,000 or 65,535 bytes (raised where the broker lets them through)
   constructor(seed: number) { this.s = (seed >>> 0) || 0x9e3779b9; }
   u32(): number {
     let x = this.s;
@@ -51,10 +52,8 @@ function sized(r: Rng, n: number): string {
 
 /** A string: mostly from the vocabulary, sometimes of a boundary length (65,535 rarely: it costs). */
 export function text(r: Rng, vocabulary: readonly string[]): string {
-  const roll = r.int(100);
-  if (roll < 80) return r.pick(vocabulary);
-  if (roll < 99) return sized(r, r.pick([0, 1, 127, 128, 200]));
-  return sized(r, r.pick([65535, 30000]));
+  if (r.chance(r.big)) return sized(r, r.pick([65535, 30000]));
+  return r.chance(0.8) ? r.pick(vocabulary) : sized(r, r.pick([0, 1, 127, 128, 200]));
 }
 
 export function topicName(r: Rng): string {
@@ -95,7 +94,7 @@ export function properties(r: Rng, type: number, will: boolean): Properties | nu
       if (k === 1) p.payloadFormatIndicator = r.int(2);
       else if (k === 2) p.messageExpiryInterval = smallInt(r, 0xffffffff);
       else if (k === 3) p.contentType = text(r, USERS);
-      else if (k === 4) p.responseTopic = topicName(r);
+      else if (k === 4) p.responseTopic = r.chance(0.5) ? text(r, WILD) : topicName(r);   // a Topic Name: wildcards refused
       else if (k === 5) p.correlationData = bytes(r, r.pick([0, 1, 16]));
       else if (k === 6 && !will) p.topicAlias = 1 + r.int(10);
       else if (k === 7 && will) p.willDelayInterval = r.pick([0, 1, 2, 5]);
@@ -349,4 +348,21 @@ export function chunks(r: Rng, b: Uint8Array): Uint8Array[] {
   for (const c of cuts) { out.push(b.subarray(from, c)); from = c; }
   out.push(b.subarray(from));
   return out;
+}
+
+/**
+ * A packet with one string field as long as an MQTT string allows (65,535 bytes, or nearly:
+ * the packet must still encode), of wildcards or plain text: what issue 13's crash was made
+ * of. For a broker whose Maximum Packet Size lets such packets through.
+ */
+export function hugeStringPacket(r: Rng, version: number): Packet {
+  const big = r.pick(['+', '#', 'a', 'é/']).repeat(r.pick([65510, 32760, 21000]));
+  const s = big.length > 65535 ? big.slice(0, 65535) : big;
+  const v5 = version === 5;
+  const which = r.int(v5 ? 7 : 3);
+  if (which === 0) return { type: 3, dup: false, qos: 0, retain: false, topic: s, packetId: 0, properties: null, payload: new Uint8Array(1) };
+  if (which === 1) return { type: 8, packetId: 1, properties: null, subscriptions: [{ topicFilter: s, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] };
+  if (which === 2) return { type: 10, packetId: 1, properties: null, topicFilters: [s] };
+  const props: Properties = which === 3 ? { responseTopic: s } : which === 4 ? { contentType: s } : which === 5 ? { userProperties: [[s, s.slice(0, 100)]] } : { correlationData: new Uint8Array(65535) };
+  return { type: 3, dup: false, qos: r.int(2) as QoS, retain: false, topic: 'a', packetId: 1, properties: props, payload: new Uint8Array(1) };
 }

@@ -6,7 +6,8 @@
 // hooks that answer at once, late (after the connection went, too), throw or reject; the
 // in-process API. After every step:
 //   - nothing was thrown out of the core (every call into it is wrapped here);
-//   - nothing the core logged as an internal error, except the faults injected here;
+//   - nothing the core logged as an internal error, except the faults injected here, and no
+//     log line long enough to hold a peer's string whole;
 //   - what each attacker received decodes, fits its Maximum Packet Size, has one CONNACK at
 //     most, reason codes valid for the packet and version, and a connection that was sent a
 //     DISCONNECT or a refusing CONNACK is closed, with nothing after it;
@@ -20,7 +21,7 @@ import { Decoder } from '../../core/index.js';
 import type { BrokerOptions, Connection, Hooks, Packet } from '../../core/index.js';
 import { Rig } from '../helpers/rig.js';
 import type { Client } from '../helpers/rig.js';
-import { Rng, anyPacket, chunks, connectPacket, encoded, mutate, sessionSeed, topicFilter, topicName } from './generator.js';
+import { Rng, anyPacket, chunks, connectPacket, encoded, hugeStringPacket, mutate, sessionSeed, topicFilter, topicName } from './generator.js';
 
 const INJECTED = 'fuzz-injected';
 
@@ -29,7 +30,7 @@ const OPTIONS: BrokerOptions[] = [
   {
     maxConnections: 6, maxPacketSize: 8192, maxSubscriptionsPerClient: 4, maxInflight: 2, maxInflightIn: 2,
     maxQueued: 4, maxOutboundBytes: 2048, maxRetainedCount: 8, maxRetainedBytes: 4096, topicAliasMaximum: 4,
-    connectTimeoutMs: 2000, maxSessionExpirySeconds: 60, sysIntervalMs: 5000, holdTimeoutMs: 3000, matchCacheSize: 4,
+    connectTimeoutMs: 2000, maxSessionExpirySeconds: 60, sysIntervalMs: 15000, holdTimeoutMs: 3000, matchCacheSize: 4,
   },
   {
     maxConnections: 10, maxPacketSize: 2048, maxSubscriptionsPerClient: 8, maxInflight: 4, maxInflightIn: 4,
@@ -41,7 +42,7 @@ const OPTIONS: BrokerOptions[] = [
     // The Node port's packet size (1 MiB): strings of 65,535 bytes get through the fixed header.
     maxConnections: 8, maxPacketSize: 1 << 20, maxSubscriptionsPerClient: 4, maxInflight: 2, maxInflightIn: 2,
     maxQueued: 4, maxOutboundBytes: 1 << 16, maxRetainedCount: 4, maxRetainedBytes: 1 << 17, topicAliasMaximum: 8,
-    topicAliasesOut: 4, connectTimeoutMs: 2000, sysIntervalMs: 1000, holdTimeoutMs: 2000,
+    topicAliasesOut: 4, connectTimeoutMs: 2000, sysIntervalMs: 20000, holdTimeoutMs: 2000,
   },
 ];
 
@@ -95,7 +96,11 @@ class World {
     const self = this;
     const hooks: Partial<Hooks> = {
       log(_c, line) {
-        if (line.indexOf('internal error') >= 0 && line.indexOf(INJECTED) < 0) self.problems.push('core fault: ' + line.slice(0, 2000));
+        if (line.indexOf('internal error') >= 0) {
+          if (line.indexOf(INJECTED) < 0) self.problems.push('core fault: ' + line.slice(0, 2000));
+        } else if (line.length > 400) {
+          self.problems.push('a log line of ' + line.length + ' characters (peer data not cut): ' + line.slice(0, 200));
+        }
       },
       authenticate(c, username) { return self.answer(c, username !== 'admin'); },
       authorizePublish(c, topic) { return self.answer(c, topic !== 'q'); },
@@ -203,6 +208,7 @@ export async function run(o: RunOptions): Promise<Report> {
       worldStart = i;
     }
     world.rng = rng;
+    if (world.options.maxPacketSize === 1 << 20) rng.big = 0.011;
     const what = await session(world, rng, i, report, states, i === o.to ? o.trace : undefined);
     report.sessions++;
     if (what !== null) {
@@ -255,7 +261,9 @@ async function session(w: World, r: Rng, index: number, report: Report, states: 
       if (c.transport.paused && r.chance(0.9)) continue;   // a port stops reading when asked (rarely a few bytes still arrive)
       const version = c.version;
       let p: Packet;
-      if (!a.sentConnect && r.chance(0.85)) { p = connectPacket(r, version).packet; a.sentConnect = true; } else p = anyPacket(r, version);
+      if (!a.sentConnect && r.chance(0.85)) { p = connectPacket(r, version).packet; a.sentConnect = true; }
+      else if (r.big > 0.01 && r.chance(0.03)) p = hugeStringPacket(r, version);
+      else p = anyPacket(r, version);
       let bytes = encoded(p, version);
       if (r.chance(0.3)) bytes = mutate(r, bytes, version);
       if (r.chance(0.03)) { bytes = new Uint8Array(1 + r.int(64)); for (let j = 0; j < bytes.length; j++) bytes[j] = r.int(256); }
