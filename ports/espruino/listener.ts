@@ -61,11 +61,25 @@ export class Listener implements TransportOwner {
     this.fire = function () {
       self.timer = null;
       self.armedAt = -1;
-      self.tick();
+      try {
+        self.tick();
+      } catch (e) {
+        self.fault(null, 'timer', e);   // the core guards timeout(); this is the last line
+        self.after();
+      }
     };
     // A hook's late answer is handled now, at the port's clock, and the timer re-armed.
-    this.broker.wake = function () { self.tick(); };
-    this.server = net.createServer(function (socket: EspruinoSocket) { self.accept(socket); });
+    this.broker.wake = function () {
+      try { self.tick(); } catch (e) { self.fault(null, 'wake', e); }
+    };
+    this.server = net.createServer(function (socket: EspruinoSocket) {
+      try {
+        self.accept(socket);
+      } catch (e) {
+        self.fault(null, 'accept', e);
+        try { socket.end(); } catch (e2) { /* gone already */ }
+      }
+    });
     this.server.listen(o.port === undefined ? PORT : o.port);
     this.after();
   }
@@ -142,6 +156,23 @@ export class Listener implements TransportOwner {
 
   later(fn: () => void): void {
     setTimeout(fn, 0);
+  }
+
+  /** A socket's callback threw: counted in $SYS/broker/errors, logged, that socket ended. */
+  faulted(t: SocketTransport, where: string, e: unknown): void {
+    this.fault(t.connection, where, e);
+    try {
+      t.abandon();
+    } catch (e2) {
+      // nothing more can be done for this socket
+    }
+    this.after();
+  }
+
+  private fault(c: Connection | null, where: string, e: unknown): void {
+    this.broker.stats.errors++;
+    const stack = e !== null && typeof e === 'object' ? (e as { stack?: unknown }).stack : undefined;
+    this.broker.log(c, 'internal error in the port (' + where + '): ' + String(e) + (typeof stack === 'string' ? '\n' + stack : ''));
   }
 }
 

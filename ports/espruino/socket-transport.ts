@@ -26,6 +26,7 @@ export interface TransportOwner {
   now(): number;                       // the port's clock, for every call into the core
   after(): void;                       // re-arm the timer after a call into the core
   later(fn: () => void): void;         // run fn on a later turn of the event loop
+  faulted(t: SocketTransport, where: string, e: unknown): void;   // a callback threw: end that socket only
 }
 
 export class SocketTransport implements Transport {
@@ -62,11 +63,28 @@ export class SocketTransport implements Transport {
     this.connection = c;
     const t = this;
     const s = this.socket;
-    s.on('data', function (data: string) { t.data(data); });
-    s.on('drain', function () { t.drained(); });
-    s.on('end', function () { t.lost(); });
-    s.on('close', function () { t.lost(); });
-    s.on('error', function () { t.lost(); });
+    // Each callback guards itself: a throw ends this socket (owner.faulted), never the board.
+    s.on('data', function (data: string) { try { t.data(data); } catch (e) { t.owner.faulted(t, 'data', e); } });
+    s.on('drain', function () { try { t.drained(); } catch (e) { t.owner.faulted(t, 'drain', e); } });
+    s.on('end', function () { try { t.lost(); } catch (e) { t.owner.faulted(t, 'end', e); } });
+    s.on('close', function () { try { t.lost(); } catch (e) { t.owner.faulted(t, 'close', e); } });
+    s.on('error', function () { try { t.lost(); } catch (e) { t.owner.faulted(t, 'error', e); } });
+  }
+
+  /** After a fault: the socket is ended and the core told, each step on its own guard. */
+  abandon(): void {
+    const wasEnded = this.ended;
+    this.ended = true;
+    this.gone = true;
+    this.closing = true;
+    this.held = [];
+    this.heldBytes = 0;
+    try { this.socket.end(); } catch (e) { /* already closed */ }
+    const c = this.connection;
+    if (c !== null && c.state !== CLOSED) {
+      try { c.closed(this.owner.now()); } catch (e) { /* the core guards closed() itself */ }
+    }
+    if (!wasEnded) this.owner.ended(this);
   }
 
   write(frame: Uint8Array): boolean {
@@ -107,7 +125,7 @@ export class SocketTransport implements Transport {
     // Not now: the core is in the middle of its own processing.
     if (this.held.length > 0) {
       const t = this;
-      this.owner.later(function () { t.feedHeld(); });
+      this.owner.later(function () { try { t.feedHeld(); } catch (e) { t.owner.faulted(t, 'held data', e); } });
     }
   }
 

@@ -32,6 +32,7 @@ export declare class SocketTransport implements Transport {
   close(): void;
   pause(): void;
   resume(): void;
+  faulted(where: string, e: unknown): void;   // a callback of this socket threw
 }
 
 export declare class BrokerServer {
@@ -45,4 +46,5 @@ export declare class BrokerServer {
   publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean): number;
   subscribe(topicFilter: string, onMessage: (m: Message) => void): LocalSubscription;
   close(): void;
+  fault(c: Connection | null, where: string, e: unknown): void;   // counted in stats.errors and logged
 }

@@ -83,25 +83,35 @@ function merge(base, extra) {
   return out;
 }
 
+// Each callback guards itself (issue 13 §1): a throw in one socket's handler ends that
+// socket, is counted in $SYS/broker/errors and logged, and never reaches the host.
 function onListenerReadable(count) {
   const server = this.target;
   while (count-- > 0) {
-    const raw = this.read();
-    if (raw === undefined) return;
-    server.accept(raw);
+    let raw;
+    try {
+      raw = this.read();
+      if (raw === undefined) return;
+      server.accept(raw);
+    } catch (e) {
+      server.fault(null, "accept", e);
+      if (raw !== undefined) {
+        try { raw.close(); } catch (e2) { /* gone already */ }
+      }
+    }
   }
 }
 
 function onSocketReadable(count) {
-  this.target.readable(count);
+  try { this.target.readable(count); } catch (e) { this.target.faulted("read", e); }
 }
 
 function onSocketWritable(count) {
-  this.target.writableCount(count);
+  try { this.target.writableCount(count); } catch (e) { this.target.faulted("write", e); }
 }
 
 function onSocketError() {
-  this.target.peerClosed();
+  try { this.target.peerClosed(); } catch (e) { this.target.faulted("error", e); }
 }
 
 /** One TCP connection: the core's Transport. */
@@ -194,6 +204,17 @@ export class SocketTransport {
     this.server.after();
   }
 
+  /** One of this socket's callbacks threw: counted, logged, the socket shut and the core told. */
+  faulted(where, e) {
+    const c = this.connection;
+    this.server.fault(c, where, e);
+    try { this.shut("closed after an internal error"); } catch (e2) { this.closed = true; }
+    if (c !== null && c.state !== 3) {
+      try { c.closed(this.server.clock.read()); } catch (e3) { /* the core guards closed() itself */ }
+    }
+    this.server.after();
+  }
+
   // ---- inside ----
 
   /** Hands the socket as much of the tail as it can take; true when nothing is left. */
@@ -259,11 +280,16 @@ export class BrokerServer {
     this.armedAt = -1;        // the time it is set for; -1: not set
     this.readCallback = function () {
       self.readTimer = null;
-      self.readResumed();
+      try { self.readResumed(); } catch (e) { self.fault(null, "resumed read", e); }
     };
     this.timerCallback = function () {
       self.armedAt = REARM;   // it fired and re-armed itself with its repeat: after() sets it either way
-      self.tick();
+      try {
+        self.tick();
+      } catch (e) {
+        self.fault(null, "timer", e);   // the core guards timeout(); this is the last line
+        self.after();
+      }
     };
     // A hook's late answer is handled now, at the port's clock, and the timer re-armed.
     this.broker.wake = function () { self.tick(); };
@@ -347,7 +373,9 @@ export class BrokerServer {
     const list = this.toRead;
     while (list.length > 0) {
       const t = list.shift();
-      if (!t.paused && !t.closed && !t.closing && t.unread > 0) t.readNow();
+      if (!t.paused && !t.closed && !t.closing && t.unread > 0) {
+        try { t.readNow(); } catch (e) { t.faulted("read", e); }
+      }
     }
   }
 
@@ -360,6 +388,13 @@ export class BrokerServer {
 
   say(line) {
     if (this.log !== null) this.log(line);
+  }
+
+  /** A fault caught in the port: counted with the core's ($SYS/broker/errors) and logged. */
+  fault(c, where, e) {
+    this.broker.stats.errors++;
+    const stack = e !== null && typeof e === "object" && typeof e.stack === "string" ? "\n" + e.stack : "";
+    this.broker.log(c, "internal error in the port (" + where + "): " + String(e) + stack);
   }
 
   /** Stops listening, closes every socket (the core publishes wills) and stops the timers. */

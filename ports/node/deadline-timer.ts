@@ -5,6 +5,7 @@
 // moves no deadline) and fractional, so a deadline is never met early by a rounding.
 import { performance } from 'node:perf_hooks';
 import type { Broker } from '../../core/index.js';
+import { portFault } from './socket-guard.js';
 
 /** The port's clock, in the core's milliseconds. */
 export function portNow(): number {
@@ -21,7 +22,11 @@ export class DeadlineTimer {
     this.armedAt = -1;
     // Node may wake up to a millisecond before the time asked for (its loop clock is
     // truncated): the core then does nothing yet and the timer is armed again for the rest.
-    this.broker.timeout(portNow());
+    try {
+      this.broker.timeout(portNow());
+    } catch (e) {
+      portFault(this.broker, 'timer', e);   // the core guards timeout(); this is the last line
+    }
     this.after();
   };
 

@@ -38,6 +38,7 @@ export function createLogger(
  * refusals are warnings; connects and closes are info; the rest is debug.
  */
 export function levelOfCoreLine(line: string): Level {
+  if (/internal error/.test(line)) return 'error';   // a fault caught in the core or the port (issue 13)
   if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit/i.test(line)) return 'warn';
   if (/connected \(MQTT|disconnected|connection lost|closing:|taken over|no CONNECT within/.test(line)) return 'info';
   return 'debug';

@@ -247,7 +247,9 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   const sockets = new Set<Socket>();
   const counts = new Map<ListenerConfig, ListenerCounts>();
   for (const l of checked.listeners) counts.set(l, { open: 0, accepted: 0 });
-  const ctx: PortContext = { broker, latency, logger, flusher: new Flusher(), sockets, closeTimeoutMs: 1000, timer, counts };
+  const flusher = new Flusher();
+  flusher.broker = broker;
+  const ctx: PortContext = { broker, latency, logger, flusher, sockets, closeTimeoutMs: 1000, timer, counts };
   const monitor = new Monitor(broker, latency, Date.now());
   const reportWindow = new LatencyWindow();
   const version = packageVersion();

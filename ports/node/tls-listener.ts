@@ -7,6 +7,7 @@ import type { ListenerConfig } from './config.js';
 import type { PortContext } from './transport.js';
 import { attachSocket } from './transport.js';
 import { listen } from './tcp-listener.js';
+import { socketFault } from './socket-guard.js';
 
 /** node:tls options for a tls or wss listener, reading its PEM files. */
 export function tlsOptions(listener: ListenerConfig, handshakeTimeoutMs: number): TlsOptions {
@@ -41,7 +42,14 @@ export function certificateCN(socket: TLSSocket): string | null {
 
 export function listenTls(ctx: PortContext, listener: ListenerConfig): Promise<Server> {
   const server = createServer(tlsOptions(listener, ctx.broker.limits.connectTimeoutMs), (socket) => {
-    attachSocket(ctx, socket, listener, certificateCN(socket));
+    let cn: string | null = null;
+    try {
+      cn = certificateCN(socket);
+    } catch (e) {
+      socketFault(ctx.broker, socket, null, 'certificate', e);   // that socket only
+      return;
+    }
+    attachSocket(ctx, socket, listener, cn);
   });
   server.on('tlsClientError', (err, socket) => {
     ctx.logger.log('warn', `TLS handshake failed from ${socket.remoteAddress ?? '?'} on ${listener.name}: ${err.message}`);

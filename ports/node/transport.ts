@@ -14,6 +14,7 @@ import type { ListenerConfig } from './config.js';
 import type { DeadlineTimer } from './deadline-timer.js';
 import { portNow } from './deadline-timer.js';
 import type { ListenerCounts } from './monitor.js';
+import { portFault, socketFault } from './socket-guard.js';
 
 const CLOSED = 3;   // Connection state after the core has let go
 
@@ -25,11 +26,18 @@ export interface Flushable {
 export class Flusher {
   private list: Flushable[] = [];
   private scheduled = false;
+  broker: Broker | null = null;   // where a throw in a flush is counted and logged (socket-guard.ts)
   private readonly run = (): void => {
     this.scheduled = false;
     const list = this.list;
     // flush() can write more (a WebSocket close frame): take the list as it is now.
-    for (let i = 0; i < list.length; i++) list[i].flush();
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i].flush();
+      } catch (e) {
+        if (this.broker !== null) portFault(this.broker, 'flush', e);   // that socket's frames only
+      }
+    }
     list.length = 0;
   };
 
@@ -249,20 +257,34 @@ export function endSocket(socket: Socket, timeoutMs: number): void {
   setTimeout(() => socket.destroy(), timeoutMs).unref();
 }
 
+// Each callback guards itself (socket-guard.ts): a throw ends that socket, never the process.
 function onData(this: Socket, chunk: Buffer): void {
   const t = (this as ServedSocket)[TRANSPORT];
-  receive(t.ctx, t.connection as Connection, chunk);
+  try {
+    receive(t.ctx, t.connection as Connection, chunk);
+  } catch (e) {
+    socketFault(t.ctx.broker, this, t.connection, 'data', e);
+  }
 }
 
 function onDrain(this: Socket): void {
   const t = (this as ServedSocket)[TRANSPORT];
-  writable(t.ctx, t.connection as Connection);
+  try {
+    writable(t.ctx, t.connection as Connection);
+  } catch (e) {
+    socketFault(t.ctx.broker, this, t.connection, 'drain', e);
+  }
 }
 
 // An error always ends the socket and a 'close' follows: the connection is reported lost
 // here, with the error as the reason, so no reason is kept per connection in the meantime.
 function onError(this: Socket, err: Error): void {
-  (this as ServedSocket)[TRANSPORT].lost(err.message);
+  const t = (this as ServedSocket)[TRANSPORT];
+  try {
+    t.lost(err.message);
+  } catch (e) {
+    socketFault(t.ctx.broker, this, t.connection, 'error', e);
+  }
   this.destroy();
 }
 
@@ -270,7 +292,11 @@ function onClose(this: Socket): void {
   const t = (this as ServedSocket)[TRANSPORT];
   t.ctx.sockets.delete(this);
   countClosed(t.ctx, t.listener);
-  t.lost('closed by the client');
+  try {
+    t.lost('closed by the client');
+  } catch (e) {
+    socketFault(t.ctx.broker, this, t.connection, 'close', e);
+  }
 }
 
 export function countOpened(ctx: PortContext, listener: ListenerConfig): void {
@@ -288,16 +314,20 @@ export function countClosed(ctx: PortContext, listener: ListenerConfig): void {
 
 /** Serves one accepted TCP or TLS socket. */
 export function attachSocket(ctx: PortContext, socket: Socket, listener: ListenerConfig, certificateCN: string | null): void {
-  socket.setNoDelay(true);
-  ctx.sockets.add(socket);
-  countOpened(ctx, listener);
-  const t = new SocketTransport(socket, ctx, listener, certificateCN);
-  // Info lines name the peer, also after the socket has closed: learn it while it is open.
-  if (ctx.logger.enabled('info')) void t.remoteAddress;
-  t.connection = connectToCore(ctx, t);
-  (socket as ServedSocket)[TRANSPORT] = t;
-  socket.on('data', onData);
-  socket.on('drain', onDrain);
-  socket.on('error', onError);
-  socket.on('close', onClose);
+  try {
+    socket.setNoDelay(true);
+    ctx.sockets.add(socket);
+    countOpened(ctx, listener);
+    const t = new SocketTransport(socket, ctx, listener, certificateCN);
+    // Info lines name the peer, also after the socket has closed: learn it while it is open.
+    if (ctx.logger.enabled('info')) void t.remoteAddress;
+    t.connection = connectToCore(ctx, t);
+    (socket as ServedSocket)[TRANSPORT] = t;
+    socket.on('data', onData);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  } catch (e) {
+    socketFault(ctx.broker, socket, null, 'accept', e);
+  }
 }

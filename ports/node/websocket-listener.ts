@@ -15,6 +15,7 @@ import { listen } from './tcp-listener.js';
 import { certificateCN, tlsOptions } from './tls-listener.js';
 import type { Flushable, PortContext, PortTransport } from './transport.js';
 import { connectToCore, countClosed, countOpened, endSocket, lost, receive, remoteOf, writable } from './transport.js';
+import { socketFault } from './socket-guard.js';
 import {
   CLOSE_NORMAL, CLOSE_NO_STATUS, FrameParser, OP_BINARY, OP_CLOSE, OP_PONG, acceptKey, chooseProtocol,
   closePayload, controlFrame, frameHeader, validKey,
@@ -142,6 +143,13 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
       lost(ctx, c);
     }
   };
+  const guard = (where: string, f: () => void): void => {
+    try {
+      f();
+    } catch (e) {
+      socketFault(ctx.broker, socket, c, where, e);   // that socket only, never the process
+    }
+  };
   const parser = new FrameParser({
     data: (piece) => receive(ctx, c, piece),
     ping: (payload) => t.pong(payload),
@@ -156,8 +164,8 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
       end(`WebSocket: ${message}`);
     },
   }, listener.maxFrameSize);
-  socket.on('data', (chunk: Buffer) => parser.push(chunk));
-  socket.on('drain', () => writable(ctx, c));
+  socket.on('data', (chunk: Buffer) => guard('data', () => parser.push(chunk)));
+  socket.on('drain', () => guard('drain', () => writable(ctx, c)));
   socket.on('error', (err) => {
     reason = err.message;
     socket.destroy();
@@ -165,9 +173,9 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   socket.on('close', () => {
     ctx.sockets.delete(socket);
     countClosed(ctx, listener);
-    end(reason);
+    guard('close', () => end(reason));
   });
-  if (head.length > 0) parser.push(head);
+  if (head.length > 0) guard('data', () => parser.push(head));
 }
 
 export function listenWebSocket(ctx: PortContext, listener: ListenerConfig): Promise<Server> {
@@ -187,7 +195,11 @@ export function listenWebSocket(ctx: PortContext, listener: ListenerConfig): Pro
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    upgrade(ctx, listener, req, socket, head);
+    try {
+      upgrade(ctx, listener, req, socket, head);
+    } catch (e) {
+      socketFault(ctx.broker, socket, null, 'upgrade', e);
+    }
   });
   server.on('clientError', (_err, socket: Socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

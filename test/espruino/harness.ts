@@ -19,7 +19,7 @@ export interface ListenerLike {
     nowMs: number;
     connections: Array<{ clientId: string; outboundBytes: number; state: number }>;
     sessions: { get(id: string): { inflight: unknown[]; queue: unknown[]; dropped: number } | undefined; size: number };
-    stats: { dropped: number; messagesIn: number };
+    stats: { dropped: number; messagesIn: number; errors: number };
     retained: { count: number; bytes: number };
     limits: Record<string, number | boolean | string>;
     publish(topic: string, payload: string, qos: number, retain: boolean, nowMs: number): number;
@@ -158,7 +158,7 @@ export class World {
   logs: string[] = [];
   port = 18830;
 
-  constructor(env: Env, options: object) {
+  constructor(env: Env, options: object, hooks: object = {}) {
     this.env = env;
     const events = this.events;
     const logs = this.logs;
@@ -166,6 +166,7 @@ export class World {
       log: (_c: unknown, line: string) => { logs.push(line); },
       onConnect: (c: { clientId: string }) => { events.push('+' + c.clientId); },
       onDisconnect: (c: { clientId: string }) => { events.push('-' + c.clientId); },
+      ...hooks,
     }));
     this.fake.roots.push(this.listener);
   }

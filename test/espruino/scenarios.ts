@@ -22,8 +22,8 @@ export function scenarios(env: Env): void {
   const test = suite('espruino port (' + env.name + ')');
   let worlds: World[] = [];
 
-  function world(options: object = {}): World {
-    const w = new World(env, options);
+  function world(options: object = {}, hooks: object = {}): World {
+    const w = new World(env, options, hooks);
     worlds.push(w);
     return w;
   }
@@ -47,6 +47,20 @@ export function scenarios(env: Env): void {
     assert.ok(w.fake.E.toStringCalls >= 1, 'frames go through E.toString');
     assert.equal(w.events, ['+a']);
     assert.is(w.listener.sockets, 1);
+  });
+
+  test('issue 13: a throw in one socket\'s handler (onDisconnect, from its close event) ends that socket only: counted, logged', () => {
+    const w = world({}, { onDisconnect: (c: { clientId: string }) => { if (c.clientId === 'a') throw new Error('hook bug'); } });
+    const a = w.connected('a');
+    const s = w.connected('s');
+    a.end.fin();
+    w.run();
+    assert.is(w.listener.broker.stats.errors, 1);
+    assert.ok(w.logs.some((l) => l.indexOf('internal error in the port') >= 0 && l.indexOf('hook bug') >= 0), w.logs.join('\n'));
+    assert.is(w.listener.sockets, 1);
+    s.send({ type: 12 } as never);   // PINGREQ: the other client is still served
+    w.run();
+    assert.is(s.hex(), H('D0 00'));
   });
 
   test('a CONNECT split into single bytes is read as one packet', () => {

@@ -90,15 +90,21 @@ class Rig {
   log: string[];
   problems: string[];
   serverLog: string[];
+  throwOn: string;   // the server's log function throws on a line holding this ('' never): a bug in a callback
 
   constructor(limits: BrokerOptions, sendBuffer: number, maxActive: number, tickBase: number) {
     this.world = resetWorld(sendBuffer, maxActive, tickBase);
     this.clients = [];
     this.log = [];
     this.problems = [];
+    this.throwOn = '';
     const serverLog: string[] = [];
     this.serverLog = serverLog;
-    this.server = new BrokerServer({ port: 1883, limits: limits, log: function (line: string) { serverLog.push(line); } });
+    const self = this;
+    this.server = new BrokerServer({ port: 1883, limits: limits, log: function (line: string) {
+      serverLog.push(line);
+      if (self.throwOn !== '' && line.indexOf(self.throwOn) >= 0) throw new Error('log bug');
+    } });
   }
 
   /** A TCP connection from a client; null when the stack refused it. */
@@ -400,6 +406,25 @@ scenario('device limits: 7 clients, the 8th refused by CONNACK, a 9th by the TCP
   r.check('no pcb', x2 === null && r.world.refused === 1, 'the stack refused a connection with all 8 PCBs in use');
   r.send('c1', subscribe(1, 't', 0));
   r.expect('others', 'c1', '90 03 00 01 00');
+  return r.finish();
+});
+
+scenario('issue 13: a throw in one socket\'s callback ends that socket only, counted; the others are served', function () {
+  const r = new Rig(SMALL, 8192, 8, 0);
+  r.connect('b', 60, '', '');
+  r.send('b', subscribe(1, 'a/#', 0));
+  r.expect('subscribe', 'b', '90 03 00 01 00');
+  r.connect('c', 60, 'a/w', 'gone');
+  r.throwOn = 'closed by peer';                            // its onError handler throws on the way
+  r.get('c').peer.end();
+  r.world.run();
+  r.throwOn = '';
+  r.check('fault', r.server.broker.stats.errors === 1, 'one fault counted');
+  r.check('fault', r.server.transports.length === 1, 'one socket left');
+  r.expect('will', 'b', '30 09 00 03 61 2f 77 67 6f 6e 65');   // c's will still went out
+  r.connect('p', 60, '', '');
+  r.send('p', publish('30', 'a/x', '', 'hi'));
+  r.expect('others', 'b', '30 07 00 03 61 2f 78 68 69');
   return r.finish();
 });
 
