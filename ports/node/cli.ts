@@ -159,7 +159,9 @@ async function serve(flags: Flags): Promise<void> {
     } catch (e) {
       throw new ConfigError(`cannot read config file ${flags.config}: ${(e as Error).message}`);
     }
-    ({ file, baseDir } = parseConfigText(text, flags.config));
+    let warnings: string[];
+    ({ file, baseDir, warnings } = parseConfigText(text, flags.config));
+    for (const w of warnings) console.error(`ganglion: warning: ${w}`);
   }
   const server = createServer(buildConfig(file, flags, baseDir));
   const logger = server.logger;

@@ -8,6 +8,7 @@ import type { Level } from './logger.js';
 import { LEVELS } from './logger.js';
 import type { ThrottleOptions } from './login-throttle.js';
 import { DEFAULT_THROTTLE } from './login-throttle.js';
+import { isMosquittoConf, parseMosquittoConf } from './mosquitto-conf.js';
 
 export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
 
@@ -360,10 +361,18 @@ function checkThrottle(v: unknown): ThrottleOptions {
   return out;
 }
 
-/** Reads a config file's JSON; relative names in it are relative to its folder. */
-export function parseConfigText(text: string, fileName: string): { file: unknown; baseDir: string } {
+/**
+ * Reads a config file: JSON (relative names in it are relative to its folder), or
+ * mosquitto.conf (a *.conf file, or one that is not JSON; mosquitto-conf.ts), whose relative
+ * names are relative to the current folder as in mosquitto. `warnings` name what it ignores.
+ */
+export function parseConfigText(text: string, fileName: string): { file: unknown; baseDir: string; warnings: string[] } {
+  if (isMosquittoConf(text, fileName)) {
+    const m = parseMosquittoConf(text, fileName);
+    return { file: m.file, baseDir: process.cwd(), warnings: m.warnings };
+  }
   try {
-    return { file: JSON.parse(text), baseDir: dirname(resolve(fileName)) };
+    return { file: JSON.parse(text), baseDir: dirname(resolve(fileName)), warnings: [] };
   } catch (e) {
     throw new ConfigError(`${fileName}: not valid JSON: ${(e as Error).message}`);
   }
