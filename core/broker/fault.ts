@@ -1,6 +1,6 @@
 // An exception inside the core: a bug of ours, of a hook, or of a port's transport, never
 // a peer's bad input (that is a CodecError value, answered with its reason code). Each of
-// the core's entry points (Connection.receive/writable/closed, Broker.tick, the in-process
+// the core's entry points (Connection.receive/writable/closed, Broker.timeout, the in-process
 // API, every hook's Promise callback) catches what is thrown under it and hands it here:
 // the connection being served is closed, the fault counted ($SYS/broker/errors) and logged
 // once with its stack, and the broker and every other client carry on.

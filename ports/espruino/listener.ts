@@ -129,8 +129,10 @@ export class Listener implements TransportOwner {
     this.disarm();
     this.armedAt = at;
     if (at < 0) return;
+    // A far deadline is approached in steps a timer surely holds: woken early, the core
+    // finds nothing due and the timer is set again for the rest.
     const ms = at - nowMs();
-    this.timer = setTimeout(this.fire, ms < 1 ? 1 : ms);
+    this.timer = setTimeout(this.fire, ms < 1 ? 1 : ms > 0x7fffffff ? 0x7fffffff : ms);
   }
 
   private disarm(): void {

@@ -359,7 +359,9 @@ export class BrokerServer {
       return;
     }
     const now = this.clock.read();
-    const ms = at > now ? at - now : 0;
+    // A far deadline (a session expiring in weeks) is approached in steps the timer can hold:
+    // woken early, the core finds nothing due and the timer is set again for the rest.
+    const ms = at <= now ? 0 : at - now > REPEAT_MS ? REPEAT_MS : at - now;
     if (this.timer === null) this.timer = Timer.set(this.timerCallback, ms, REPEAT_MS);
     else Timer.schedule(this.timer, ms, REPEAT_MS);
   }
