@@ -13,6 +13,10 @@
 //   all                           ... to everyone again
 //   topic read public/#           mosquitto's spelling: `topic [read|write|readwrite|deny] T`
 //   pattern write users/%u/#      mosquitto's `pattern`: for everyone, wherever it is written
+//
+// Read as mosquitto's format (format 'mosquitto', an acl_file named in a mosquitto.conf),
+// `topic` lines before the first user or client line are for anonymous clients only, as
+// mosquitto has them, instead of for everyone.
 import { isValidTopicFilter } from '../../core/index.js';
 
 export interface AclRule {
@@ -24,15 +28,19 @@ export interface AclRule {
   line: number;
 }
 
+export type AclFormat = 'ganglion' | 'mosquitto';
+
 export interface Acl {
   all: AclRule[];
+  anonymous: AclRule[];           // for clients without a user name (mosquitto format only)
   users: Map<string, AclRule[]>;
   clients: Map<string, AclRule[]>;
 }
 
-export function parseAcl(text: string, name = 'ACL file'): Acl {
-  const acl: Acl = { all: [], users: new Map(), clients: new Map() };
+export function parseAcl(text: string, name = 'ACL file', format: AclFormat = 'ganglion'): Acl {
+  const acl: Acl = { all: [], anonymous: [], users: new Map(), clients: new Map() };
   let scope = acl.all;
+  let scoped = false;   // a user or client line has been seen
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -47,6 +55,7 @@ export function parseAcl(text: string, name = 'ACL file'): Acl {
       let rules = map.get(rest);
       if (rules === undefined) map.set(rest, (rules = []));
       scope = rules;
+      scoped = true;
       continue;
     }
     if (head === 'all') {
@@ -72,6 +81,7 @@ export function parseAcl(text: string, name = 'ACL file'): Acl {
       allow = access !== 'deny';
       if (access === 'deny') access = 'readwrite';
       if (head === 'pattern') target = acl.all;
+      else if (format === 'mosquitto' && !scoped) target = acl.anonymous;
     } else {
       throw new Error(`${where}: unknown line "${head}" (expected allow, deny, topic, pattern, user, client or all)`);
     }
@@ -146,6 +156,7 @@ export function intersects(a: string[], b: string[]): boolean {
 
 function eachRule(acl: Acl, username: string | null, clientId: string, fn: (r: AclRule) => boolean): void {
   for (const r of acl.all) if (fn(r)) return;
+  if (username === null) for (const r of acl.anonymous) if (fn(r)) return;
   if (username !== null) for (const r of acl.users.get(username) ?? []) if (fn(r)) return;
   for (const r of acl.clients.get(clientId) ?? []) if (fn(r)) return;
 }

@@ -6,6 +6,7 @@ import type { BrokerOptions } from '../../core/index.js';
 import { SLOW_SUBSCRIBER_POLICIES, createBroker } from '../../core/index.js';
 import type { Level } from './logger.js';
 import { LEVELS } from './logger.js';
+import type { AclFormat } from './acl.js';
 import type { ThrottleOptions } from './login-throttle.js';
 import { DEFAULT_THROTTLE } from './login-throttle.js';
 import { isMosquittoConf, parseMosquittoConf } from './mosquitto-conf.js';
@@ -34,6 +35,7 @@ export interface Config {
   listeners: ListenerConfig[];
   passwordFile: string | null;
   aclFile: string | null;
+  aclFormat: AclFormat;           // 'mosquitto': its anonymous-only topic lines (acl.ts)
   logLevel: Level;
   limits: BrokerOptions;
   latencyIntervalMs: number;      // 0: no latency reports
@@ -49,6 +51,7 @@ export interface ServerConfig {
   listeners?: ListenerOptions[];
   passwordFile?: string;
   aclFile?: string;
+  aclFormat?: AclFormat;
   allowAnonymous?: boolean;
   logLevel?: Level;
   limits?: Partial<Omit<BrokerOptions, 'store'>>;
@@ -149,7 +152,7 @@ const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
   slowSubscriberPolicy: SLOW_SUBSCRIBER_POLICIES,
 };
 
-const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle'];
+const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle'];
 const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize', 'token'];
 const TLS_ONLY = ['cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername'];
 const WS_ONLY = ['path', 'maxFrameSize'];
@@ -249,6 +252,10 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
     : file.passwordFile !== undefined ? path(file.passwordFile, 'passwordFile') : null;
   const aclFile = flags.aclFile !== undefined ? resolve(flags.aclFile)
     : file.aclFile !== undefined ? path(file.aclFile, 'aclFile') : null;
+  if (file.aclFormat !== undefined && file.aclFormat !== 'ganglion' && file.aclFormat !== 'mosquitto') {
+    throw new ConfigError(`aclFormat: must be "ganglion" or "mosquitto", got ${show(file.aclFormat)}`);
+  }
+  const aclFormat: AclFormat = file.aclFormat === 'mosquitto' ? 'mosquitto' : 'ganglion';
   const allowAnonymousTop = flags.allowAnonymous !== undefined ? flags.allowAnonymous
     : file.allowAnonymous !== undefined ? bool(file.allowAnonymous, 'allowAnonymous') : null;
   const logLevel = flags.logLevel ?? (file.logLevel !== undefined ? level(file.logLevel, 'logLevel') : 'warn');
@@ -345,7 +352,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
       );
     }
   }
-  return { checked: true, listeners, passwordFile, aclFile, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
+  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
 }
 
 function checkThrottle(v: unknown): ThrottleOptions {

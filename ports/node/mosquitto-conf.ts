@@ -303,8 +303,8 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
     const acl = files((l) => l.aclFile, 'acl_file', aclFile);
     if (pw !== null) file.passwordFile = pw;
     if (acl !== null) {
-      checkAclFile(acl);
       file.aclFile = acl;
+      file.aclFormat = 'mosquitto';   // its topic lines before the first user line: anonymous clients only
     }
     if (logLevel >= 0) file.logLevel = LEVEL_NAMES[logLevel];
     // mosquitto 2.0 refuses anonymous clients unless allowed; with no listener configured it
@@ -346,25 +346,3 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
   }
 }
 
-/**
- * mosquitto applies `topic` lines before the first `user` line to anonymous clients only;
- * ganglion's ACL applies rules before any scope line to everyone. Such a file would give
- * every user what mosquitto gives anonymous clients: refused, with how to say it either way.
- */
-function checkAclFile(name: string): void {
-  let text: string;
-  try {
-    text = readFileSync(name, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`acl_file: cannot read ${name}: ${(e as Error).message}`);
-  }
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const words = lines[i].trim().split(/\s+/);
-    if (words[0] === 'user' || words[0] === 'client') return;
-    if (words[0] === 'topic') {
-      throw new ConfigError(`${name}:${i + 1}: a topic line before the first user line: mosquitto applies it to anonymous clients only, ganglion would apply it to every client; ` +
-        'put it under a user line, or make it a pattern line (for everyone in both)');
-    }
-  }
-}

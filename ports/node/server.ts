@@ -115,7 +115,7 @@ function loadSecurity(config: Config): Security {
   return {
     users,
     dummy: users === null ? undefined : dummyEntry(users),
-    acl: config.aclFile === null ? null : parseAcl(read(config.aclFile, 'ACL file'), config.aclFile),
+    acl: config.aclFile === null ? null : parseAcl(read(config.aclFile, 'ACL file'), config.aclFile, config.aclFormat),
   };
 }
 

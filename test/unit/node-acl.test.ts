@@ -154,4 +154,16 @@ test('parse errors name the line', () => {
   for (const [text, re] of cases) assert.throws(() => parseAcl(text, 'acl'), re);
 });
 
+test('mosquitto format: topic lines before the first user line are for anonymous clients only; pattern lines for everyone', () => {
+  const text = 'topic read public/#\npattern read shared/%c\nuser alice\ntopic readwrite alice/#\n';
+  const m = parseAcl(text, 'acl', 'mosquitto');
+  assert.ok(mayRead(m, null, 'anon', 'public/x'));
+  assert.not.ok(mayRead(m, 'alice', 'a1', 'public/x'));
+  assert.ok(mayRead(m, 'alice', 'a1', 'alice/x'));
+  assert.ok(mayRead(m, 'alice', 'a1', 'shared/a1'));
+  assert.ok(mayRead(m, null, 'anon', 'shared/anon'));
+  // The same file in ganglion's own format: rules before any scope line are for everyone.
+  assert.ok(mayRead(parseAcl(text), 'alice', 'a1', 'public/x'));
+});
+
 test.run();

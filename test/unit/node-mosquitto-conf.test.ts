@@ -113,16 +113,12 @@ test('per_listener_settings true: allow_anonymous per listener; one password fil
   assert.is(conf('listener 1', 'allow_anonymous true').file.allowAnonymous, true);
 });
 
-test('acl_file: a topic line before the first user line (anonymous-only in mosquitto) is refused; pattern lines are fine', () => {
-  const tmp = tempDir('mosquitto-acl');
-  try {
-    writeFileSync(join(tmp.dir, 'bad'), '# shared\ntopic read public/#\nuser alice\ntopic alice/#\n');
-    writeFileSync(join(tmp.dir, 'good'), 'pattern read public/#\nuser alice\ntopic alice/#\n');
-    assert.throws(() => conf(`acl_file ${join(tmp.dir, 'bad')}`), /bad:2: a topic line before the first user line: mosquitto applies it to anonymous clients only/);
-    assert.is(conf(`acl_file ${join(tmp.dir, 'good')}`).file.aclFile, join(tmp.dir, 'good'));
-  } finally {
-    tmp.remove();
-  }
+test('acl_file is read in mosquitto\'s format (its topic lines before the first user line are for anonymous clients)', () => {
+  const m = conf('acl_file /etc/mosquitto/acl');
+  assert.is(m.file.aclFile, '/etc/mosquitto/acl');
+  assert.is(m.file.aclFormat, 'mosquitto');
+  assert.is(buildConfig(m.file, {}, '/').aclFormat, 'mosquitto');
+  assert.is(buildConfig({}, {}, '/').aclFormat, 'ganglion');
 });
 
 test('include_dir reads every *.conf in the folder, in order of name, with their own line numbers', () => {
