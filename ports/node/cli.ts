@@ -17,7 +17,8 @@ usage: ganglion [options]
        ganglion passwd [-D] FILE USER
 
 options:
-  -c, --config FILE       JSON config file (listeners, users, ACL, limits; see README)
+  -c, --config FILE       JSON config file (listeners, users, ACL, limits; see README),
+                          or a mosquitto.conf (*.conf, or any file not JSON)
   -p, --port PORT         port of the TCP listener (default 1883; 0 picks a free port)
       --host ADDRESS      address of the TCP listener (default 127.0.0.1)
   -v, --verbose           log connects, disconnects and latency (twice: everything)

@@ -1,29 +1,9 @@
-// One MQTT 3.1.1 CONNECT over a raw node:net socket from a chosen loopback source address,
-// and its CONNACK return code with the time it took: for the login throttle's integration
-// test and the password guesser (test/bench/password-guess.ts).
+// One MQTT 3.1.1 CONNECT (hand-encoded, test/bench/brokers/mqtt-frames.ts) over a raw
+// node:net socket from a chosen loopback source address, and its CONNACK return code with
+// the time it took: for the login throttle's integration test and the password guesser
+// (test/bench/password-guess.ts).
 import { connect } from 'node:net';
-
-function str(s: string): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  const out = Buffer.alloc(2 + b.length);
-  out.writeUInt16BE(b.length, 0);
-  b.copy(out, 2);
-  return out;
-}
-
-/** An MQTT 3.1.1 CONNECT with a user name and password, clean session, keep-alive 60 s. */
-export function connectFrame(clientId: string, user: string, password: string): Buffer {
-  const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str(clientId), str(user), str(password)]);
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let d = n & 0x7f;
-    n >>= 7;
-    if (n > 0) d |= 0x80;
-    len.push(d);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([0x10]), Buffer.from(len), body]);
-}
+import { loginFrame } from '../bench/brokers/mqtt-frames.js';
 
 export interface Attempt {
   rc: number;    // the CONNACK return code; -1: closed without one, or no answer in 30 s
@@ -46,7 +26,7 @@ export function attemptLogin(port: number, from: string, clientId: string, user:
     };
     const timer = setTimeout(() => finish(-1), 30000);
     s.setNoDelay(true);
-    s.on('connect', () => s.write(connectFrame(clientId, user, password)));
+    s.on('connect', () => s.write(loginFrame(clientId, user, password)));
     s.on('data', (b) => {
       got = Buffer.concat([got, b]);
       if (got.length >= 4) finish(got[0] === 0x20 ? got[3] : -1);

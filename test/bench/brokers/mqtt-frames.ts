@@ -38,6 +38,11 @@ function frame(first: number, body: number[]): Buffer {
   return Buffer.from([first, ...varint(body.length), ...body]);
 }
 
+/** MQTT 3.1.1 CONNECT with a user name and password, clean session, keep-alive 60 s. */
+export function loginFrame(clientId: string, user: string, password: string): Buffer {
+  return frame(0x10, [...str('MQTT'), 4, 0xc2, 0, 60, ...str(clientId), ...str(user), ...str(password)]);
+}
+
 /** CONNECT, clean session / clean start, no will, no user name. */
 export function connectFrame(clientId: string, version: Version, keepAliveS: number): Buffer {
   const body = [...str('MQTT'), version, 0x02, keepAliveS >> 8, keepAliveS & 0xff];
