@@ -43,6 +43,7 @@ const PAYLOAD = payloadOf(64);
 const OPTIONS: BrokerOptions = {
   maxInflight: 100,
   maxQueued: 10000,
+  maxQueuedBytes: 64 << 20,      // the backlog bound, as large as maxOutboundBytes: nothing is dropped here
   maxOutboundBytes: 64 << 20,
   maxConnections: 20000,
   maxSubscriptionsPerClient: 10,
