@@ -5,8 +5,8 @@
 //   dist/node/ganglion.js        ESM for Node 20
 //   dist/xs/ganglion.js          ESM for the Moddable tools (mcconfig), no Node globals
 //   dist/xs/ganglion.iife.js     the same as a script defining the global `ganglion` (xsnap)
-//   dist/espruino/ganglion.js    CommonJS for Espruino: Modules.addCached("ganglion", src)
-//                                then require("ganglion"); see /work/shared/espruino.md
+//   dist/espruino/ganglion.js    CommonJS for Espruino: require("Storage").write("ganglion", src)
+//                                then require("ganglion"); see the README, "Espruino"
 //   dist/espruino/ganglion-mqtt3.js  the same without MQTT 5 (3.1 and 3.1.1), for small boards
 //   dist/node/ganglion-cli.js    the `ganglion` command (ports/node, core bundled in), no budget
 //   dist/node/server.js          `ganglion/node` (ports/node/index.ts: createServer), importing the

@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import type { Flags } from './config.js';
 import { ConfigError, buildConfig, parseConfigText } from './config.js';
-import type { Level } from './logger.js';
-import { LEVELS } from './logger.js';
+import type { Level, LogFormat } from './logger.js';
+import { LEVELS, LOG_FORMATS } from './logger.js';
 import { deleteUser, hashPassword, parsePasswordFile, setUser, validUser } from './password-file.js';
 import { createServer } from './server.js';
 import { packageVersion } from './version.js';
@@ -22,7 +22,9 @@ options:
   -p, --port PORT         port of the TCP listener (default 1883; 0 picks a free port)
       --host ADDRESS      address of the TCP listener (default 127.0.0.1)
   -v, --verbose           log connects, disconnects and latency (twice: everything)
-      --log-level LEVEL   error, warn (default), info or debug
+      --log-level LEVEL   error, warn (default), info or debug (-v -v: a line per packet)
+      --log-format F      text (default) or json: one JSON object per line
+      --log-file FILE     append the log to FILE instead of stderr (reopened on SIGHUP)
       --allow-anonymous   let clients in without a user name on every listener
       --password-file F   users, made with "ganglion passwd F USER"
       --acl-file FILE     who may publish and subscribe where
@@ -31,7 +33,8 @@ options:
 
 Anonymous clients are let in only on loopback addresses unless allowed; a listener on any
 other address needs users, client certificates or an explicit allowAnonymous.
-Signals: SIGHUP re-reads the password and ACL files; SIGINT/SIGTERM shut down gracefully.
+Signals: SIGHUP re-reads the password and ACL files and reopens the log file; SIGINT/SIGTERM
+shut down gracefully.
 
 passwd: sets USER's password in FILE (created if missing), read from the terminal without
 echo, or from the first line of standard input. -D deletes USER.`;
@@ -69,6 +72,13 @@ export function parseArgs(argv: string[]): Flags & { help?: boolean; version?: b
         flags.logLevel = v as Level;
         break;
       }
+      case '--log-format': {
+        const v = value();
+        if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--log-format: must be one of ${LOG_FORMATS.join(', ')}, got "${v}"`);
+        flags.logFormat = v as LogFormat;
+        break;
+      }
+      case '--log-file': flags.logFile = value(); break;
       case '--allow-anonymous': flags.allowAnonymous = true; break;
       case '--password-file': flags.passwordFile = value(); break;
       case '--acl-file': flags.aclFile = value(); break;
@@ -178,6 +188,12 @@ async function serve(flags: Flags): Promise<void> {
     console.log(`ganglion: listening on ${scheme}://${host}:${l.port}${path} (${l.config.type}${anyPath}${who})`);
   }
   process.on('SIGHUP', () => {
+    // logrotate has moved the log file: the next lines go to a new one of the same name.
+    try {
+      server.reopenLog();
+    } catch (e) {
+      logger.log('error', `${(e as Error).message}; logging to the old file`);
+    }
     try {
       server.reload();
     } catch (e) {

@@ -4,8 +4,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerOptions } from '../../core/index.js';
 import { SLOW_SUBSCRIBER_POLICIES, createBroker } from '../../core/index.js';
-import type { Level } from './logger.js';
-import { LEVELS } from './logger.js';
+import type { Level, LogFormat } from './logger.js';
+import { LEVELS, LOG_FORMATS } from './logger.js';
 import type { AclFormat } from './acl.js';
 import type { ThrottleOptions } from './login-throttle.js';
 import { DEFAULT_THROTTLE } from './login-throttle.js';
@@ -37,6 +37,8 @@ export interface Config {
   aclFile: string | null;
   aclFormat: AclFormat;           // 'mosquitto': its anonymous-only topic lines (acl.ts)
   logLevel: Level;
+  logFormat: LogFormat;           // text or json lines
+  logFile: string | null;         // null: stderr
   limits: BrokerOptions;
   latencyIntervalMs: number;      // 0: no latency reports
   shutdownTimeoutMs: number;      // SIGINT/SIGTERM: connections still open after this are cut
@@ -54,6 +56,8 @@ export interface ServerConfig {
   aclFormat?: AclFormat;
   allowAnonymous?: boolean;
   logLevel?: Level;
+  logFormat?: LogFormat;
+  logFile?: string;
   limits?: Partial<Omit<BrokerOptions, 'store'>>;
   latencyIntervalMs?: number;
   shutdownTimeoutMs?: number;
@@ -152,7 +156,7 @@ const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
   slowSubscriberPolicy: SLOW_SUBSCRIBER_POLICIES,
 };
 
-const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle'];
+const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'logFormat', 'logFile', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle'];
 const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize', 'token'];
 const TLS_ONLY = ['cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername'];
 const WS_ONLY = ['path', 'maxFrameSize'];
@@ -167,6 +171,8 @@ export interface Flags {
   port?: number;
   host?: string;
   logLevel?: Level;
+  logFormat?: LogFormat;
+  logFile?: string;
   allowAnonymous?: boolean;
   passwordFile?: string;
   aclFile?: string;
@@ -259,6 +265,16 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
   const allowAnonymousTop = flags.allowAnonymous !== undefined ? flags.allowAnonymous
     : file.allowAnonymous !== undefined ? bool(file.allowAnonymous, 'allowAnonymous') : null;
   const logLevel = flags.logLevel ?? (file.logLevel !== undefined ? level(file.logLevel, 'logLevel') : 'warn');
+  let logFormat: LogFormat = 'text';
+  if (flags.logFormat !== undefined) logFormat = flags.logFormat;
+  else if (file.logFormat !== undefined) {
+    if (typeof file.logFormat !== 'string' || !(LOG_FORMATS as readonly string[]).includes(file.logFormat)) {
+      throw new ConfigError(`logFormat: must be one of ${LOG_FORMATS.join(', ')}, got ${show(file.logFormat)}`);
+    }
+    logFormat = file.logFormat as LogFormat;
+  }
+  const logFile = flags.logFile !== undefined ? resolve(flags.logFile)
+    : file.logFile !== undefined ? path(file.logFile, 'logFile') : null;
   const limits = checkLimits(file.limits === undefined ? {} : file.limits);
   const latencyIntervalMs = file.latencyIntervalMs === undefined ? 10000 : int(file.latencyIntervalMs, 'latencyIntervalMs', 0, 86400000);
   const shutdownTimeoutMs = file.shutdownTimeoutMs === undefined ? 3000 : int(file.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 600000);
@@ -352,7 +368,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
       );
     }
   }
-  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
+  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, logFormat, logFile, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
 }
 
 function checkThrottle(v: unknown): ThrottleOptions {

@@ -1,13 +1,62 @@
 // Log lines with levels. Quiet by default: only warnings and errors (auth failures, limits
-// hit) unless -v (info: connects, disconnects, latency) or --log-level debug (everything).
+// hit) unless -v (info: connects, disconnects, latency) or -v -v / --log-level debug (also a
+// line per packet in and out). Text or JSON lines, to stderr or a file reopened on SIGHUP.
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 export const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type Level = (typeof LEVELS)[number];
+
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Logger {
   level: Level;
   enabled(level: Level): boolean;
   log(level: Level, line: string): void;
+}
+
+/** One log line as text (`time level message`) or as a JSON object ({"time", "level", "msg"}). */
+export function formatLine(format: LogFormat, time: Date, level: Level, line: string): string {
+  if (format === 'json') return JSON.stringify({ time: time.toISOString(), level, msg: line });
+  return `${time.toISOString()} ${level} ${line}`;
+}
+
+/**
+ * A log file, appended to with one synchronous write per line (lines stay whole and in
+ * order), and reopened by name on SIGHUP: after logrotate has moved it, the next line goes
+ * to a new file of the old name.
+ */
+export class LogFile {
+  private fd: number;
+
+  constructor(readonly path: string) {
+    this.fd = LogFile.open(path);
+  }
+
+  private static open(path: string): number {
+    try {
+      return openSync(path, 'a', 0o640);
+    } catch (e) {
+      throw new Error(`cannot open the log file ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  write(line: string): void {
+    if (this.fd >= 0) writeSync(this.fd, line + '\n');
+  }
+
+  /** Opens the file again by name; keeps writing to the old one when it cannot (and throws). */
+  reopen(): void {
+    const fd = LogFile.open(this.path);
+    closeSync(this.fd);
+    this.fd = fd;
+  }
+
+  /** Closed: later lines are dropped. */
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 /**
@@ -18,6 +67,7 @@ export function createLogger(
   level: Level,
   out: ((line: string) => void) | null = (l) => process.stderr.write(l + '\n'),
   sink: ((level: Level, line: string) => void) | null = null,
+  format: LogFormat = 'text',
 ): Logger {
   const logger: Logger = {
     level,
@@ -27,7 +77,7 @@ export function createLogger(
     log(l: Level, line: string): void {
       if (!logger.enabled(l)) return;
       if (sink !== null) sink(l, line);
-      else if (out !== null) out(`${new Date().toISOString()} ${l} ${line}`);
+      else if (out !== null) out(formatLine(format, new Date(), l, line));
     },
   };
   return logger;
@@ -39,7 +89,8 @@ export function createLogger(
  */
 export function levelOfCoreLine(line: string): Level {
   if (/internal error/.test(line)) return 'error';   // a fault caught in the core or the port (issue 13)
-  if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit/i.test(line)) return 'warn';
+  // "maximum": a packet over a size limit ("a packet of N bytes, maximum M"); "reached": a broker-wide limit.
+  if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit|maximum|reached/i.test(line)) return 'warn';
   if (/connected \(MQTT|disconnected|connection lost|closing:|taken over|no CONNECT within/.test(line)) return 'info';
   return 'debug';
 }

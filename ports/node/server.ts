@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Broker, Connection, Hooks, LocalSubscription, Message, QoS } from '../../core/index.js';
-import { RC_NOT_AUTHORIZED, RC_SERVER_SHUTTING_DOWN, createBroker } from '../../core/index.js';
+import { RC_NOT_AUTHORIZED, RC_SERVER_SHUTTING_DOWN, createBroker, quote, reasonName } from '../../core/index.js';
 import type { Acl } from './acl.js';
 import { mayPublish, mayRead, maySubscribe, parseAcl } from './acl.js';
 import type { Client } from './client.js';
@@ -23,7 +23,7 @@ import type { ListenerCounts } from './monitor.js';
 import { Monitor, STEP_MS } from './monitor.js';
 import { packageVersion } from './version.js';
 import type { Level, Logger } from './logger.js';
-import { createLogger, levelOfCoreLine } from './logger.js';
+import { LogFile, createLogger, levelOfCoreLine } from './logger.js';
 import { CheckQueue } from './check-queue.js';
 import { LoginThrottle, peerAddress } from './login-throttle.js';
 import type { PasswordEntry } from './password-file.js';
@@ -94,6 +94,8 @@ export interface GanglionServer {
   subscribe(topicFilter: string, onMessage: (message: Message) => void): LocalSubscription;
   /** Re-reads the password and ACL files; on an error keeps the old ones and throws. */
   reload(): void;
+  /** Opens the log file (logFile) again by name, after logrotate moved it; throws if it cannot. */
+  reopenLog(): void;
 }
 
 /** Users and ACL, swapped whole on reload. */
@@ -220,13 +222,31 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
     log(c, line) {
       const level = levelOfCoreLine(line);
       if (!logger.enabled(level)) return;
-      if (c !== null && / connected \(MQTT/.test(line)) {
-        const t = portOf(c);
-        line += ` from ${t.remoteAddress} on ${t.listener.name}` + (c.username !== null ? ` as "${c.username}"` : '');
-      }
+      if (c !== null) line += peerOf(c, line);
       logger.log(level, line);
     },
   };
+}
+
+// The CONNACK return codes of MQTT 3.1 and 3.1.1 (3.1.1 §3.2.2.3), in words.
+const CONNACK_3 = ['accepted', 'unacceptable protocol version', 'identifier rejected', 'server unavailable', 'bad user name or password', 'not authorized'];
+
+/**
+ * What a core line about a connection leaves out: who it is (remote address, listener, user
+ * name) and, for a refused CONNECT, the code in words.
+ */
+function peerOf(c: Connection, line: string): string {
+  const t = portOf(c);
+  const where = ` from ${t.remoteAddress} on ${t.listener.name}`;
+  if (/ connected \(MQTT/.test(line)) return where + (c.username !== null ? ` as ${quote(c.username)}` : '');
+  const refused = /refused: CONNACK 0x([0-9a-f]+)/.exec(line);
+  if (refused !== null) {
+    const code = parseInt(refused[1], 16);
+    const words = c.version === 5 ? reasonName(code) : CONNACK_3[code] ?? 'unknown code';
+    return ` (${words})${where}` + (c.username !== null ? ` user ${quote(c.username)}` : '');
+  }
+  if (/^(.*: )?(closing|no CONNECT within|not authorized|taken over)/.test(line) && !line.includes(' from ')) return where;
+  return '';
 }
 
 /**
@@ -238,7 +258,10 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
 export function createServer(config: ServerConfig | Config, hooks: ServerHooks = {}): GanglionServer {
   const checked: Config = isChecked(config) ? config : buildConfig(config, {}, process.cwd(), hooks.authenticate !== undefined);
   const appLog = hooks.log;
-  const logger = appLog === undefined ? createLogger(checked.logLevel) : createLogger(checked.logLevel, null, appLog);
+  const logFile = appLog === undefined && checked.logFile !== null ? new LogFile(checked.logFile) : null;
+  const logger = appLog !== undefined ? createLogger(checked.logLevel, null, appLog)
+    : logFile !== null ? createLogger(checked.logLevel, (line) => logFile.write(line), null, checked.logFormat)
+    : createLogger(checked.logLevel, undefined, null, checked.logFormat);
   let security = loadSecurity(checked);
   const throttle = new LoginThrottle(checked.loginThrottle);
   const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks, throttle, portNow), portNow());
@@ -331,6 +354,9 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
       timer.after();
       return s;
     },
+    reopenLog() {
+      if (logFile !== null) logFile.reopen();
+    },
     reload() {
       security = loadSecurity(checked);
       logger.log('info', `reloaded${checked.passwordFile ? ' ' + checked.passwordFile : ''}${checked.aclFile ? ' ' + checked.aclFile : ''}`);
@@ -360,6 +386,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
               b.server.close();
               (b.server as unknown as HttpServer).closeAllConnections();   // keep-alive sockets
             }
+            if (logFile !== null) logFile.close();
             resolve();
           }
         }, 20);

@@ -15,6 +15,8 @@ import type { DeadlineTimer } from './deadline-timer.js';
 import { portNow } from './deadline-timer.js';
 import type { ListenerCounts } from './monitor.js';
 import { portFault, socketFault } from './socket-guard.js';
+import type { Trace } from './packet-trace.js';
+import { traceOf } from './packet-trace.js';
 
 const CLOSED = 3;   // Connection state after the core has let go
 
@@ -74,10 +76,13 @@ export interface PortTransport extends Transport {
   certificateCN: string | null;
   connection: Connection | null;
   client: Client | null;            // what the application's hooks see, made when first asked for
+  trace: Trace | null;              // debug level: a log line per packet in and out (packet-trace.ts)
 }
 
 /** Bytes from the peer into the core, with the latency clock running. */
 export function receive(ctx: PortContext, c: Connection, chunk: Uint8Array): void {
+  const trace = (c.transport as PortTransport).trace;
+  if (trace !== null) trace.in.push(chunk);
   const lat = ctx.latency;
   const now = portNow();
   lat.t0 = now;
@@ -137,6 +142,7 @@ function batchBuffer(): Buffer {
 export class SocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
   client: Client | null = null;
+  trace: Trace | null = null;
   private remote: string | null = null;
   private closing = false;
   // The frames written during this tick: most ticks write one, so the list is made only for a second.
@@ -165,6 +171,7 @@ export class SocketTransport implements PortTransport, Flushable {
     const s = this.socket;
     if (this.closing || s.destroyed) return true;
     if ((frame[0] & 0xf0) === 0x30) this.ctx.latency.sample();   // a PUBLISH copy handed over
+    if (this.trace !== null) this.trace.out.push(frame);
     if (this.first === null) {
       this.first = frame;
       this.ctx.flusher.add(this);
@@ -299,6 +306,12 @@ function onClose(this: Socket): void {
   }
 }
 
+/** At debug level, a trace of every packet of the transport's connection; else null. */
+export function tracing(ctx: PortContext, t: PortTransport): Trace | null {
+  if (!ctx.logger.enabled('debug')) return null;
+  return traceOf(() => t.connection, (line) => ctx.logger.log('debug', `${line}; peer ${t.remoteAddress} on ${t.listener.name}`));
+}
+
 export function countOpened(ctx: PortContext, listener: ListenerConfig): void {
   const n = ctx.counts.get(listener);
   if (n !== undefined) {
@@ -321,6 +334,7 @@ export function attachSocket(ctx: PortContext, socket: Socket, listener: Listene
     const t = new SocketTransport(socket, ctx, listener, certificateCN);
     // Info lines name the peer, also after the socket has closed: learn it while it is open.
     if (ctx.logger.enabled('info')) void t.remoteAddress;
+    t.trace = tracing(ctx, t);
     t.connection = connectToCore(ctx, t);
     (socket as ServedSocket)[TRANSPORT] = t;
     socket.on('data', onData);

@@ -10,11 +10,12 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Connection } from '../../core/index.js';
 import type { Client } from './client.js';
+import type { Trace } from './packet-trace.js';
 import type { ListenerConfig } from './config.js';
 import { listen } from './tcp-listener.js';
-import { certificateCN, tlsOptions } from './tls-listener.js';
+import { certificateCN, peerOfFailed, rememberPeer, tlsFailure, tlsOptions } from './tls-listener.js';
 import type { Flushable, PortContext, PortTransport } from './transport.js';
-import { connectToCore, countClosed, countOpened, endSocket, lost, receive, remoteOf, writable } from './transport.js';
+import { connectToCore, countClosed, countOpened, endSocket, lost, receive, remoteOf, tracing, writable } from './transport.js';
 import { socketFault } from './socket-guard.js';
 import {
   CLOSE_NORMAL, CLOSE_NO_STATUS, FrameParser, OP_BINARY, OP_CLOSE, OP_PONG, acceptKey, chooseProtocol,
@@ -26,6 +27,7 @@ const CLOSED = 3;
 export class WebSocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
   client: Client | null = null;
+  trace: Trace | null = null;
   remoteAddress: string;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -46,6 +48,7 @@ export class WebSocketTransport implements PortTransport, Flushable {
   write(frame: Uint8Array): boolean {
     if (this.closeSent || this.socket.destroyed) return true;
     if ((frame[0] & 0xf0) === 0x30) this.ctx.latency.sample();
+    if (this.trace !== null) this.trace.out.push(frame);
     this.pending.push(frame);
     this.pendingBytes += frame.length;
     if (!this.scheduled) {
@@ -105,7 +108,8 @@ export class WebSocketTransport implements PortTransport, Flushable {
   }
 }
 
-function refuse(socket: Socket, status: number, text: string, extra = ''): void {
+function refuse(ctx: PortContext, listener: ListenerConfig, socket: Socket, status: number, text: string, extra = ''): void {
+  ctx.logger.log('info', `WebSocket upgrade from ${remoteOf(socket)} on ${listener.name} refused: ${status} ${text}`);
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n${extra}\r\n${text}\n`);
 }
 
@@ -113,17 +117,17 @@ function refuse(socket: Socket, status: number, text: string, extra = ''): void 
 function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessage, socket: Socket, head: Buffer): void {
   const h = req.headers;
   const url = (req.url ?? '/').split('?')[0];
-  if (listener.path !== null && url !== listener.path) return refuse(socket, 404, 'Not Found');
-  if (req.method !== 'GET') return refuse(socket, 405, 'Method Not Allowed');
+  if (listener.path !== null && url !== listener.path) return refuse(ctx, listener, socket, 404, 'Not Found');
+  if (req.method !== 'GET') return refuse(ctx, listener, socket, 405, 'Method Not Allowed');
   if ((h.upgrade ?? '').toLowerCase() !== 'websocket' || !/\bupgrade\b/i.test(h.connection ?? '')) {
-    return refuse(socket, 400, 'Bad Request: not a WebSocket upgrade');
+    return refuse(ctx, listener, socket, 400, 'Bad Request: not a WebSocket upgrade');
   }
-  if (h['sec-websocket-version'] !== '13') return refuse(socket, 426, 'Upgrade Required', 'Sec-WebSocket-Version: 13\r\n');
+  if (h['sec-websocket-version'] !== '13') return refuse(ctx, listener, socket, 426, 'Upgrade Required', 'Sec-WebSocket-Version: 13\r\n');
   const key = h['sec-websocket-key'];
-  if (!validKey(key)) return refuse(socket, 400, 'Bad Request: Sec-WebSocket-Key');
+  if (!validKey(key)) return refuse(ctx, listener, socket, 400, 'Bad Request: Sec-WebSocket-Key');
   // [MQTT-6.0.0-3] [MQTT-6.0.0-4] the client offers "mqtt" and the server selects it.
   const protocol = chooseProtocol(h['sec-websocket-protocol'] as string | undefined);
-  if (protocol === null) return refuse(socket, 400, 'Bad Request: the subprotocol must be mqtt');
+  if (protocol === null) return refuse(ctx, listener, socket, 400, 'Bad Request: the subprotocol must be mqtt');
 
   socket.setNoDelay(true);
   socket.write(
@@ -132,6 +136,7 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   );
   const cn = 'encrypted' in socket ? certificateCN(socket as TLSSocket) : null;
   const t = new WebSocketTransport(socket, ctx, listener, cn);
+  t.trace = tracing(ctx, t);
   countOpened(ctx, listener);
   const c = connectToCore(ctx, t);
   t.connection = c;
@@ -189,7 +194,14 @@ export function listenWebSocket(ctx: PortContext, listener: ListenerConfig): Pro
   // A client that opens a socket and never finishes its request is cut off.
   server.headersTimeout = ctx.broker.limits.connectTimeoutMs;
   server.requestTimeout = ctx.broker.limits.connectTimeoutMs;
+  if (listener.type === 'wss') {
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      ctx.logger.log('warn', `TLS handshake failed from ${peerOfFailed(socket)} on ${listener.name}: ${tlsFailure(err)}`);
+      socket.destroy();
+    });
+  }
   server.on('connection', (socket: Socket) => {
+    if (listener.type === 'wss') rememberPeer(socket);
     ctx.sockets.add(socket);
     socket.on('close', () => ctx.sockets.delete(socket));
   });
