@@ -118,6 +118,17 @@ test('5:MQTT-3.1.4-2 v4: another identity is refused even with Clean Session 1: 
   assert.equal(resume(t, 'alice2', ALICE), { present: true, payloads: ['m1'] });
 });
 
+test('5:MQTT-3.1.4-2 v4: the identity is the user name authenticate() leaves on the connection (a certificate\'s CN with useIdentityAsUsername)', () => {
+  // As ports/node does for a TLS client certificate: the hook sets the user name from the CN.
+  const t = rig({}, { authenticate: (c, username) => { if (username === 'cert:alice') c.username = 'alice'; return true; } });
+  t.connected('tls', { clientId: 'alice-phone', clean: false, username: 'cert:alice' });
+  t.subscribe('tls', 'a', 1);
+  t.drop('tls');
+  t.connect('bob', BOB);
+  assert.is(toHex(t.sent('bob')), '20 02 00 05');
+  assert.equal(resume(t, 'alice', ALICE), { present: true, payloads: [] });   // the same identity: alice
+});
+
 test('4:MQTT-3.1.4-2 v4: the same identity still takes its own session over (the old connection is closed)', () => {
   const t = rig();
   t.connected('alice', ALICE);
