@@ -165,33 +165,6 @@ export async function buildTarget(t, overrides = {}, write = true) {
 // The Node port's command: its own build, apart from the core targets and their budgets.
 export const CLI = { name: 'node-cli', file: 'dist/node/ganglion-cli.js', entry: 'ports/node/main.ts' };
 
-export async function buildCli(write = true) {
-  const result = await build({
-    entryPoints: [CLI.entry],
-    absWorkingDir: root,
-    bundle: true,
-    write: false,
-    outfile: CLI.file,
-    tsconfig: 'tsconfig.json',
-    charset: 'ascii',
-    logLevel: 'silent',
-    define: DEFINE,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    loader: { '.html': 'text' },
-  });
-  const bytes = result.outputFiles[0].contents;
-  if (write) {
-    const out = join(root, CLI.file);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, bytes);
-    chmodSync(out, 0o755);
-  }
-  return bytes;
-}
-
 // `ganglion/node`: the Node port as a library. It shares the core of dist/node/ganglion.js
 // (one Broker class for both entry points) instead of bundling a second copy; a port file
 // reaching into core/ past core/index.ts would bundle a copy, so that fails the build.
@@ -207,13 +180,14 @@ const coreAsPackage = {
   },
 };
 
-export async function buildServer(write = true) {
+/** One bundle of the Node port (`t` is CLI or SERVER), its .html files as text. */
+async function buildNodePort(t, extra, write) {
   const result = await build({
-    entryPoints: [SERVER.entry],
+    entryPoints: [t.entry],
     absWorkingDir: root,
     bundle: true,
     write: false,
-    outfile: SERVER.file,
+    outfile: t.file,
     tsconfig: 'tsconfig.json',
     charset: 'ascii',
     logLevel: 'silent',
@@ -221,15 +195,27 @@ export async function buildServer(write = true) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    plugins: [coreAsPackage],
     loader: { '.html': 'text' },
+    ...extra,
   });
   const bytes = result.outputFiles[0].contents;
   if (write) {
-    mkdirSync(join(root, dirname(SERVER.file)), { recursive: true });
-    writeFileSync(join(root, SERVER.file), bytes);
+    const out = join(root, t.file);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, bytes);
   }
   return bytes;
+}
+
+/** The command, core included; executable. */
+export async function buildCli(write = true) {
+  const bytes = await buildNodePort(CLI, { banner: { js: '#!/usr/bin/env node' } }, write);
+  if (write) chmodSync(join(root, CLI.file), 0o755);
+  return bytes;
+}
+
+export function buildServer(write = true) {
+  return buildNodePort(SERVER, { plugins: [coreAsPackage] }, write);
 }
 
 /** The type declarations of `ganglion` and `ganglion/node` into dist/types (tsc). */

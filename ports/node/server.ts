@@ -1,7 +1,7 @@
 // The Node server: one broker, any number of listeners, the hooks that answer the core
 // (users, ACLs, per-listener anonymous access, certificate identities, the login throttle,
-// and the embedding application's own hooks), the clock, latency reports on $SYS, reload of users and ACLs,
-// and graceful shutdown. `createServer` is the API of `ganglion/node`; the `ganglion`
+// and the embedding application's own hooks), the clock, latency reports on $SYS, reload
+// of users and ACLs, and graceful shutdown. `createServer` is the API of `ganglion/node`; the `ganglion`
 // command (cli.ts) is one user of it.
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
