@@ -266,15 +266,25 @@ export class Broker {
 
   /**
    * Handles a hook's Promise: `ok` or `failed` runs when it settles, inside the port's next
-   * timeout() when the port gave a wake (so at the port's time), else at once.
+   * timeout() when the port gave a wake (so at the port's time), else at once. Each runs as
+   * an entry point of its own: what it throws ends `c` only (fault.ts; null: no connection).
    */
-  whenAnswered<T>(answer: PromiseLike<T>, ok: (value: T) => void, failed: (reason: unknown) => void): void {
+  whenAnswered<T>(c: Connection | null, answer: PromiseLike<T>, ok: (value: T) => void, failed: (reason: unknown) => void): void {
     const b = this;
     answer.then(function (value: T) {
-      b.answered(function () { ok(value); });
+      b.answered(function () { b.guarded(c, function () { ok(value); }); });
     }, function (reason: unknown) {
-      b.answered(function () { failed(reason); });
+      b.answered(function () { b.guarded(c, function () { failed(reason); }); });
     });
+  }
+
+  private guarded(c: Connection | null, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      faulted(this, c, e);
+    }
+    settle(this);
   }
 
   private answered(fn: () => void): void {

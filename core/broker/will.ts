@@ -12,7 +12,7 @@ import { copyOf, createMessage, keep } from './message.js';
 import { route } from './routing.js';
 import type { Session } from './session.js';
 import { isThenable } from './handlers/common.js';
-import { faulted, hookFailed, settle } from './fault.js';
+import { hookFailed } from './fault.js';
 
 /**
  * The CONNECT's will, copied out of the receive chunk: it lives as long as the connection
@@ -60,18 +60,11 @@ export function publishWill(b: Broker, from: Connection, m: Message): void {
     return;
   }
   keep(m);
-  // A late answer is an entry point of its own: what it throws is caught (fault.ts); the
-  // connection it came from is already closed.
-  b.whenAnswered(allowed, function (ok: boolean) {
-    try {
-      if (ok) route(b, m, null, true);
-    } catch (e) {
-      faulted(b, null, e);
-    }
-    settle(b);
+  // The connection it came from is already closed: a fault here belongs to no connection.
+  b.whenAnswered(null, allowed, function (ok: boolean) {
+    if (ok) route(b, m, null, true);
   }, function (reason: unknown) {
     hookFailed(b, null, 'authorizePublish', reason, false);   // the will is not published
-    settle(b);
   });
 }
 

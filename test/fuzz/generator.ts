@@ -6,6 +6,7 @@
 // Everything comes from one seeded PRNG, so a seed replays exactly.
 import { encode } from '../../core/index.js';
 import type { Packet, Properties, QoS, Subscription, Will } from '../../core/index.js';
+import { varint } from '../bench/brokers/mqtt-frames.js';
 
 /** xorshift32: small, fast, seeded; quality is plenty for choosing inputs. */
 export class Rng {
@@ -196,17 +197,6 @@ export function encoded(p: Packet, version: number): Uint8Array {
   } catch (e) {
     return new Uint8Array([0xc0, 0x00]);
   }
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
 }
 
 /** [first byte, body start, body length] of a frame the encoder made. */

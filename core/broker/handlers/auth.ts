@@ -9,7 +9,7 @@ import { ACTIVE, CONNECTING } from '../connection.js';
 import type { AuthAnswer } from '../broker.js';
 import { RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_PROTOCOL_ERROR, codecError, isThenable } from './common.js';
 import { finish, refuse } from './connect.js';
-import { faulted, hookFailed, settle } from '../fault.js';
+import { hookFailed } from '../fault.js';
 
 /** The first step, from the CONNECT's Authentication Method and Data. */
 export function startEnhancedAuth(c: Connection, p: ConnectPacket, clientId: string, data: Uint8Array | undefined): void {
@@ -46,25 +46,14 @@ function step(c: Connection, data: Uint8Array | null, reauthenticating: boolean)
   }
   c.waiting++;
   const b = c.broker;
-  // Each callback is an entry point of its own: what it throws ends this connection only.
-  b.whenAnswered(answer, function (a: AuthAnswer) {
-    try {
-      c.waiting--;
-      apply(c, a, reauthenticating);
-      c.process();
-    } catch (e) {
-      faulted(b, c, e);
-    }
-    settle(b);
+  b.whenAnswered(c, answer, function (a: AuthAnswer) {
+    c.waiting--;
+    apply(c, a, reauthenticating);
+    c.process();
   }, function (reason: unknown) {
-    try {
-      c.waiting--;
-      hookFailed(b, c, 'authenticateEnhanced', reason, false);
-      apply(c, { reasonCode: RC_IMPLEMENTATION_SPECIFIC_ERROR }, reauthenticating);
-    } catch (e) {
-      faulted(b, c, e);
-    }
-    settle(b);
+    c.waiting--;
+    hookFailed(b, c, 'authenticateEnhanced', reason, false);
+    apply(c, { reasonCode: RC_IMPLEMENTATION_SPECIFIC_ERROR }, reauthenticating);
   });
 }
 

@@ -14,7 +14,7 @@ import { startEnhancedAuth } from './auth.js';
 import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
-import { faulted, hookFailed, settle } from '../fault.js';
+import { hookFailed } from '../fault.js';
 import { ownWill } from '../will.js';
 
 
@@ -78,28 +78,17 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     return null;
   }
   c.waiting++;   // read nothing more until the application has answered
-  // Each callback is an entry point of its own: what it throws ends this connection only.
-  b.whenAnswered(answer, function (ok: boolean | number) {
-    try {
-      c.waiting--;
-      if (c.state !== CONNECTING) return;
-      finish(c, p, clientId, ok);
-      c.process();
-    } catch (e) {
-      faulted(b, c, e);
-    }
-    settle(b);
+  b.whenAnswered(c, answer, function (ok: boolean | number) {
+    c.waiting--;
+    if (c.state !== CONNECTING) return;
+    finish(c, p, clientId, ok);
+    c.process();
   }, function (reason: unknown) {
-    try {
-      c.waiting--;
-      if (c.state !== CONNECTING) return;
-      // The application could not answer: refused as a server fault, not as bad credentials.
-      hookFailed(b, c, 'authenticate', reason, false);
-      refuse(c, RC_IMPLEMENTATION_SPECIFIC_ERROR, CONNACK_SERVER_UNAVAILABLE);
-    } catch (e) {
-      faulted(b, c, e);
-    }
-    settle(b);
+    c.waiting--;
+    if (c.state !== CONNECTING) return;
+    // The application could not answer: refused as a server fault, not as bad credentials.
+    hookFailed(b, c, 'authenticate', reason, false);
+    refuse(c, RC_IMPLEMENTATION_SPECIFIC_ERROR, CONNACK_SERVER_UNAVAILABLE);
   });
   return null;
 }

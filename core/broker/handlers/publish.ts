@@ -38,28 +38,16 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   const allowed = c.broker.hooks.authorizePublish(c, p.topic);
   if (!isThenable(allowed)) return accept(c, p, allowed);
   c.waiting++;   // keep order: read nothing more until the application has answered
-  c.broker.whenAnswered(allowed, function (ok: boolean) {
-    answered(c, p, ok);
-  }, function (reason: unknown) {
-    c.waiting--;
-    hookFailed(c.broker, c, 'authorizePublish', reason, true);
-    settle(c.broker);
-  });
-  return null;
-}
-
-/** The authorizePublish hook's late answer: an entry point of its own (fault.ts). */
-function answered(c: Connection, p: PublishPacket, ok: boolean): void {
-  const b = c.broker;
-  try {
+  c.broker.whenAnswered(c, allowed, function (ok: boolean) {
     c.waiting--;
     const err = accept(c, p, ok);
     if (err !== null) c.fail(err);
     else c.process();
-  } catch (e) {
-    faulted(b, c, e);
-  }
-  settle(b);
+  }, function (reason: unknown) {
+    c.waiting--;
+    hookFailed(c.broker, c, 'authorizePublish', reason, true);
+  });
+  return null;
 }
 
 /**

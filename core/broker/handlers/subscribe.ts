@@ -6,7 +6,7 @@ import type { CodecError, QoS, SubscribePacket, Subscription } from '../../codec
 import { quote, RC_QUOTA_EXCEEDED, RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, SUBACK, isValidSharedFilter, isValidTopicFilter } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { CLOSED } from '../connection.js';
-import { faulted, hookFailed, settle } from '../fault.js';
+import { hookFailed } from '../fault.js';
 import type { Answer } from './common.js';
 import {
   MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
@@ -43,20 +43,13 @@ export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | nul
   }
   c.waiting++;
   const b = c.broker;
-  // Each callback is an entry point of its own: what it throws ends this connection only.
-  b.whenAnswered(Promise.all(answers), function (results: boolean[]) {
-    try {
-      c.waiting--;
-      grant(c, p, results);
-      c.process();
-    } catch (e) {
-      faulted(b, c, e);
-    }
-    settle(b);
+  b.whenAnswered(c, Promise.all(answers), function (results: boolean[]) {
+    c.waiting--;
+    grant(c, p, results);
+    c.process();
   }, function (reason: unknown) {
     c.waiting--;
     hookFailed(b, c, 'authorizeSubscribe', reason, true);
-    settle(b);
   });
   return null;
 }
