@@ -7,9 +7,10 @@
 //
 // A transport whose write() throws, or a subscriber whose authorizeRead hook throws, is not
 // closed at once: that happened in the middle of routing someone else's message, where
-// closing (a will, a session ending) would start another routing inside it. It is marked,
-// held as blocked, and closed by settle() when the entry point that caused it returns. An
-// in-process subscriber that throws loses that message only.
+// closing (a will, a session ending) would start another routing inside it. It is marked
+// (a failed write also holds it as blocked: nothing more is written to it), and closed by
+// settle() when the entry point that caused it returns. An in-process subscriber that
+// throws loses that message only.
 
 import { MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, isCodecError } from '../codec/index.js';
 import type { Broker } from './broker.js';
@@ -66,7 +67,8 @@ function closeFaulted(b: Broker, c: Connection, rc: number): void {
     return;
   }
   try {
-    if ((__MQTT5__ && c.version === MQTT_5) && c.state === ACTIVE && !c.faulty) c.disconnect(rc, 'internal error');
+    // After a failed write the connection is blocked: the DISCONNECT is queued, never written.
+    if ((__MQTT5__ && c.version === MQTT_5) && c.state === ACTIVE) c.disconnect(rc, 'internal error');
     b.connectionEnded(c, true);
   } catch (e2) {
     b.stats.errors++;

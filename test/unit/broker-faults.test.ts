@@ -246,6 +246,17 @@ test('issue 13: a subscriber whose transport throws on write is closed; the publ
   assert.ok(canaryRoutes(t));
 });
 
+test('issue 13: a 5.0 subscriber whose authorizeRead hook throws gets DISCONNECT 0x83 once the publisher\'s call returns', () => {
+  const t = rig({}, { authorizeRead: (clientId) => { if (clientId === 'bad') throw new Error('read bug'); return true; } });
+  t.connected('bad', { version: 5 });
+  t.subscribe('bad', 'a', 0);
+  t.connected('p');
+  t.publish('p', 'a', 'x');
+  assert.is(disconnectOf(t.sent('bad')), 'E0 83 +reason');
+  assert.is(t.isOpen('bad'), false);
+  assert.ok(t.isOpen('p'));
+});
+
 test('issue 13: a hook that throws in the timer (disconnected, on a keep-alive timeout) is caught; other deadlines still run', () => {
   const t = rig({}, { disconnected: (c) => { if (c.clientId === 'a') throw new Error('disconnected bug'); } });
   t.connected('a', { keepAlive: 1 });
