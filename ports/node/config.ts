@@ -278,7 +278,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
   const limits = checkLimits(file.limits === undefined ? {} : file.limits);
   const latencyIntervalMs = file.latencyIntervalMs === undefined ? 10000 : int(file.latencyIntervalMs, 'latencyIntervalMs', 0, 86400000);
   const shutdownTimeoutMs = file.shutdownTimeoutMs === undefined ? 3000 : int(file.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 600000);
-  const loginThrottle = checkThrottle(file.loginThrottle === undefined ? {} : file.loginThrottle);
+  const loginThrottle = checkThrottle(file.loginThrottle === undefined ? {} : file.loginThrottle, limits.connectTimeoutMs as number);
 
   let raw: unknown[];
   if (file.listeners === undefined) raw = [{ type: 'tcp' }];
@@ -371,7 +371,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
   return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, logFormat, logFile, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
 }
 
-function checkThrottle(v: unknown): ThrottleOptions {
+function checkThrottle(v: unknown, connectTimeoutMs: number): ThrottleOptions {
   const where = 'loginThrottle';
   if (!isObject(v)) throw new ConfigError(`${where}: must be an object, got ${show(v)}`);
   checkKeys(v, Object.keys(DEFAULT_THROTTLE), where);
@@ -381,6 +381,10 @@ function checkThrottle(v: unknown): ThrottleOptions {
     out[k as keyof ThrottleOptions] = int(value, `${where}.${k}`, count ? 1 : 0, count ? 1e7 : 86400000);
   }
   if (out.maxWaitMs < out.maxDelayMs) throw new ConfigError(`${where}.maxWaitMs: must be at least maxDelayMs (${out.maxDelayMs}), got ${out.maxWaitMs}`);
+  // A login still waiting at limits.connectTimeoutMs is cut without an answer.
+  if (out.maxWaitMs >= connectTimeoutMs) {
+    throw new ConfigError(`${where}.maxWaitMs: must be less than limits.connectTimeoutMs (${connectTimeoutMs}): a login not answered by then is closed; got ${out.maxWaitMs}`);
+  }
   return out;
 }
 

@@ -8,8 +8,10 @@
 // connection after connection gets no faster answers by flooding (a tarpit), and no hash
 // work is spent on it.
 //
-// The tables are bounded (maxEntries each, the least recently failed entry evicted first).
-// Pure state: time comes in with every call, the caller arms the timer.
+// The tables are bounded (maxEntries each, the least recently failed entry evicted first),
+// and so are their keys: a long user name is kept as its SHA-256. Pure state: time comes in
+// with every call, the caller arms the timer.
+import { createHash } from 'node:crypto';
 
 export interface ThrottleOptions {
   baseDelayMs: number;   // the wait after one failure; doubles with each further one
@@ -21,11 +23,13 @@ export interface ThrottleOptions {
   maxQueuedChecks: number;      // password checks waiting for one of those; past it: "server busy"
 }
 
+// Every answer must come before the core's connectTimeoutMs (10 s by default), which also
+// ends a login whose hook has not answered: waits stay under it (config.ts checks).
 export const DEFAULT_THROTTLE: ThrottleOptions = Object.freeze({
   baseDelayMs: 250,
-  maxDelayMs: 10000,
+  maxDelayMs: 5000,
   halfLifeMs: 60000,
-  maxWaitMs: 20000,
+  maxWaitMs: 8000,
   maxEntries: 10000,
   maxConcurrentChecks: 2,
   maxQueuedChecks: 1000,
@@ -56,6 +60,11 @@ export function addressKey(address: string): string {
   return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }
 
+/** A user name as a table key: itself, or its SHA-256 when long (names can be 64 KB). */
+export function userKey(user: string): string {
+  return user.length <= 64 ? user : 'sha256:' + createHash('sha256').update(user, 'utf8').digest('hex');
+}
+
 export class LoginThrottle {
   readonly options: ThrottleOptions;
   private readonly addresses = new Map<string, Entry>();
@@ -71,7 +80,7 @@ export class LoginThrottle {
    */
   admit(address: string, user: string, nowMs: number): number {
     const a = this.current(this.addresses, addressKey(address), nowMs);
-    const u = this.current(this.users, user, nowMs);
+    const u = this.current(this.users, userKey(user), nowMs);
     const startMs = Math.max(nowMs, a === null ? 0 : a.nextMs, u === null ? 0 : u.nextMs);
     if (startMs - nowMs > this.options.maxWaitMs) return -1;
     // The turn after this one: one more delay on from this one's start.
@@ -83,7 +92,7 @@ export class LoginThrottle {
   /** The password checked at `nowMs` was wrong (or the user unknown). */
   failed(address: string, user: string, nowMs: number): void {
     this.count(this.addresses, addressKey(address), nowMs);
-    this.count(this.users, user, nowMs);
+    this.count(this.users, userKey(user), nowMs);
   }
 
   /** The wait the next attempt after `failures` failures is spaced by. */
@@ -96,7 +105,7 @@ export class LoginThrottle {
 
   /** The decayed failure count of an address or a user name (for logs and tests). */
   failuresOf(kind: 'address' | 'user', key: string, nowMs: number): number {
-    const e = kind === 'address' ? this.current(this.addresses, addressKey(key), nowMs) : this.current(this.users, key, nowMs);
+    const e = kind === 'address' ? this.current(this.addresses, addressKey(key), nowMs) : this.current(this.users, userKey(key), nowMs);
     return e === null ? 0 : e.failures;
   }
 

@@ -3,7 +3,7 @@
 // user's hash or, for an unknown name, a dummy hash of the same kind (the same work and the
 // same answer either way), then the failure counted and logged with the remote address.
 import type { Connection } from '../../core/index.js';
-import { RC_SERVER_BUSY } from '../../core/index.js';
+import { RC_SERVER_BUSY, quote } from '../../core/index.js';
 import type { CheckQueue } from './check-queue.js';
 import type { Logger } from './logger.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -29,10 +29,11 @@ function later<T>(ms: number, value: T): Promise<T> {
 /** true, false (bad user name or password) or RC_SERVER_BUSY; `who` names the client in logs. */
 export function passwordLogin(l: PasswordLogin, c: Connection, address: string, who: string, username: string, password: Uint8Array | null): Promise<boolean | number> {
   const { throttle, logger } = l;
+  // Peer text in logs is quoted and cut (a user name can be 64 KB of anything).
   const wait = throttle.admit(address, username, l.now());
   if (wait < 0) {
     // Answered late: a flood of connections gets its refusals no faster than its turns.
-    logger.log('warn', `auth refused: ${who}: user "${username}": too many failed logins from ${address} or for this user; answering "server busy" unchecked in ${throttle.options.maxDelayMs} ms`);
+    logger.log('warn', `auth refused: ${who}: user ${quote(username)}: too many failed logins from ${address} or for this user; answering "server busy" unchecked in ${throttle.options.maxDelayMs} ms`);
     return later(throttle.options.maxDelayMs, RC_SERVER_BUSY);
   }
   const check = (): Promise<boolean | number> => {
@@ -46,15 +47,15 @@ export function passwordLogin(l: PasswordLogin, c: Connection, address: string, 
     });
     return checked.then((result) => {
       if (result === null) {
-        logger.log('warn', `auth refused: ${who}: user "${username}": ${l.checks.maxQueued} password checks waiting already; answering "server busy" unchecked`);
+        logger.log('warn', `auth refused: ${who}: user ${quote(username)}: ${l.checks.maxQueued} password checks waiting already; answering "server busy" unchecked`);
         return RC_SERVER_BUSY;
       }
       if (result === 'ok') return true;
       const nowMs = l.now();
       throttle.failed(address, username, nowMs);
       const next = throttle.delay(Math.max(throttle.failuresOf('address', address, nowMs), throttle.failuresOf('user', username, nowMs)));
-      logger.log('warn', `auth failed: ${who}: ${result} "${username}"` + (wait > 0 ? ` (waited ${Math.round(wait)} ms for its turn)` : '') +
-        `; the next login from ${address} or as "${username}" waits ${next} ms`);
+      logger.log('warn', `auth failed: ${who}: ${result} ${quote(username)}` + (wait > 0 ? ` (waited ${Math.round(wait)} ms for its turn)` : '') +
+        `; the next login from ${address} or as ${quote(username)} waits ${next} ms`);
       return false;
     });
   };

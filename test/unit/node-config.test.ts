@@ -89,6 +89,16 @@ test('-p and --host set the first TCP listener; others keep their settings', () 
   assert.equal(added.listeners.map((l) => [l.type, l.port]), [['tcp', 1999], ['ws', 9001]]);
 });
 
+test('loginThrottle: defaults, keys checked, and every wait under connectTimeoutMs', () => {
+  const b = (file: Record<string, unknown>) => buildConfig(file, {}, '/');
+  assert.equal(b({}).loginThrottle.maxWaitMs, 8000);
+  assert.is(b({ loginThrottle: { baseDelayMs: 0 } }).loginThrottle.baseDelayMs, 0);
+  assert.throws(() => b({ loginThrottle: { baseDelay: 1 } }), /loginThrottle: unknown key "baseDelay"/);
+  assert.throws(() => b({ loginThrottle: { maxDelayMs: 9000 } }), /loginThrottle\.maxWaitMs: must be at least maxDelayMs \(9000\)/);
+  assert.throws(() => b({ loginThrottle: { maxWaitMs: 10000 } }), /loginThrottle\.maxWaitMs: must be less than limits\.connectTimeoutMs \(10000\)/);
+  assert.is(b({ limits: { connectTimeoutMs: 30000 }, loginThrottle: { maxWaitMs: 20000 } }).loginThrottle.maxWaitMs, 20000);
+});
+
 test('flags: mosquitto spellings, values checked', () => {
   assert.equal(parseArgs(['-p', '1884', '--host', '::1', '-c', 'g.json', '-v']), { port: 1884, host: '::1', config: 'g.json', logLevel: 'info' });
   assert.equal(parseArgs(['--port=0', '-v', '-v']), { port: 0, logLevel: 'debug' });

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ThrottleOptions } from '../../ports/node/login-throttle.js';
-import { DEFAULT_THROTTLE, LoginThrottle, addressKey, peerAddress } from '../../ports/node/login-throttle.js';
+import { DEFAULT_THROTTLE, LoginThrottle, addressKey, peerAddress, userKey } from '../../ports/node/login-throttle.js';
 
 const OPTIONS: ThrottleOptions = { ...DEFAULT_THROTTLE, baseDelayMs: 100, maxDelayMs: 1600, halfLifeMs: 60000, maxWaitMs: 4000, maxEntries: 100 };
 
@@ -87,6 +87,17 @@ test('the tables are bounded: past maxEntries the least recently failed entry is
   assert.is(t.failuresOf('address', '10.0.0.2', 0), 0);
   assert.is(t.failuresOf('user', 'u2', 0), 0);
   assert.is(t.failuresOf('address', '10.0.0.1', 0), 2);
+});
+
+test('a long user name is kept as its SHA-256 (names can be 64 KB)', () => {
+  assert.is(userKey('alice'), 'alice');
+  const long = 'x'.repeat(60000);
+  assert.match(userKey(long), /^sha256:[0-9a-f]{64}$/);
+  assert.is.not(userKey(long), userKey(long + 'y'));
+  const t = new LoginThrottle(OPTIONS);
+  fail(t, '10.0.0.1', long, 3, 0);
+  assert.is(t.failuresOf('user', long, 0), 3);
+  assert.is(t.admit('10.0.0.2', long, 0), 400);
 });
 
 test('addresses: IPv4-mapped IPv6 is the IPv4 address; IPv6 counts per /64', () => {
