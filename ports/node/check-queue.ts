@@ -4,14 +4,20 @@
 // else would queue behind them. Here at most `concurrency` checks run at once, and the next
 // one comes from the waiting address with the fewest failures behind it, ties going to the
 // one served least recently: a login from a clean address waits at most for the checks
-// already running. At most `maxQueued` wait; past that `run` answers null at once.
+// already running. Failures are counted when the next check is chosen, not when a check
+// joins the queue: a burst that arrived together is sorted out as soon as its first guesses
+// fail. At most `maxQueued` wait; past that `run` answers null at once.
+
+interface Job {
+  priority: () => number;     // failures behind this address and user name, now (lower goes first)
+  start: () => void;
+}
 
 interface Waiting {
   key: string;
-  priority: number;           // failures behind this address and user name (lower goes first)
   servedSeq: number;          // when this key last had a check started
   running: number;            // its checks running now (the entry stays while any run or wait)
-  jobs: Array<() => void>;
+  jobs: Job[];
 }
 
 export class CheckQueue {
@@ -28,14 +34,14 @@ export class CheckQueue {
   }
 
   /** Runs `check` in its turn: its result, or null if too many are waiting already. */
-  run<T>(key: string, priority: number, check: () => Promise<T>): Promise<T | null> {
+  run<T>(key: string, priority: () => number, check: () => Promise<T>): Promise<T | null> {
     if (this.running >= this.concurrency && this.queued >= this.maxQueued) return Promise.resolve(null);
     return new Promise<T | null>((resolve, reject) => {
       let w = this.waiting.get(key);
       if (w === undefined) {
-        w = { key, priority, servedSeq: -1, running: 0, jobs: [] };
+        w = { key, servedSeq: -1, running: 0, jobs: [] };
         this.waiting.set(key, w);
-      } else w.priority = Math.max(w.priority, priority);
+      }
       const entry = w;
       const start = (): void => {
         this.running++;
@@ -47,7 +53,7 @@ export class CheckQueue {
           this.next();
         });
       };
-      w.jobs.push(start);
+      w.jobs.push({ priority, start });
       this.queued++;
       this.next();
     });
@@ -61,15 +67,20 @@ export class CheckQueue {
   private next(): void {
     while (this.running < this.concurrency && this.queued > 0) {
       let best: Waiting | null = null;
+      let bestPriority = 0;
       this.waiting.forEach((w) => {
         if (w.jobs.length === 0) return;
-        if (best === null || w.priority < best.priority || (w.priority === best.priority && w.servedSeq < best.servedSeq)) best = w;
+        const p = w.jobs[0].priority();
+        if (best === null || p < bestPriority || (p === bestPriority && w.servedSeq < best.servedSeq)) {
+          best = w;
+          bestPriority = p;
+        }
       });
       const w = best as unknown as Waiting;
-      const job = w.jobs.shift() as () => void;
+      const job = w.jobs.shift() as Job;
       this.queued--;
       w.servedSeq = this.seq++;
-      job();
+      job.start();
     }
   }
 }

@@ -39,7 +39,7 @@ export function passwordLogin(l: PasswordLogin, c: Connection, address: string, 
   const check = (): Promise<boolean | number> => {
     // A client that gave up while waiting costs no hash.
     if (c.state === CLOSED) return Promise.resolve(false);
-    const priority = throttle.failuresOf('address', address, l.now()) + throttle.failuresOf('user', username, l.now());
+    const priority = (): number => throttle.failuresOf('address', address, l.now()) + throttle.failuresOf('user', username, l.now());
     const checked = l.checks.run(addressKey(address), priority, () => {
       const { users, dummy } = l.users();
       const entry = users.get(username);

@@ -10,7 +10,8 @@ function harness(concurrency: number, maxQueued: number) {
   const q = new CheckQueue(concurrency, maxQueued);
   const started: string[] = [];
   const finishers = new Map<string, () => void>();
-  const add = (key: string, priority: number, name: string): Promise<string | null> => q.run(key, priority, () => {
+  const failures = new Map<string, number>();   // what priority() reads, changed by the tests
+  const add = (key: string, priority: number, name: string): Promise<string | null> => q.run(key, () => failures.get(name) ?? priority, () => {
     started.push(name);
     return new Promise<string>((resolve) => finishers.set(name, () => resolve(name)));
   });
@@ -18,7 +19,7 @@ function harness(concurrency: number, maxQueued: number) {
     (finishers.get(name) as () => void)();
     for (let i = 0; i < 5; i++) await Promise.resolve();   // let the queue start the next
   };
-  return { q, started, add, finish };
+  return { q, started, add, finish, failures };
 }
 
 test('at most `concurrency` checks run at once; the rest start as those finish', async () => {
@@ -52,6 +53,17 @@ test('the address with fewer failures behind it goes first', async () => {
   assert.equal(h.started, ['b0', 'm1']);
   await h.finish('m1');
   assert.equal(h.started, ['b0', 'm1', 'g1']);
+});
+
+test('failures are counted when the next check is chosen: a waiting burst falls behind once its guesses fail', async () => {
+  const h = harness(1, 100);
+  for (let i = 0; i < 3; i++) void h.add(`addr${i}`, 0, `g${i}`);   // a burst from fresh addresses
+  void h.add('real', 0, 'real');
+  assert.equal(h.started, ['g0']);
+  h.failures.set('g1', 1);                                        // their user name failed meanwhile
+  h.failures.set('g2', 1);
+  await h.finish('g0');
+  assert.equal(h.started, ['g0', 'real']);
 });
 
 test('past maxQueued waiting checks, run answers null at once and starts nothing', async () => {
