@@ -376,12 +376,16 @@ function checkThrottle(v: unknown, connectTimeoutMs: number): ThrottleOptions {
   if (!isObject(v)) throw new ConfigError(`${where}: must be an object, got ${show(v)}`);
   checkKeys(v, Object.keys(DEFAULT_THROTTLE), where);
   const out = { ...DEFAULT_THROTTLE };
+  // A login still waiting at limits.connectTimeoutMs is cut without an answer: unless set,
+  // the waits shrink to fit a short connect timeout (at most 80% of it).
+  const fit = Math.floor(connectTimeoutMs * 0.8);
+  out.maxWaitMs = Math.min(out.maxWaitMs, fit);
+  out.maxDelayMs = Math.min(out.maxDelayMs, out.maxWaitMs);
   for (const [k, value] of Object.entries(v)) {
     const count = k === 'maxEntries' || k === 'maxConcurrentChecks' || k === 'maxQueuedChecks';
     out[k as keyof ThrottleOptions] = int(value, `${where}.${k}`, count ? 1 : 0, count ? 1e7 : 86400000);
   }
   if (out.maxWaitMs < out.maxDelayMs) throw new ConfigError(`${where}.maxWaitMs: must be at least maxDelayMs (${out.maxDelayMs}), got ${out.maxWaitMs}`);
-  // A login still waiting at limits.connectTimeoutMs is cut without an answer.
   if (out.maxWaitMs >= connectTimeoutMs) {
     throw new ConfigError(`${where}.maxWaitMs: must be less than limits.connectTimeoutMs (${connectTimeoutMs}): a login not answered by then is closed; got ${out.maxWaitMs}`);
   }

@@ -95,8 +95,12 @@ test('loginThrottle: defaults, keys checked, and every wait under connectTimeout
   assert.is(b({ loginThrottle: { baseDelayMs: 0 } }).loginThrottle.baseDelayMs, 0);
   assert.throws(() => b({ loginThrottle: { baseDelay: 1 } }), /loginThrottle: unknown key "baseDelay"/);
   assert.throws(() => b({ loginThrottle: { maxDelayMs: 9000 } }), /loginThrottle\.maxWaitMs: must be at least maxDelayMs \(9000\)/);
+  assert.throws(() => b({ loginThrottle: { maxDelayMs: 9000, maxWaitMs: 9500 }, limits: { connectTimeoutMs: 9000 } }), /must be less than limits\.connectTimeoutMs \(9000\)/);
   assert.throws(() => b({ loginThrottle: { maxWaitMs: 10000 } }), /loginThrottle\.maxWaitMs: must be less than limits\.connectTimeoutMs \(10000\)/);
   assert.is(b({ limits: { connectTimeoutMs: 30000 }, loginThrottle: { maxWaitMs: 20000 } }).loginThrottle.maxWaitMs, 20000);
+  // Unless set, the waits shrink to fit a short connect timeout.
+  const short = b({ limits: { connectTimeoutMs: 300 } }).loginThrottle;
+  assert.equal([short.maxWaitMs, short.maxDelayMs], [240, 240]);
 });
 
 test('flags: mosquitto spellings, values checked', () => {
