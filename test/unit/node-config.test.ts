@@ -112,6 +112,11 @@ test('flags: mosquitto spellings, values checked', () => {
   assert.throws(() => parseArgs(['-p']), /-p needs a value/);
   assert.throws(() => parseArgs(['--log-level', 'chatty']), /--log-level: must be one of/);
   assert.throws(() => parseArgs(['-x']), /unknown option "-x"/);
+  assert.equal(parseArgs(['--log-format', 'json', '--log-file', 'g.log']), { logFormat: 'json', logFile: 'g.log' });
+  assert.throws(() => parseArgs(['--log-format', 'xml']), /--log-format: must be one of text, json, got "xml"/);
+  assert.is(build({}, { logFile: 'g.log', logFormat: 'json' }).logFormat, 'json');
+  assert.throws(() => build({ logFormat: 'xml' }), /logFormat: must be one of text, json, got "xml"/);
+  assert.is(build({ logFile: 'logs/g.log' }).logFile, '/etc/ganglion/logs/g.log');   // relative to the config file
 });
 
 test('latency histogram: exact below 32 us, within 1/16 above, p50/p99/max', () => {
