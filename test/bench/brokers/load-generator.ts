@@ -41,7 +41,9 @@ export class Client {
   closed = false;
   error: string | null = null;
   private rest: Buffer | null = null;
-  private out: Buffer = Buffer.allocUnsafe(OUT_SIZE);
+  // Made at the first acknowledgement owed: a fleet has thousands of clients, most of them
+  // never owing more than a few bytes at once, and 64 KB each would be the generator's RSS.
+  private out: Buffer | null = null;
   private outLen = 0;
   private waiting: { type: number; resolve: (code: number) => void } | null = null;
 
@@ -117,12 +119,13 @@ export class Client {
   }
 
   queueAck(type: number, packetId: number): void {
+    if (this.out === null) this.out = Buffer.allocUnsafe(OUT_SIZE);
     if (this.outLen + 4 > OUT_SIZE) this.flushAcks();
     this.outLen = writeAck(this.out, this.outLen, type, packetId);
   }
 
   private flushAcks(): void {
-    if (this.outLen === 0) return;
+    if (this.outLen === 0 || this.out === null) return;
     const b = Buffer.allocUnsafe(this.outLen);
     this.out.copy(b, 0, 0, this.outLen);
     this.outLen = 0;
@@ -515,4 +518,172 @@ export class Flow {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface FleetSpec {
+  clients: number;
+  rate: number;                // PUBLISHes per second, per client
+  payloadSize: number;
+  connectTimeoutMs: number;
+}
+
+/** One client of a fleet: it publishes to its own topic and hears its neighbour's. */
+interface Device {
+  index: number;
+  client: Client;
+  tpl: PublishTemplate;
+  sent: number;
+  outstanding: number;         // PUBLISHes not yet acknowledged by the broker
+  nextId: number;
+  heard: SeqTrack;             // what it received from client index + 1
+  stray: number;               // PUBLISHes from any other publisher (none should come)
+}
+
+/** How often the fleet's pacing timer runs: often enough that no client is late by much. */
+const FLEET_TICK_MS = 2;
+
+/**
+ * A fleet of devices, the peer-to-peer shape of IoT benchmarks: `clients` connections, client
+ * i publishing QoS 1 to `fleet/<i>/state` at a fixed rate and subscribed at QoS 1 to
+ * `fleet/<i+1>/state` (the last to the first's). The load is open-loop: message m of the
+ * whole fleet is due at m / (clients x rate) s after start(), sent by client m mod clients,
+ * so the clients take turns evenly and a slow broker does not slow the offered load (its
+ * queues show in the latency). Each message carries its publisher, sequence number and send
+ * time (mqtt-frames.ts); every delivery is checked against the one publisher it may come from.
+ */
+export class Fleet {
+  readonly spec: FleetSpec;
+  private devices: Device[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private t0 = 0;
+  private due = 0;             // messages of the whole fleet sent since start()
+  /** Latency samples (ms) while `sampleLatency` is set: one per delivery. */
+  latencies: number[] = [];
+  sampleLatency = false;
+
+  constructor(spec: FleetSpec) {
+    this.spec = spec;
+  }
+
+  /** Connects every client, then subscribes each to its neighbour's topic (all SUBACKed before any publish). */
+  async open(port: number): Promise<void> {
+    const s = this.spec;
+    const n = s.clients;
+    const clients = await many(n, 100, (i) => Client.connect(port, `fleet-${i}`, 4, 60, s.connectTimeoutMs));
+    for (let i = 0; i < n; i++) {
+      const d: Device = {
+        index: i, client: clients[i], tpl: publishTemplate(`fleet/${i}/state`, 1, false, 4, i, s.payloadSize),
+        sent: 0, outstanding: 0, nextId: 1, heard: new SeqTrack(), stray: 0,
+      };
+      this.devices.push(d);
+      const from = (i + 1) % n;
+      d.client.onPublish = (c, b, at, qos, id) => {
+        if (b.readUInt32BE(at) === from) d.heard.add(b.readUInt32BE(at + 4));
+        else d.stray++;
+        if (this.sampleLatency) this.latencies.push(performance.now() - b.readDoubleBE(at + 8));
+        if (qos === 1) c.queueAck(PUBACK, id);
+      };
+      d.client.onAck = (_c, type) => {
+        if (type === PUBACK) d.outstanding--;
+      };
+    }
+    await many(n, 100, (i) => clients[i].subscribe(`fleet/${(i + 1) % n}/state`, 1, s.connectTimeoutMs));
+  }
+
+  start(): void {
+    this.running = true;
+    this.t0 = performance.now();
+    this.due = 0;
+    this.tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    if (!this.running) return;
+    const perMs = (this.spec.clients * this.spec.rate) / 1000;
+    const upTo = Math.floor((performance.now() - this.t0) * perMs) + 1;
+    const devices = this.devices;
+    while (this.due < upTo) {
+      this.send(devices[this.due % devices.length]);
+      this.due++;
+    }
+    this.timer = setTimeout(this.tick, FLEET_TICK_MS);
+  };
+
+  /** One PUBLISH in its own write, as a device sends it. */
+  private send(d: Device): void {
+    if (d.client.closed) return;
+    const tpl = d.tpl;
+    const out = Buffer.allocUnsafe(tpl.frame.length);
+    tpl.frame.copy(out);
+    out.writeUInt32BE(d.sent++, tpl.seqAt);
+    out.writeDoubleBE(performance.now(), tpl.timeAt);
+    const id = d.nextId;
+    d.nextId = id === 65535 ? 1 : id + 1;
+    out[tpl.idAt] = id >> 8;
+    out[tpl.idAt + 1] = id & 0xff;
+    d.outstanding++;
+    d.client.write(out);
+  }
+
+  /** True when every message was delivered to its subscriber and acknowledged to its publisher. */
+  done(): boolean {
+    const devices = this.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i];
+      if (d.outstanding > 0) return false;
+      if (d.heard.unique < devices[(i + 1) % devices.length].sent) return false;
+    }
+    return true;
+  }
+
+  async drain(timeoutMs: number): Promise<boolean> {
+    const end = performance.now() + timeoutMs;
+    while (!this.done()) {
+      if (performance.now() > end) return false;
+      if (this.broken() !== null) return false;
+      await sleep(10);
+    }
+    return true;
+  }
+
+  broken(): string | null {
+    for (const d of this.devices) if (d.client.closed) return `fleet client ${d.index} closed${d.client.error ? ': ' + d.client.error : ''}`;
+    return null;
+  }
+
+  deliveredSoFar(): number {
+    let n = 0;
+    for (const d of this.devices) n += d.heard.unique;
+    return n;
+  }
+
+  counts(): FlowCounts {
+    const devices = this.devices;
+    const c: FlowCounts = { sent: 0, delivered: 0, received: 0, expected: 0, lost: 0, duplicates: 0, unacked: 0 };
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i];
+      const expected = devices[(i + 1) % devices.length].sent;
+      c.sent += d.sent;
+      c.unacked += d.outstanding;
+      c.expected += expected;
+      c.delivered += d.heard.unique;
+      c.received += d.heard.unique + d.heard.dups + d.stray;
+      c.duplicates += d.heard.dups + d.stray;
+    }
+    c.lost = c.expected - c.delivered;
+    return c;
+  }
+
+  close(): void {
+    this.stop();
+    for (const d of this.devices) d.client.close();
+  }
 }

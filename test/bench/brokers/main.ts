@@ -7,6 +7,9 @@
 //                                    Node broker, node-relay.mjs; latency and QoS 0 1->1 only)
 // npm run bench -- --brokers ganglion --profile /tmp/prof qos0-fanout   (node --cpu-prof of the
 //                                    Node brokers, one .cpuprofile per run, written at SIGTERM)
+// npm run bench -- --fleet 1000 fleet   (only the fleet, of 1,000 clients; `fleet` names every
+//                                    fleet size, `fleet-1000` one; default sizes 1,000 and
+//                                    5,000, and 50 with --short)
 //
 // A benchmark, not a test: it prints figures and asserts nothing about speed. Each broker is
 // started fresh for each run, pinned to core 0 with taskset; this process (the load
@@ -15,14 +18,14 @@
 // and the ratio of each broker's median to mosquitto's and aedes'. See scenarios.ts for
 // what each scenario does and load-generator.ts for how the load is made.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BrokerName } from './broker-process.js';
 import { ALL_BROKERS, BROKERS, BrokerProcess, freePort, hasTaskset, killAll, mosquittoPath, pinSelf, staleBuild, versionOf } from './broker-process.js';
 import type { Row } from './report.js';
 import { problems, table, targets } from './report.js';
 import type { Scenario } from './scenarios.js';
-import { SCENARIOS, runOptions } from './scenarios.js';
+import { SCENARIOS, fleet, fleetRate, fleetSizes, runOptions } from './scenarios.js';
 import { withTimeout } from './load-generator.js';
 
 interface Args {
@@ -32,10 +35,12 @@ interface Args {
   brokers: BrokerName[];
   json: string | null;
   profile: string | null;
+  fleet: number[];
+  scenarios: Scenario[];
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, profile: null };
+  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, profile: null, fleet: [], scenarios: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--short') a.short = true;
@@ -43,12 +48,18 @@ function parse(argv: string[]): Args {
     else if (x === '--brokers') a.brokers = argv[++i].split(',') as BrokerName[];
     else if (x === '--json') a.json = argv[++i];
     else if (x === '--profile') a.profile = argv[++i];
+    else if (x === '--fleet') a.fleet = argv[++i].split(',').map(Number);
     else if (x.startsWith('-')) throw new Error(`unknown option ${x}`);
     else a.only.push(x);
   }
   if (a.rounds <= 0) a.rounds = a.short ? 1 : 3;
   for (const b of a.brokers) if (!ALL_BROKERS.includes(b)) throw new Error(`unknown broker ${b}`);
-  for (const s of a.only) if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario ${s} (one of ${SCENARIOS.map((x) => x.id).join(', ')})`);
+  if (a.fleet.length === 0) a.fleet = fleetSizes(a.short);
+  for (const n of a.fleet) if (!Number.isInteger(n) || n < 1) throw new Error(`--fleet wants client counts, as in --fleet 1000,5000`);
+  const all = [...SCENARIOS, ...a.fleet.map(fleet)];
+  const named = (s: Scenario, id: string): boolean => s.id === id || (id === 'fleet' && s.id.startsWith('fleet-'));
+  for (const id of a.only) if (!all.some((s) => named(s, id))) throw new Error(`unknown scenario ${id} (one of ${all.map((x) => x.id).join(', ')}, fleet)`);
+  a.scenarios = all.filter((s) => a.only.length === 0 || a.only.some((id) => named(s, id)));
   return a;
 }
 
@@ -74,6 +85,24 @@ async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, p
   }
 }
 
+/**
+ * A fleet of N needs N sockets in this process and N in the broker, which inherits this
+ * process's limit. Node raises its own soft limit of open files to the hard one at start, so
+ * the hard limit (`ulimit -Hn`) is what counts; it must be raised outside (as root) if low.
+ */
+function checkFileLimit(clients: number): void {
+  let limits = '';
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return;   // not Linux: nothing to check
+  }
+  const m = /Max open files\s+(\d+|unlimited)/.exec(limits);
+  if (m === null || m[1] === 'unlimited') return;
+  const soft = Number(m[1]);
+  if (soft < clients + 200) throw new Error(`a fleet of ${clients} needs more than ${clients + 200} open files, and the limit is ${soft}: raise it (ulimit -n, or the hard limit ulimit -Hn as root)`);
+}
+
 function log(line: string): void {
   process.stderr.write(line + '\n');
 }
@@ -84,7 +113,8 @@ async function main(): Promise<number> {
   const pinned = taskset && pinSelf();
   const cpus = os.cpus();
   if (mosquittoPath() === null) args.brokers = args.brokers.filter((b) => b !== 'mosquitto');
-  const scenarios = SCENARIOS.filter((s) => args.only.length === 0 || args.only.includes(s.id));
+  const scenarios = args.scenarios;
+  const fleets = scenarios.filter((s) => s.id.startsWith('fleet-')).map((s) => Number(s.id.slice(6)));
   const o = runOptions(args.short);
 
   const head = [
@@ -96,10 +126,12 @@ async function main(): Promise<number> {
     `brokers:   ${args.brokers.map((b) => `${b} ${versionOf(b)}`).join(', ')}`,
     `pinning:   ${pinned ? 'broker on core 0, load generator on core 1 (taskset)' : 'NONE (taskset missing): figures are not comparable'}`,
     `rounds:    ${args.rounds}, brokers interleaved; throughput: ${o.warmupMs} ms warm-up + ${o.measureMs} ms measured; latency at ${o.latencyRate} msg/s for ${o.measureMs} ms`,
+    `fleet:     ${fleets.length === 0 ? 'not run' : fleets.map((n) => `${n} clients x ${fleetRate(n)} msg/s`).join(', ') + `, QoS 1, ${o.warmupMs} ms warm-up + ${o.fleetMs} ms measured`}`,
     `command:   npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
   ].join('\n');
   log(head);
   if (cpus.length < 2) log('warning: one core: the broker and the load generator share it');
+  if (fleets.length > 0) checkFileLimit(Math.max(...fleets));
   const stale = staleBuild();
   if (stale.length > 0) log(`warning: dist/node/ganglion-cli.js is older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' ...' : ''}: run node build.mjs first`);
 

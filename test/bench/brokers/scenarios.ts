@@ -11,6 +11,10 @@
 //   retained:   10,000 retained messages, then a `#` subscribe: time to receive them all and
 //               broker memory per retained message (from a baseline taken after a warm-up
 //               of the same publishes that keeps nothing)
+//   fleet:      N clients (`--fleet N[,N]`, 1,000 and 5,000 by default, 50 in the smoke),
+//               each one connection publishing QoS 1 at a fixed rate to fleet/<i>/state and
+//               subscribed to fleet/<i+1>/state: deliveries/s, latency p50/p99/max, broker
+//               RSS and broker CPU per delivery (also `relay` when it is asked for)
 //
 // Every scenario counts losses and duplicates exactly and measures the broker's CPU and
 // resident memory from /proc while it runs.
@@ -19,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import type { BrokerName, BrokerProcess } from './broker-process.js';
 import { BROKERS } from './broker-process.js';
 import type { FlowSpec } from './load-generator.js';
-import { Client, Flow, SeqTrack, many, sleep, withTimeout } from './load-generator.js';
+import { Client, Fleet, Flow, SeqTrack, many, sleep, withTimeout } from './load-generator.js';
 import type { Version } from './mqtt-frames.js';
 import { PUBACK, deleteRetainedFrame, publishTemplate } from './mqtt-frames.js';
 
@@ -32,12 +36,14 @@ export interface RunOptions {
   retainedMessages: number;
   settleMs: number;       // idle: how long the connections are left idle before the second measure
   latencyRate: number;    // msg/s
+  fleetMs: number;        // fleet: the measured window
+  fleetDrainMs: number;   // fleet: most time to wait for the last deliveries and PUBACKs
 }
 
 export function runOptions(short: boolean): RunOptions {
   return short
-    ? { short, warmupMs: 300, measureMs: 1000, drainMs: 3000, idleConnections: 1000, retainedMessages: 2000, latencyRate: 1000, settleMs: 1000 }
-    : { short, warmupMs: 1000, measureMs: 5000, drainMs: 5000, idleConnections: 5000, retainedMessages: 10000, latencyRate: 1000, settleMs: 25000 };
+    ? { short, warmupMs: 300, measureMs: 1000, drainMs: 3000, idleConnections: 1000, retainedMessages: 2000, latencyRate: 1000, settleMs: 1000, fleetMs: 2000, fleetDrainMs: 10000 }
+    : { short, warmupMs: 1000, measureMs: 5000, drainMs: 5000, idleConnections: 5000, retainedMessages: 10000, latencyRate: 1000, settleMs: 25000, fleetMs: 10000, fleetDrainMs: 15000 };
 }
 
 /** One figure of one run. */
@@ -129,7 +135,7 @@ function throughput(id: string, title: string, brokers: BrokerName[], spec: Omit
 }
 
 /** Waits `ms`, failing early if a client's socket closed. */
-async function watch(flow: Flow, ms: number): Promise<void> {
+async function watch(flow: { broken(): string | null }, ms: number): Promise<void> {
   const end = performance.now() + ms;
   while (performance.now() < end) {
     await sleep(Math.min(50, Math.max(1, end - performance.now())));
@@ -349,6 +355,75 @@ const retained: Scenario = {
     }
   },
 };
+
+/**
+ * The per-client rate of a fleet: 10,000 msg/s offered by the whole fleet and at most 10 a
+ * client, so 1,000 clients x 10/s and 5,000 x 2/s (issue 20's two shapes).
+ */
+export function fleetRate(clients: number): number {
+  return Math.min(10, 10000 / clients);
+}
+
+/** Fleet sizes when --fleet is not given. */
+export function fleetSizes(short: boolean): number[] {
+  return short ? [50] : [1000, 5000];
+}
+
+export function fleet(clients: number): Scenario {
+  const rate = fleetRate(clients);
+  return {
+    id: `fleet-${clients}`,
+    title: `fleet of ${clients.toLocaleString('en-US')}, QoS 1 at ${rate} msg/s each`,
+    brokers: [...BROKERS, 'relay'],
+    async run(broker, o) {
+      const f = new Fleet({ clients, rate, payloadSize: 64, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      try {
+        await withTimeout(f.open(broker.port), 120000, `${clients} fleet clients connecting`);
+        f.start();
+        await watch(f, o.warmupMs);
+        f.sampleLatency = true;
+        const d0 = f.deliveredSoFar();
+        const w = new Window(broker);
+        await watch(f, o.fleetMs);
+        const d1 = f.deliveredSoFar();
+        const m = w.end();
+        const rss = broker.stats().rssBytes;
+        f.sampleLatency = false;
+        f.stop();
+        const drained = await f.drain(o.fleetDrainMs);
+        const c = f.counts();
+        const l = f.latencies.slice().sort((a, b) => a - b);
+        const delivered = d1 - d0;
+        const notes = [`${clients} clients, ${fmtRate(clients * rate)} msg/s offered`];
+        if (!drained) notes.push(`not drained in ${o.fleetDrainMs} ms (${c.unacked} unacknowledged)`);
+        const b = boundBy(m.brokerCpu, m.loadCpu);
+        if (b !== '') notes.push(b);
+        return {
+          measures: [
+            { metric: 'deliveries/s', value: delivered / m.seconds, better: 'higher' },
+            { metric: 'p50 us', value: 1000 * percentile(l, 0.5), better: 'lower' },
+            { metric: 'p99 us', value: 1000 * percentile(l, 0.99), better: 'lower' },
+            { metric: 'max us', value: 1000 * (l.length > 0 ? l[l.length - 1] : NaN), better: 'lower' },
+            { metric: 'broker RSS MB', value: rss / 2 ** 20, better: 'lower' },
+            // CPU seconds of the broker over the window, per message delivered in it
+            { metric: 'broker CPU us/delivery', value: delivered > 0 ? (1e4 * m.brokerCpu * m.seconds) / delivered : NaN, better: 'lower' },
+          ],
+          lost: c.lost,
+          duplicates: c.duplicates,
+          brokerCpu: m.brokerCpu,
+          loadCpu: m.loadCpu,
+          note: notes.join('; '),
+        };
+      } finally {
+        f.close();
+      }
+    },
+  };
+}
+
+function fmtRate(v: number): string {
+  return Math.round(v).toLocaleString('en-US');
+}
 
 const BOTH: BrokerName[] = ['ganglion', 'mosquitto'];
 
