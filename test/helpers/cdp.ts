@@ -63,7 +63,7 @@ export class Browser {
       '--headless', '--remote-debugging-pipe', '--no-sandbox', '--disable-gpu', '--no-first-run',
       '--no-default-browser-check', '--disable-extensions', '--disable-background-networking',
       `--user-data-dir=${profile}`, 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });   // its own process group: close() ends its helpers too
     child.stderr?.resume();
     const b = new Browser(child, profile);
     await b.send('Browser.getVersion');
@@ -94,14 +94,27 @@ export class Browser {
     return page;
   }
 
-  /** Ends Chromium and removes its profile once it has exited. */
+  /**
+   * Ends Chromium and removes its profile. Browser.close first, so Chromium stops its helper
+   * processes and finishes writing the profile itself; the whole process group is killed if
+   * it has not exited within 5 s. A profile that still cannot be removed (a helper process
+   * writing into it as it goes, ENOTEMPTY) is left in the temporary folder: that is cleanup,
+   * never the page's behaviour, so it does not fail a test.
+   */
   async close(): Promise<void> {
     if (!this.exited) {
       const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-      this.child.kill('SIGKILL');
+      this.send('Browser.close').catch(() => { /* it exits before answering */ });
+      const timer = setTimeout(() => { try { process.kill(-(this.child.pid as number), 'SIGKILL'); } catch { /* gone */ } }, 5000);
       await gone;
+      clearTimeout(timer);
     }
-    rmSync(this.profile, { recursive: true, force: true, maxRetries: 3 });
+    try { process.kill(-(this.child.pid as number), 'SIGKILL'); } catch { /* the group has ended */ }
+    try {
+      rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (e) {
+      console.error(`chromium profile ${this.profile} left behind: ${(e as Error).message}`);
+    }
   }
 }
 
