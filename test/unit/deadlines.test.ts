@@ -170,15 +170,21 @@ test('4:MQTT-3.1.2-24 v4: Keep Alive 1 with an authenticate hook that answers at
 
 // ---- a publisher the broker holds (slowSubscriberPolicy 'hold') ----
 
-test('(design) · 4:MQTT-3.1.2-24 v4: a publisher held for a full subscriber is not closed for keep-alive while held; its period starts again when released', () => {
-  const t = rig({ maxInflight: 1, maxQueued: 1, slowSubscriberPolicy: 'hold', holdTimeoutMs: 30000 });
+/** Subscriber "s" (window 1, queue 1) with m1 in flight and m2 queued from publisher "p": p's next QoS 1 PUBLISH is held. */
+function fullSubscriber(holdTimeoutMs: number, publisherKeepAlive: number): Rig {
+  const t = rig({ maxInflight: 1, maxQueued: 1, slowSubscriberPolicy: 'hold', holdTimeoutMs });
   t.connected('s');
   t.subscribe('s', 'a', 1);
-  t.connected('p', { keepAlive: 1 });
+  t.connected('p', { keepAlive: publisherKeepAlive });
   t.publish('p', 'a', 'm1', 1, 1);   // in flight
   t.publish('p', 'a', 'm2', 1, 2);   // queued
-  t.publish('p', 'a', 'm3', 1, 3);   // no room: held, and p is no longer read
   t.sent('p');
+  return t;
+}
+
+test('(design) · 4:MQTT-3.1.2-24 v4: a publisher held for a full subscriber is not closed for keep-alive while held; its period starts again when released', () => {
+  const t = fullSubscriber(30000, 1);
+  t.publish('p', 'a', 'm3', 1, 3);   // no room: held, and p is no longer read
   t.advance(10000);
   assert.ok(t.isOpen('p'), 'held for 10 s with Keep Alive 1: still open');
   t.feed('s', hex('40 02 00 01'));   // PUBACK 1: m2 goes out, m3 into the queue, p read again
@@ -190,13 +196,7 @@ test('(design) · 4:MQTT-3.1.2-24 v4: a publisher held for a full subscriber is 
 });
 
 test('(design) a held publisher goes on at exactly holdTimeoutMs, not before', () => {
-  const t = rig({ maxInflight: 1, maxQueued: 1, slowSubscriberPolicy: 'hold', holdTimeoutMs: 3000 });
-  t.connected('s');
-  t.subscribe('s', 'a', 1);
-  t.connected('p');
-  t.publish('p', 'a', 'm1', 1, 1);
-  t.publish('p', 'a', 'm2', 1, 2);
-  t.sent('p');
+  const t = fullSubscriber(3000, 0);
   t.advance(100);
   t.publish('p', 'a', 'm3', 1, 3);   // held at 100 ms
   t.advance(2999);
