@@ -451,14 +451,8 @@ export class Flow {
     return true;
   }
 
-  async drain(timeoutMs: number): Promise<boolean> {
-    const end = performance.now() + timeoutMs;
-    while (!this.done()) {
-      if (performance.now() > end) return false;
-      if (this.broken() !== null) return false;
-      await sleep(5);
-    }
-    return true;
+  drain(timeoutMs: number): Promise<boolean> {
+    return drained(this, timeoutMs);
   }
 
   /** A client whose socket closed under us, if any. */
@@ -514,6 +508,17 @@ export class Flow {
     for (const p of this.pubs) p.client.destroy();
     for (const s of this.subs) s.client.destroy();
   }
+}
+
+/** Waits until `load.done()`: false at the timeout or when a client's socket closed. */
+async function drained(load: { done(): boolean; broken(): string | null }, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (!load.done()) {
+    if (performance.now() > end) return false;
+    if (load.broken() !== null) return false;
+    await sleep(5);
+  }
+  return true;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -644,14 +649,8 @@ export class Fleet {
     return true;
   }
 
-  async drain(timeoutMs: number): Promise<boolean> {
-    const end = performance.now() + timeoutMs;
-    while (!this.done()) {
-      if (performance.now() > end) return false;
-      if (this.broken() !== null) return false;
-      await sleep(10);
-    }
-    return true;
+  drain(timeoutMs: number): Promise<boolean> {
+    return drained(this, timeoutMs);
   }
 
   broken(): string | null {

@@ -4,7 +4,7 @@
 // npm run bench -- --rounds 5 qos0-1to1 latency-qos0     (only the scenarios named)
 // npm run bench -- --brokers ganglion,mosquitto --json out.json
 // npm run bench -- --brokers ganglion,mosquitto,relay latency-qos0   (relay: the floor of a
-//                                    Node broker, node-relay.mjs; latency and QoS 0 1->1 only)
+//                                    Node broker, node-relay.mjs; latency, QoS 0 1->1 and fleet only)
 // npm run bench -- --brokers ganglion --profile /tmp/prof qos0-fanout   (node --cpu-prof of the
 //                                    Node brokers, one .cpuprofile per run, written at SIGTERM)
 // npm run bench -- --fleet 1000 fleet   (only the fleet, of 1,000 clients; `fleet` names every
@@ -100,7 +100,7 @@ function checkFileLimit(clients: number): void {
   const m = /Max open files\s+(\d+|unlimited)/.exec(limits);
   if (m === null || m[1] === 'unlimited') return;
   const soft = Number(m[1]);
-  if (soft < clients + 200) throw new Error(`a fleet of ${clients} needs more than ${clients + 200} open files, and the limit is ${soft}: raise it (ulimit -n, or the hard limit ulimit -Hn as root)`);
+  if (soft < clients + 200) throw new Error(`a fleet of ${clients} needs at least ${clients + 200} open files, and the limit is ${soft}: raise it (ulimit -n, or the hard limit ulimit -Hn as root)`);
 }
 
 function log(line: string): void {
