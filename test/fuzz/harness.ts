@@ -14,7 +14,8 @@
 //   - a connection is closed, or open and known to the broker (counts agree);
 //   - a canary publisher/subscriber pair on other connections still routes;
 //   - memory held is within the options: queues, windows, QoS 2 ids, subscriptions,
-//     retained messages, topic aliases, bytes queued per connection, held publishers.
+//     sessions, bytes queued for absent clients, retained messages, topic aliases, bytes
+//     queued per connection, held publishers.
 // A failure names its run seed, the session that made its broker and its own session: `npm
 // run fuzz -- --seed S --from W --to I` plays that broker's sessions again, tracing the last.
 import { Decoder } from '../../core/index.js';
@@ -357,6 +358,13 @@ function check(w: World, attackers: Attacker[], states: States, report: Report):
     else if (s.connection !== null && s.connection.state === 3) problem = s.clientId + ': session held by a closed connection';
   });
   if (problem !== null) return problem;
+  // Sessions: the broker's count of clients' sessions is what the map holds (less the
+  // application's own), within maxSessions; bytes queued for absent clients within theirs.
+  let clientSessions = 0;
+  b.sessions.forEach((s) => { if (s.local === null) clientSessions++; });
+  if (clientSessions !== b.sessionCount) return 'sessionCount ' + b.sessionCount + ' but ' + clientSessions + ' client sessions';
+  if (b.sessionCount > L.maxSessions) return 'sessions ' + b.sessionCount + ' over maxSessions ' + L.maxSessions;
+  if (b.offlineBytes > L.maxOfflineBytes) return 'offline bytes ' + b.offlineBytes + ' over ' + L.maxOfflineBytes;
   if (b.retained.count > L.maxRetainedCount) return 'retained ' + b.retained.count;
   const held = (b as unknown as { held: unknown[] }).held;
   if (held.length > b.connections.length) return 'held ' + held.length + ' for ' + b.connections.length + ' connections';
