@@ -82,6 +82,7 @@ export interface Stats {
   connectTooLarge: number;  // a CONNECT (or AUTH) refused on its header: over maxConnectSize
   pendingClosed: number;    // pending connections closed to make room (maxPending)
   pendingBytesClosed: number;  // pending connections closed for the bytes they held (maxPendingBytes)
+  pendingPerAddressClosed: number;  // closed by a port's cap per remote address (Node: maxPendingPerAddress)
   // And for sessions:
   sessionsExpired: number;  // sessions ended because their expiry passed while the client was away
   sessionsCapped: number;   // maxSessions acted: a session offline ended, or a CONNECT refused
@@ -169,7 +170,7 @@ export class Broker {
     };
     this.nowMs = nowMs;
     this.stats = { startedAtMs: nowMs, bytesIn: 0, bytesOut: 0, packetsIn: 0, messagesIn: 0, messagesOut: 0, dropped: 0, denied: 0, expired: 0, authFailures: 0, errors: 0,
-      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0, sessionsExpired: 0, sessionsCapped: 0, offlineDropped: 0,
+      connectTooLarge: 0, pendingClosed: 0, pendingBytesClosed: 0, pendingPerAddressClosed: 0, sessionsExpired: 0, sessionsCapped: 0, offlineDropped: 0,
       drops: noDrops(), peakClients: 0 };
     this.sessions = new Map();
     this.connections = [];

@@ -7,12 +7,23 @@
 
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
+import { AWAIT_CONNECT } from './connection.js';
 
-/** A new connection joins the pending ones; past maxPending the oldest is closed. */
+/**
+ * A new connection joins the pending ones; past maxPending the oldest that has not sent a
+ * whole CONNECT is closed. One whose CONNECT is being authenticated (a password check may
+ * queue behind others when many clients reconnect at once) goes only when none is left.
+ */
 export function admitPending(b: Broker, c: Connection): void {
   b.pending.add(c);
   if (b.pending.size <= b.limits.maxPending) return;
-  const oldest = b.pending.oldest as Connection;   // not `c`: maxPending is at least 1
+  let oldest = b.pending.oldest as Connection;   // not `c`: maxPending is at least 1
+  for (let x: Connection | null = oldest; x !== c && x !== null; x = x.newer) {
+    if (x.state === AWAIT_CONNECT) {
+      oldest = x;
+      break;
+    }
+  }
   b.stats.pendingClosed++;
   closePending(b, oldest, 'maxPending ' + b.limits.maxPending);
 }

@@ -60,6 +60,7 @@ export function publishSys(b: Broker): void {
   put(b, '$SYS/broker/limits/maxConnectSize', '' + s.connectTooLarge);
   put(b, '$SYS/broker/limits/maxPending', '' + s.pendingClosed);
   put(b, '$SYS/broker/limits/maxPendingBytes', '' + s.pendingBytesClosed);
+  put(b, '$SYS/broker/limits/maxPendingPerAddress', '' + s.pendingPerAddressClosed);   // counted by the port
   put(b, '$SYS/broker/limits/maxSessions', '' + s.sessionsCapped);
   put(b, '$SYS/broker/limits/maxOfflineBytes', '' + s.offlineDropped);
   // mosquitto's name; here every session ended by its expiry (3.x: persistentSessionExpirySeconds).

@@ -39,7 +39,7 @@ export interface Config {
   logLevel: Level;
   logFormat: LogFormat;           // text or json lines
   logFile: string | null;         // null: stderr
-  limits: BrokerOptions;
+  limits: NodeLimits;
   latencyIntervalMs: number;      // 0: no latency reports
   shutdownTimeoutMs: number;      // SIGINT/SIGTERM: connections still open after this are cut
   loginThrottle: ThrottleOptions; // waits after failed logins (login-throttle.ts)
@@ -58,7 +58,7 @@ export interface ServerConfig {
   logLevel?: Level;
   logFormat?: LogFormat;
   logFile?: string;
-  limits?: Partial<Omit<BrokerOptions, 'store'>>;
+  limits?: Partial<Omit<NodeLimits, 'store'>>;
   latencyIntervalMs?: number;
   shutdownTimeoutMs?: number;
   loginThrottle?: Partial<ThrottleOptions>;
@@ -118,10 +118,21 @@ export const NODE_LIMITS: Partial<Omit<BrokerOptions, 'store'>> = {
   topicAliasMaximum: 16,
 };
 
-/** Every core option with its value on Node: the core's defaults with NODE_LIMITS over them. */
+/** The port's own limits, set in `limits` beside the core's. */
+export interface PortLimits {
+  maxPendingPerAddress?: number;   // sockets from one address (IPv6: one /64) without a CONNECT yet (pending-guard.ts),
+  pendingGraceMs?: number;         // of those older than this; younger ones (a burst of connects) are let be
+}
+export type NodeLimits = BrokerOptions & PortLimits;
+export const PORT_LIMITS: Required<PortLimits> = {
+  maxPendingPerAddress: 64,
+  pendingGraceMs: 2000,
+};
+
+/** Every core option with its value on Node (the core's defaults, NODE_LIMITS over them), and the port's. */
 export function limitDefaults(): Record<string, number | boolean | string> {
   const core = createBroker({}, {}, 0).limits as unknown as Record<string, number | boolean | string>;
-  return { ...core, ...(NODE_LIMITS as Record<string, number | boolean | string>) };
+  return { ...core, ...(NODE_LIMITS as Record<string, number | boolean | string>), ...PORT_LIMITS };
 }
 
 // [min, max] of numeric limits where the protocol or sense bounds them; other numbers are
@@ -129,6 +140,8 @@ export function limitDefaults(): Record<string, number | boolean | string> {
 const LIMIT_RANGES: Record<string, [number, number]> = {
   maxConnections: [1, 1e7],
   maxPending: [1, 1e7],
+  maxPendingPerAddress: [1, 1e7],
+  pendingGraceMs: [0, 3600000],
   maxPacketSize: [16, 268435460],   // 268435455 of Remaining Length plus the fixed header
   maxConnectSize: [16, 268435460],
   maxSubscriptionsPerClient: [1, 1e7],
@@ -221,7 +234,7 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1';
 }
 
-export function checkLimits(v: unknown, where = 'limits'): BrokerOptions {
+export function checkLimits(v: unknown, where = 'limits'): NodeLimits {
   if (!isObject(v)) throw new ConfigError(`${where}: must be an object, got ${show(v)}`);
   const defaults = limitDefaults();
   checkKeys(v, Object.keys(defaults), where);
@@ -238,7 +251,7 @@ export function checkLimits(v: unknown, where = 'limits'): BrokerOptions {
       out[k] = value;
     } else out[k] = bool(value, `${where}.${k}`);
   }
-  return out as BrokerOptions;
+  return out as NodeLimits;
 }
 
 /**

@@ -90,7 +90,9 @@ export function createLogger(
 export function levelOfCoreLine(line: string): Level {
   if (/internal error/.test(line)) return 'error';   // a fault caught in the core or the port (issue 13)
   // "maximum": a packet over a size limit ("a packet of N bytes, maximum M"); "reached": a broker-wide limit.
-  if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit|maximum|reached/i.test(line)) return 'warn';
-  if (/connected \(MQTT|disconnected|connection lost|closing:|taken over|no CONNECT within/.test(line)) return 'info';
+  if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit|maximum|reached|maxSessions/i.test(line)) return 'warn';
+  // Closed before CONNACK by a limit: counted in $SYS; one line each at warn would let a
+  // flood of silent sockets flood the log too.
+  if (/connected \(MQTT|disconnected|connection lost|closing:|taken over|no CONNECT within|closed before CONNACK/.test(line)) return 'info';
   return 'debug';
 }

@@ -13,7 +13,8 @@ import { mayPublish, mayRead, maySubscribe, parseAcl } from './acl.js';
 import type { Client } from './client.js';
 import { clientOf } from './client.js';
 import type { Config, ListenerConfig, ServerConfig } from './config.js';
-import { buildConfig, isChecked } from './config.js';
+import { PORT_LIMITS, buildConfig, isChecked } from './config.js';
+import { PendingGuard } from './pending-guard.js';
 import type { LatencySummary } from './latency.js';
 import { LatencyHistogram, LatencyWindow } from './latency.js';
 import type { Operations } from './http-listener.js';
@@ -272,7 +273,9 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   for (const l of checked.listeners) counts.set(l, { open: 0, accepted: 0 });
   const flusher = new Flusher();
   flusher.broker = broker;
-  const ctx: PortContext = { broker, latency, logger, flusher, sockets, closeTimeoutMs: 1000, timer, counts };
+  const guard = new PendingGuard(checked.limits.maxPendingPerAddress ?? PORT_LIMITS.maxPendingPerAddress,
+    checked.limits.pendingGraceMs ?? PORT_LIMITS.pendingGraceMs, broker);
+  const ctx: PortContext = { broker, latency, logger, flusher, sockets, closeTimeoutMs: 1000, timer, counts, guard };
   const monitor = new Monitor(broker, latency, Date.now());
   const reportWindow = new LatencyWindow();
   const version = packageVersion();

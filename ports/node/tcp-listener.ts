@@ -7,7 +7,10 @@ import type { PortContext } from './transport.js';
 import { attachSocket } from './transport.js';
 
 export function listenTcp(ctx: PortContext, listener: ListenerConfig): Promise<Server> {
-  const server = createServer({ noDelay: true }, (socket) => attachSocket(ctx, socket, listener, null));
+  const server = createServer({ noDelay: true }, (socket) => {
+    ctx.guard.admit(socket);
+    attachSocket(ctx, socket, listener, null);
+  });
   return listen(server, listener);
 }
 

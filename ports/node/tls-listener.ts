@@ -85,7 +85,11 @@ export function listenTls(ctx: PortContext, listener: ListenerConfig): Promise<S
     }
     attachSocket(ctx, socket, listener, cn);
   });
-  server.on('connection', rememberPeer);
+  server.on('connection', (socket: Socket) => {
+    rememberPeer(socket);
+    // The TCP socket, before its handshake: counted per address from here (pending-guard.ts).
+    ctx.guard.admit(socket);
+  });
   server.on('tlsClientError', (err, socket) => {
     ctx.logger.log('warn', `TLS handshake failed from ${peerOfFailed(socket)} on ${listener.name}: ${tlsFailure(err)}`);
     socket.destroy();

@@ -7,6 +7,7 @@
 // transport for the hooks.
 import type { Socket } from 'node:net';
 import type { Broker, Connection, Transport } from '../../core/index.js';
+import type { PendingGuard } from './pending-guard.js';
 import type { LatencyHistogram } from './latency.js';
 import type { Logger } from './logger.js';
 import type { Client } from './client.js';
@@ -67,6 +68,7 @@ export interface PortContext {
   closeTimeoutMs: number;
   timer: DeadlineTimer;   // re-armed after every call into the core
   counts: Map<ListenerConfig, ListenerCounts>;   // per listener, for /metrics and the status page
+  guard: PendingGuard;    // sockets without a CONNECT yet, per remote address
 }
 
 /** The facts a hook can read from `connection.transport`. */
@@ -237,6 +239,9 @@ export class SocketTransport implements PortTransport, Flushable {
     if (this.closing) return;
     this.closing = true;
     this.flush();
+    // Nothing more is read while the last frames drain: a peer still sending (the rest of a
+    // CONNECT refused on its header) fills its TCP window, not our memory.
+    this.socket.pause();
     endSocket(this.socket, this.ctx.closeTimeoutMs);
   }
 
@@ -336,6 +341,7 @@ export function attachSocket(ctx: PortContext, socket: Socket, listener: Listene
     if (ctx.logger.enabled('info')) void t.remoteAddress;
     t.trace = tracing(ctx, t);
     t.connection = connectToCore(ctx, t);
+    ctx.guard.attached(socket, t.connection);
     (socket as ServedSocket)[TRANSPORT] = t;
     socket.on('data', onData);
     socket.on('drain', onDrain);

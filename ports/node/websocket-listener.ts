@@ -139,6 +139,7 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   t.trace = tracing(ctx, t);
   countOpened(ctx, listener);
   const c = connectToCore(ctx, t);
+  ctx.guard.attached(socket, c);
   t.connection = c;
   let reason = 'closed by the client';
   const end = (why: string): void => {
@@ -202,6 +203,7 @@ export function listenWebSocket(ctx: PortContext, listener: ListenerConfig): Pro
   }
   server.on('connection', (socket: Socket) => {
     if (listener.type === 'wss') rememberPeer(socket);
+    ctx.guard.admit(socket);
     ctx.sockets.add(socket);
     socket.on('close', () => ctx.sockets.delete(socket));
   });

@@ -3,7 +3,7 @@
 // self-stopping: the sockets are closed and the broker stopped after --hold-ms.
 //
 //   npm run build && node test/bench/prelogin-rss.mjs [--cli dist/node/ganglion-cli.js]
-//        [--sockets 300] [--claimed 1048576] [--send 1047000] [--hold-ms 12000]
+//        [--sockets 300] [--claimed 1048576] [--send 1047000] [--hold-ms 12000] [--bare]
 //
 // Prints the broker's RSS before the sockets, its peak while they are held (sampled from
 // /proc every 100 ms), at the end, and how many sockets the broker closed on its own.
@@ -45,7 +45,12 @@ function connectBytes(total, n) {
   return buf;
 }
 
-const broker = spawn(process.execPath, [cli, '-p', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+// --bare: instead of the broker, a plain node:net server that reads one chunk of each socket
+// and closes it (what Node itself costs for the same sockets).
+const BARE = `const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.once('data', () => { c.pause(); c.end();
+  setTimeout(() => c.destroy(), 1000).unref(); }); }); s.listen(${port}, '127.0.0.1', () => console.log('listening'));`;
+const bare = args.includes('--bare');
+const broker = spawn(process.execPath, bare ? ['-e', BARE] : [cli, '-p', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise((resolve, reject) => {
   broker.stdout.on('data', (b) => { if (/listening/.test(String(b))) resolve(); });
   broker.on('exit', (code) => reject(new Error('broker exited ' + code)));
@@ -72,5 +77,5 @@ clearInterval(sampler);
 for (const s of list) { s.ourClose = true; s.destroy(); }
 broker.kill('SIGTERM');
 await new Promise((r) => broker.on('exit', r));
-console.log(JSON.stringify({ cli, sockets, claimed, send, holdMs, rssBeforeMB: +before.toFixed(1), rssPeakMB: +peak.toFixed(1),
+console.log(JSON.stringify({ cli: bare ? 'bare node:net server' : cli, sockets, claimed, send, holdMs, rssBeforeMB: +before.toFixed(1), rssPeakMB: +peak.toFixed(1),
   rssEndMB: +end.toFixed(1), closedByBroker, elapsedMs: Date.now() - t0 }));

@@ -112,12 +112,23 @@ test('(limit) maxPending: an accepted client is not pending and is never closed 
   assert.is(t.isOpen('s1'), false);
 });
 
-test('(limit) maxPending: a connection whose authentication is still deciding is pending, and the oldest goes first', () => {
-  const hooks: Partial<Hooks> = { authenticate: () => new Promise<boolean>(() => { /* never settles */ }) };
-  const t = rig({ maxPending: 1 }, hooks);
-  t.connect('slow');
+const DECIDING: Partial<Hooks> = { authenticate: () => new Promise<boolean>(() => { /* never settles */ }) };
+
+test('(limit) maxPending: a silent connection is closed before an older one whose authentication is deciding', () => {
+  const t = rig({ maxPending: 2 }, DECIDING);
+  t.connect('deciding');
+  t.open('silent');
   t.open('next');
-  assert.is(t.isOpen('slow'), false);
+  assert.ok(t.isOpen('deciding'));
+  assert.is(t.isOpen('silent'), false);
+  assert.ok(t.isOpen('next'));
+});
+
+test('(limit) maxPending: connections whose authentication is deciding are pending too: with no silent one left, the oldest goes', () => {
+  const t = rig({ maxPending: 1 }, DECIDING);
+  t.connect('deciding');
+  t.open('next');
+  assert.is(t.isOpen('deciding'), false);
   assert.ok(t.isOpen('next'));
 });
 
