@@ -232,7 +232,12 @@ function decodeByteString(bytes: Uint8Array, from: number, start: number, end: n
 /** The chars as bytes, then every byte outside a well-formed sequence turned into '?'. */
 function writeByteString(s: string, out: Uint8Array, offset: number): number {
   const end = offset + s.length;
-  for (let i = offset; i < end; i++) out[i] = s.charCodeAt(i - offset);
+  for (let i = offset; i < end; i++) {
+    // A char above 255 exists only in Espruino's builds with Unicode support (a literal
+    // "\u20ac" in the program): it would be cut to its low byte, so it is '?' as well.
+    const c = s.charCodeAt(i - offset);
+    out[i] = c > 0xff ? 0x3f : c;
+  }
   let i = offset;
   while (i < end) {
     if (out[i] < 0x80) { i++; continue; }
