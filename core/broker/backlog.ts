@@ -11,7 +11,7 @@ import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
-import type { Session } from './session.js';
+import type { Queued, Session } from './session.js';
 import { QUEUED_ENTRY_BYTES } from './session.js';
 import { DROP_BACKLOG_FULL, DROP_OFFLINE_BYTES, countDrop } from './drops.js';
 
@@ -85,12 +85,17 @@ export function dropFirst(b: Broker, s: Session, qos0Only: boolean, limit: strin
   let i = 0;
   if (qos0Only) while (i < s.queue.length && s.queue[i].qos !== 0) i++;
   if (i >= s.queue.length) return false;
-  const q = s.queue[i];
-  s.queue.splice(i, 1);
-  s.queuedBytes -= q.bytes;
-  if (s.linked) b.offlineBytes -= q.bytes;
+  unqueue(b, s, i);
   lost(b, s, limit);
   return true;
+}
+
+/** Takes the i-th queued message out of `s`'s backlog and out of the bytes it counts in. */
+export function unqueue(b: Broker, s: Session, i: number): Queued {
+  const q = i === 0 ? s.queue.shift() as Queued : s.queue.splice(i, 1)[0];
+  s.queuedBytes -= q.bytes;
+  if (s.linked) b.offlineBytes -= q.bytes;
+  return q;
 }
 
 /**

@@ -13,7 +13,7 @@ import { frameFor, keep } from './message.js';
 import { faulted } from './fault.js';
 import { DROP_READ_REFUSED, DROP_TOO_LARGE, countDrop } from './drops.js';
 import type { Session } from './session.js';
-import { backlogBytes, dropFirst, lost, makeRoom, queuedSize } from './backlog.js';
+import { backlogBytes, dropFirst, lost, makeRoom, queuedSize, unqueue } from './backlog.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
 
 
@@ -53,10 +53,8 @@ export function pump(b: Broker, s: Session): boolean {
   resend(b, s, c);
   const before = s.queue.length;
   while (s.queue.length > 0 && !c.blocked) {
-    const q = s.queue[0];
-    if (q.qos > 0 && !windowOpen(b, s, c)) break;
-    s.queue.shift();
-    s.queuedBytes -= q.bytes;
+    if (s.queue[0].qos > 0 && !windowOpen(b, s, c)) break;
+    const q = unqueue(b, s, 0);
     if (!readable(b, s, q.message)) continue;
     if (q.qos === 0) sendQoS0(b, s, c, q.message, q.retain, q.subscriptionIds);
     else sendInflight(b, s, c, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey);
