@@ -1,0 +1,149 @@
+// The journal framing every durable store shares (the Node file log, a device's flash or
+// Storage file): each record is one frame
+//
+//     length (u32, big endian) | CRC-32 of the payload (u32, big endian) | payload
+//
+// and a segment is frames back to back. A crash can cut the last write anywhere (a torn
+// tail), or leave the space a file grew by filled with zeros; anything else wrong is damage.
+// `scanSegment` tells the two apart, so a store drops a torn tail silently and reports damage
+// with its offset, keeping every record before either.
+//
+// Device subset (design.md §4): no TextEncoder, DataView, Map or Node API; the CRC table is
+// 16 numbers (a nibble at a time), not 256, so it costs nothing on Espruino's variable pool.
+
+/** Bytes before each payload: its length, then its CRC-32. */
+export const FRAME_HEADER_BYTES = 8;
+
+/** What went wrong at `SegmentScan.damagedAt`. */
+export const DAMAGE_NONE = 0;
+/** The payload's CRC-32 is not the one in its header. */
+export const DAMAGE_CRC = 1;
+/** The length is 0 (records are never empty) or over the store's bound. */
+export const DAMAGE_LENGTH = 2;
+
+// CRC-32 of IEEE 802.3 / zlib / PNG (reflected polynomial 0xEDB88320, initial and final
+// value 0xFFFFFFFF), so a frame can be checked with any standard tool. Entry i is the CRC
+// register after shifting the nibble i through it.
+const CRC_NIBBLE = Object.freeze([
+  0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+  0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+]);
+
+/** The CRC-32 of `bytes[start .. end)`, as an unsigned 32-bit number. */
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  let c = -1;
+  for (let i = start; i < end; i++) {
+    c ^= bytes[i];
+    c = CRC_NIBBLE[c & 15] ^ (c >>> 4);
+    c = CRC_NIBBLE[c & 15] ^ (c >>> 4);
+  }
+  return (c ^ -1) >>> 0;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
+function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = (v >>> 24) & 255;
+  out[at + 1] = (v >>> 16) & 255;
+  out[at + 2] = (v >>> 8) & 255;
+  out[at + 3] = v & 255;
+}
+
+/**
+ * Frames `payload` into `out` at `at` (the caller made room: FRAME_HEADER_BYTES +
+ * payload.length) and returns the offset after it. For a batch in one buffer, one write.
+ */
+export function writeFrame(payload: Uint8Array, out: Uint8Array, at: number): number {
+  writeU32(out, at, payload.length);
+  writeU32(out, at + 4, crc32(payload, 0, payload.length));
+  out.set(payload, at + FRAME_HEADER_BYTES);
+  return at + FRAME_HEADER_BYTES + payload.length;
+}
+
+/** One record as one frame, in a new buffer. */
+export function frameRecord(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  writeFrame(payload, out, 0);
+  return out;
+}
+
+/** Records `from .. to` of `records` framed back to back in one new buffer. */
+export function frameRecords(records: Uint8Array[], from: number, to: number): Uint8Array {
+  let n = 0;
+  for (let i = from; i < to; i++) n += FRAME_HEADER_BYTES + records[i].length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (let i = from; i < to; i++) at = writeFrame(records[i], out, at);
+  return out;
+}
+
+/**
+ * The payload length in the frame header at `at`, or -1 if it is 0 or over `maxRecordBytes`.
+ * A store that reads frame by frame (a device reading flash in pieces) asks this before it
+ * allocates anything for the payload.
+ */
+export function frameLength(header: Uint8Array, at: number, maxRecordBytes: number): number {
+  const n = readU32(header, at);
+  return n === 0 || n > maxRecordBytes ? -1 : n;
+}
+
+/** What `scanSegment` found. */
+export interface SegmentScan {
+  /** The payloads of every whole, intact frame before the first bad one: views of the bytes. */
+  records: Uint8Array[];
+  /** Where the intact frames end: a store that appends to this segment cuts it here first. */
+  validEnd: number;
+  /** Where a torn tail starts (dropped: a crash cut the last write), or -1. */
+  tornAt: number;
+  /** Where the first damaged frame starts, with more bytes after it (report it), or -1. */
+  damagedAt: number;
+  /** DAMAGE_NONE, DAMAGE_CRC or DAMAGE_LENGTH: what was wrong at damagedAt. */
+  damage: number;
+}
+
+function allZero(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Reads the frames of one segment, oldest first, and stops at the first bad one. A bad frame
+ * is a torn tail when nothing but zeros follows what was written of it (a header cut short,
+ * a frame longer than what is left, a CRC wrong in the last frame, a run of zeros): an append
+ * the crash interrupted. Otherwise it is damage in the middle, and what follows it is not read
+ * (a record missing from the middle would make the state after it wrong). A length over
+ * `maxRecordBytes` is refused before any use, so a hostile or garbled length costs nothing.
+ * Never throws; `bytes` is only read.
+ */
+export function scanSegment(bytes: Uint8Array, maxRecordBytes: number): SegmentScan {
+  const records: Uint8Array[] = [];
+  const end = bytes.length;
+  let at = 0;
+  let damage = DAMAGE_NONE;
+  while (at < end) {
+    if (end - at < FRAME_HEADER_BYTES) break;                     // header cut short: torn
+    const n = frameLength(bytes, at, maxRecordBytes);
+    if (n < 0) {
+      if (!allZero(bytes, at, end)) damage = DAMAGE_LENGTH;
+      break;
+    }
+    const next = at + FRAME_HEADER_BYTES + n;
+    if (next > end) break;                                        // payload cut short: torn
+    if (crc32(bytes, at + FRAME_HEADER_BYTES, next) !== readU32(bytes, at + 4)) {
+      if (!allZero(bytes, next, end)) damage = DAMAGE_CRC;
+      break;
+    }
+    records.push(bytes.subarray(at + FRAME_HEADER_BYTES, next));
+    at = next;
+  }
+  const torn = at < end && damage === DAMAGE_NONE;
+  return {
+    records: records,
+    validEnd: at,
+    tornAt: torn ? at : -1,
+    damagedAt: damage === DAMAGE_NONE ? -1 : at,
+    damage: damage,
+  };
+}
