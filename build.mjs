@@ -69,13 +69,17 @@ export const DEFINE = { __MQTT5__: 'true' };
 // averages, store/messages/...): node/xs 161710, xs-iife 174696, espruino 89486,
 // espruino-mqtt3 76336 (+3.0 KB, +1.5 KB on Espruino, over main f1d20f2); budgets that plus
 // about 2%.
+// Raised for issue 15 §1 (persistence): the state records and their byte codec
+// (core/broker/state/), the Store interface load / append / compactionDue / compact:
+// node/xs 172161, xs-iife 186422, espruino 92645, espruino-mqtt3 79552 (+10.4 KB, +2.2 KB on
+// Espruino, over main b057626); budgets that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 165000,
-  xs: 165000,
-  'xs-iife': 178000,
-  espruino: 91500,
-  'espruino-mqtt3': 78000,
+  node: 176000,
+  xs: 176000,
+  'xs-iife': 191000,
+  espruino: 94500,
+  'espruino-mqtt3': 81500,
 };
 
 export const TARGETS = [

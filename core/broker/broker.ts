@@ -602,7 +602,6 @@ export class Broker {
     s.queue = NONE;
     s.queuedBytes = 0;
     if (s.will !== null) releaseWill(this, s);   // the session ends before the will's delay
-    if (this.store.durable && s.expiryMs !== 0) this.store.sessionRemoved(s.clientId);
   }
 
   /** Leaves the offline chain (the client is back, or the session ends). */
@@ -690,9 +689,12 @@ export class Broker {
     if (moved && this.held.length > 0) this.retryHeld(false);
   }
 
-  /** Tells a durable store that a persistent session changed (no-op in memory). */
-  sessionChanged(s: Session): void {
-    if (this.store.durable && s.expiryMs !== 0 && s.local === null) this.store.sessionChanged(s);
+  /**
+   * A persistent session changed. TODO(issue 15 §1): the state owner (state/) emits the
+   * change as a record here; until it lands, nothing of a session is recorded.
+   */
+  sessionChanged(_s: Session): void {
+    // in memory only, for now
   }
 
   invalidateMatches(): void {

@@ -11,3 +11,10 @@ export { Session } from './session.js';
 export type { Store } from './store.js';
 export { MEMORY_STORE } from './store.js';
 export { DROP_CAUSES } from './drops.js';
+export type { BadRecord, StateRecord, StoredMessage } from './state/records.js';
+export {
+  REC_SESSION_CREATED, REC_SESSION_RESUMED, REC_SESSION_OFFLINE, REC_SESSION_ENDED, REC_EXPIRY_SET, REC_SUBSCRIBED, REC_UNSUBSCRIBED,
+  REC_MESSAGE, REC_QUEUED, REC_UNQUEUED, REC_SENT, REC_INFLIGHT, REC_PUBREC_RECEIVED, REC_ACKED,
+  REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_WILL_SET, REC_WILL_CLEARED, REC_RETAINED_SET, REC_RETAINED_DELETED, REC_LAST,
+} from './state/records.js';
+export { decodeRecord, encodeRecord } from './state/record-codec.js';

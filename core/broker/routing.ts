@@ -56,8 +56,6 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
       countDrop(b, null, DROP_RETAINED_FULL);
       b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained');
       if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return ROUTE_REFUSED;
-    } else if (b.store.durable) {
-      b.store.retainedChanged(m.topic, m.payload.length === 0 ? null : m);
     }
   }
   // The count is of sessions that got it (the read check let them): 0 tells a 5.0

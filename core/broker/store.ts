@@ -1,40 +1,58 @@
-// Where broker state is made durable. The broker keeps its working state in memory (sessions,
-// subscriptions, in-flight and queued messages, retained messages) and tells the store of
-// every change that must survive a restart. A durable store (a later crash-safe file store on
-// Node) may take time: the broker then waits for `done` before it acknowledges a QoS 1/2
-// message (PUBACK / PUBREC), so nothing acknowledged can be lost in a crash.
+// Where broker state is made durable (issue 15; the contract four helpers build against). The
+// state owner (state/) keeps the working state in memory and emits each change as a record
+// (state/records.ts), encoded as bytes (state/record-codec.ts); a store keeps those bytes in
+// order and gives them back at start-up, and never looks inside one. A durable store may take
+// time: the broker then holds PUBACK / PUBREC / PUBCOMP until `done(true)` for the records
+// they depend on, so nothing acknowledged is lost in a crash.
 //
-// The in-memory store is `durable: false`, and the broker then skips these calls entirely:
-// the fast path creates no callbacks and pays nothing for the interface.
-
-import type { Message } from './message.js';
-import type { Session } from './session.js';
+// The in-memory store is `durable: false`, and the broker then makes no call to it at all:
+// no record is built, no callback made; the fast path pays nothing for the interface.
 
 export interface Store {
-  /** false: nothing is persisted and no call below is made (the in-memory store). */
+  /** false: nothing is persisted and no call below is made (the in-memory store, free). */
   durable: boolean;
   /**
-   * An incoming QoS 1/2 message was accepted from `clientId` with `packetId`, and `m.retain`
-   * tells if it also replaced a retained message. Call `done(true)` once it is durable,
-   * `done(false)` if it could not be stored (the client then gets no success acknowledgement).
+   * Start-up, once, before any connection: every record kept, oldest first (the snapshot's
+   * records, then the log's). Torn tails are already dropped; damage was already reported.
    */
-  messageAccepted(clientId: string, packetId: number, m: Message, done: (stored: boolean) => void): void;
-  /** Subscriptions, expiry or queued/in-flight messages of a persistent session changed. */
-  sessionChanged(s: Session): void;
-  /** The session ended (expired, or replaced by a clean start). */
-  sessionRemoved(clientId: string): void;
-  /** A retained message was set (m) or deleted (null). */
-  retainedChanged(topic: string, m: Message | null): void;
+  load(): Uint8Array[];
+  /**
+   * Keep these records, in this order, after all earlier ones. done(true) once they are
+   * durable under the store's policy; done(false) if they could not be kept (write error,
+   * full disk, over budget): the broker then acknowledges nothing that depended on them.
+   * `done` may be called at once (in memory, on a device) or later (a file store), and the
+   * calls of successive appends come in the order of the appends.
+   */
+  append(records: Uint8Array[], done: (stored: boolean) => void): void;
+  /**
+   * true when the log has grown past its bound and a snapshot would let it shrink. The state
+   * owner asks after appends, at a moment of its choosing.
+   */
+  compactionDue(): boolean;
+  /**
+   * Replace everything kept so far by these records (a snapshot that rebuilds the current
+   * state); records appended after this call come after them.
+   */
+  compact(records: Uint8Array[], done: (stored: boolean) => void): void;
 }
 
-function nothing(): void {
-  // the in-memory store keeps nothing beyond the broker's own state
+function nothingKept(): Uint8Array[] {
+  return [];
 }
 
+function kept(_records: Uint8Array[], done: (stored: boolean) => void): void {
+  done(true);
+}
+
+function never(): boolean {
+  return false;
+}
+
+/** The broker's own memory is the only copy: nothing survives a restart, and nothing is asked. */
 export const MEMORY_STORE: Store = Object.freeze({
   durable: false,
-  messageAccepted: function (_clientId: string, _packetId: number, _m: Message, done: (stored: boolean) => void): void { done(true); },
-  sessionChanged: nothing,
-  sessionRemoved: nothing,
-  retainedChanged: nothing,
+  load: nothingKept,
+  append: kept,
+  compactionDue: never,
+  compact: kept,
 });

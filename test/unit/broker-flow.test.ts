@@ -105,8 +105,10 @@ test('a durable store delays PUBACK until the message is stored', () => {
   const pending: Array<(ok: boolean) => void> = [];
   const store = {
     durable: true,
-    messageAccepted: (_c: string, _id: number, _m: unknown, done: (ok: boolean) => void) => { pending.push(done); },
-    sessionChanged: () => {}, sessionRemoved: () => {}, retainedChanged: () => {},
+    load: () => [],
+    append: (_records: Uint8Array[], done: (ok: boolean) => void) => { pending.push(done); },
+    compactionDue: () => false,
+    compact: (_records: Uint8Array[], done: (ok: boolean) => void) => { done(true); },
   };
   const t = rig({ store, sysIntervalMs: 0 });
   t.connected('pub');

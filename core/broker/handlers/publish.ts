@@ -6,9 +6,11 @@ import { PUBACK, PUBREC, quote, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED,
 import { payloadFormatValid } from './payload-format.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
-import { keep, reuseMessage } from '../message.js';
+import { reuseMessage } from '../message.js';
 import { faulted, hookFailed, settle } from '../fault.js';
 import { ROUTE_HOLD } from '../routing.js';
+import { REC_QOS2_RECEIVED, REC_RETAINED_DELETED, REC_RETAINED_SET } from '../state/records.js';
+import { encodeRecord } from '../state/record-codec.js';
 import {
   MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecError, isThenable,
@@ -128,7 +130,7 @@ export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed
     return null;
   }
   c.waiting++;
-  store.messageAccepted(c.clientId, p.packetId, keep(m), function (stored: boolean) {
+  store.append(recordsOf(c, p, m), function (stored: boolean) {
     const b = c.broker;
     try {
       c.waiting--;
@@ -140,6 +142,23 @@ export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed
     settle(b);
   });
   return null;
+}
+
+/**
+ * The records this PUBLISH's acknowledgement depends on. TODO(issue 15 §1): the state owner
+ * emits every change (queued, in flight, sessions); until it lands, only these are recorded.
+ */
+function recordsOf(c: Connection, p: PublishPacket, m: Message): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (m.retain) {
+    out.push(m.payload.length === 0 ? encodeRecord({ kind: REC_RETAINED_DELETED, topic: m.topic }) : encodeRecord({
+      kind: REC_RETAINED_SET, message: {
+        topic: m.topic, payload: m.payload, qos: m.qos, retain: true, properties: m.properties, publisher: m.publisher, expiresAtMs: m.expiresAtMs,
+      },
+    }));
+  }
+  if (p.qos === 2) out.push(encodeRecord({ kind: REC_QOS2_RECEIVED, clientId: c.clientId, packetId: p.packetId }));
+  return out;
 }
 
 function acknowledge(c: Connection, p: PublishPacket, rc: number): void {

@@ -1,0 +1,322 @@
+// The byte form of a state record (records.ts): what a store keeps. One Uint8Array per record,
+// its kind in the first byte, then its fields in a fixed order: integers big endian, strings
+// as MQTT UTF-8 Encoded Strings (two-byte length), payloads with a four-byte length, 5.0
+// properties as in a packet (Property Length, then properties), times as two four-byte
+// halves (all ones: -1, none). Only what Node, XS and Espruino all have: no DataView, no
+// TextEncoder (design.md §4).
+//
+// decodeRecord never throws: bytes a broken disk or flash gives back are a BadRecord with the
+// reason, and the caller reports it and goes on.
+
+import type { Properties, QoS } from '../../codec/index.js';
+import { PUBLISH, isCodecError } from '../../codec/index.js';
+import { propertiesLength, readProperties, writeProperties } from '../../codec/properties.js';
+import { Reader } from '../../codec/reader.js';
+import { Writer, stringFieldLength, varintLength } from '../../codec/writer.js';
+import type { BadRecord, StateRecord, StoredMessage } from './records.js';
+import {
+  REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_LAST, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED,
+  REC_QUEUED, REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
+  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET,
+} from './records.js';
+
+const TWO_32 = 4294967296;
+
+// Where a record's fields go: counted first (Measure), then written into a buffer of exactly
+// that size (Put), by the one function that lists them (fields()).
+interface Sink {
+  u8(v: number): void;
+  u16(v: number): void;
+  u32(v: number): void;
+  time(ms: number): void;
+  str(s: string): void;
+  blob(b: Uint8Array): void;
+  props(p: Properties | null): void;
+}
+
+class Measure implements Sink {
+  n: number;
+  constructor() { this.n = 0; }
+  u8(_v: number): void { this.n += 1; }
+  u16(_v: number): void { this.n += 2; }
+  u32(_v: number): void { this.n += 4; }
+  time(_ms: number): void { this.n += 8; }
+  str(s: string): void { this.n += stringFieldLength(s); }
+  blob(b: Uint8Array): void { this.n += 4 + b.length; }
+  props(p: Properties | null): void {
+    const len = __MQTT5__ ? propertiesLength(p) : 0;
+    this.n += varintLength(len) + len;
+  }
+}
+
+class Put implements Sink {
+  w: Writer;
+  constructor(buf: Uint8Array) { this.w = new Writer(buf, 0); }
+  u8(v: number): void { this.w.u8(v); }
+  u16(v: number): void { this.w.u16(v); }
+  u32(v: number): void { this.w.u32(v); }
+  time(ms: number): void {
+    if (ms < 0) {
+      this.w.u32(0xffffffff);
+      this.w.u32(0xffffffff);
+      return;
+    }
+    this.w.u32(Math.floor(ms / TWO_32));
+    this.w.u32(ms % TWO_32);
+  }
+  str(s: string): void { this.w.utf8(s); }
+  blob(b: Uint8Array): void {
+    this.w.u32(b.length);
+    this.w.bytes(b);
+  }
+  // Without MQTT 5 (the Espruino 3.x build) no message has properties: an empty section.
+  props(p: Properties | null): void {
+    if (__MQTT5__) writeProperties(this.w, p, propertiesLength(p));
+    else this.w.u8(0);
+  }
+}
+
+/** The bytes of one record. Throws only for a record no state could hold (a string over 65,535 bytes). */
+export function encodeRecord(r: StateRecord): Uint8Array {
+  const m = new Measure();
+  fields(m, r);
+  const buf = new Uint8Array(m.n);
+  fields(new Put(buf), r);
+  return buf;
+}
+
+function fields(o: Sink, r: StateRecord): void {
+  o.u8(r.kind);
+  switch (r.kind) {
+    case REC_SESSION_CREATED:
+      o.str(r.clientId); optStr(o, r.username); o.u8(r.version); o.time(r.expiryMs);
+      return;
+    case REC_SESSION_RESUMED:
+      o.str(r.clientId); optStr(o, r.username); o.u8(r.version);
+      return;
+    case REC_SESSION_OFFLINE:
+      o.str(r.clientId); o.time(r.expiresAtMs);
+      return;
+    case REC_EXPIRY_SET:
+      o.str(r.clientId); o.time(r.expiryMs);
+      return;
+    case REC_SUBSCRIBED:
+      o.str(r.clientId); o.str(r.topicFilter); o.u8(r.qos);
+      o.u8((r.noLocal ? 1 : 0) | (r.retainAsPublished ? 2 : 0) | (r.retainHandling << 2));
+      o.u32(r.subscriptionId);
+      return;
+    case REC_UNSUBSCRIBED:
+      o.str(r.clientId); o.str(r.topicFilter);
+      return;
+    case REC_MESSAGE:
+      o.u32(r.messageId); message(o, r.message);
+      return;
+    case REC_QUEUED:
+      o.str(r.clientId); o.u32(r.messageId); o.u8(r.qos | (r.retain ? 4 : 0)); ids(o, r.subscriptionIds); shareKey(o, r.shareKey);
+      return;
+    case REC_UNQUEUED:
+      o.str(r.clientId); o.u32(r.index);
+      return;
+    case REC_INFLIGHT:
+      o.str(r.clientId); o.u32(r.messageId); o.u16(r.packetId); o.u8(r.qos | (r.retain ? 4 : 0)); ids(o, r.subscriptionIds);
+      shareKey(o, r.shareKey);
+      return;
+    case REC_SENT:
+    case REC_PUBREC_RECEIVED:
+    case REC_ACKED:
+    case REC_QOS2_RECEIVED:
+    case REC_QOS2_RELEASED:
+      o.str(r.clientId); o.u16(r.packetId);
+      return;
+    case REC_WILL_SET:
+      o.str(r.clientId); message(o, r.message); o.time(r.delayMs); o.time(r.atMs);
+      return;
+    case REC_SESSION_ENDED:
+    case REC_WILL_CLEARED:
+      o.str(r.clientId);
+      return;
+    case REC_RETAINED_SET:
+      message(o, r.message);
+      return;
+    case REC_RETAINED_DELETED:
+      o.str(r.topic);
+      return;
+  }
+}
+
+function optStr(o: Sink, s: string | null): void {
+  o.u8(s === null ? 0 : 1);
+  if (s !== null) o.str(s);
+}
+
+function ids(o: Sink, list: number[] | null): void {
+  const n = list === null ? 0 : list.length;
+  o.u16(n);
+  for (let i = 0; i < n; i++) o.u32((list as number[])[i]);
+}
+
+// A shared subscription's key is its name, U+0000, its filter (routing.ts); U+0000 is no
+// MQTT string's, so it goes as the two strings. Neither is empty in a key; both are for none.
+function shareKey(o: Sink, key: string): void {
+  const nul = key.indexOf('\u0000');
+  o.str(nul < 0 ? '' : key.slice(0, nul));
+  o.str(nul < 0 ? '' : key.slice(nul + 1));
+}
+
+function readShareKey(r: Reader): string {
+  const name = r.utf8();
+  const filter = r.utf8();
+  return name === '' && filter === '' ? '' : name + '\u0000' + filter;
+}
+
+function message(o: Sink, m: StoredMessage): void {
+  o.str(m.topic); o.str(m.publisher); o.u8(m.qos | (m.retain ? 4 : 0)); o.time(m.expiresAtMs);
+  o.props(m.properties);
+  o.blob(m.payload);
+}
+
+/** The record these bytes hold, or a BadRecord saying why they hold none. Never throws. */
+export function decodeRecord(bytes: Uint8Array): StateRecord | BadRecord {
+  const r = new Reader();
+  r.reset(bytes, 0, bytes.length);
+  try {
+    const rec = read(r);
+    if (r.pos !== r.end) return bad('bytes after the last field of a record of kind ' + rec.kind);
+    return rec;
+  } catch (e) {
+    return bad(isCodecError(e) ? e.message : String(e));
+  }
+}
+
+function bad(error: string): BadRecord {
+  return { kind: 0, error: error };
+}
+
+function fail(what: string): never {
+  throw new Error(what);
+}
+
+function read(r: Reader): StateRecord {
+  const kind = r.u8();
+  if (kind < 1 || kind > REC_LAST) fail('unknown record kind ' + kind);
+  if (kind === REC_MESSAGE) return { kind: REC_MESSAGE, messageId: r.u32(), message: readMessage(r) };
+  if (kind === REC_RETAINED_SET) return { kind: REC_RETAINED_SET, message: readMessage(r) };
+  if (kind === REC_RETAINED_DELETED) return { kind: REC_RETAINED_DELETED, topic: r.utf8() };
+  const clientId = r.utf8();
+  switch (kind) {
+    case REC_SESSION_CREATED:
+      return { kind: REC_SESSION_CREATED, clientId: clientId, username: readOptStr(r), version: r.u8(), expiryMs: readTime(r) };
+    case REC_SESSION_RESUMED:
+      return { kind: REC_SESSION_RESUMED, clientId: clientId, username: readOptStr(r), version: r.u8() };
+    case REC_SESSION_OFFLINE:
+      return { kind: REC_SESSION_OFFLINE, clientId: clientId, expiresAtMs: readTime(r) };
+    case REC_EXPIRY_SET:
+      return { kind: REC_EXPIRY_SET, clientId: clientId, expiryMs: readTime(r) };
+    case REC_SUBSCRIBED: {
+      const topicFilter = r.utf8();
+      const qos = readQoS(r.u8());
+      const flags = r.u8();
+      if (flags > 11) fail('subscription options 0x' + flags.toString(16));
+      return {
+        kind: REC_SUBSCRIBED, clientId: clientId, topicFilter: topicFilter, qos: qos, noLocal: (flags & 1) !== 0,
+        retainAsPublished: (flags & 2) !== 0, retainHandling: flags >> 2, subscriptionId: r.u32(),
+      };
+    }
+    case REC_UNSUBSCRIBED:
+      return { kind: REC_UNSUBSCRIBED, clientId: clientId, topicFilter: r.utf8() };
+    case REC_QUEUED: {
+      const messageId = r.u32();
+      const flags = readFlags(r.u8());
+      return {
+        kind: REC_QUEUED, clientId: clientId, messageId: messageId, qos: (flags & 3) as QoS, retain: (flags & 4) !== 0,
+        subscriptionIds: readIds(r), shareKey: readShareKey(r),
+      };
+    }
+    case REC_UNQUEUED:
+      return { kind: REC_UNQUEUED, clientId: clientId, index: r.u32() };
+    case REC_INFLIGHT: {
+      const messageId = r.u32();
+      const packetId = readPacketId(r);
+      const flags = readFlags(r.u8());
+      return {
+        kind: REC_INFLIGHT, clientId: clientId, messageId: messageId, packetId: packetId, qos: (flags & 3) as QoS,
+        retain: (flags & 4) !== 0, subscriptionIds: readIds(r), shareKey: readShareKey(r),
+      };
+    }
+    case REC_SENT: return { kind: REC_SENT, clientId: clientId, packetId: readPacketId(r) };
+    case REC_PUBREC_RECEIVED: return { kind: REC_PUBREC_RECEIVED, clientId: clientId, packetId: readPacketId(r) };
+    case REC_ACKED: return { kind: REC_ACKED, clientId: clientId, packetId: readPacketId(r) };
+    case REC_QOS2_RECEIVED: return { kind: REC_QOS2_RECEIVED, clientId: clientId, packetId: readPacketId(r) };
+    case REC_QOS2_RELEASED: return { kind: REC_QOS2_RELEASED, clientId: clientId, packetId: readPacketId(r) };
+    case REC_WILL_SET:
+      return { kind: REC_WILL_SET, clientId: clientId, message: readMessage(r), delayMs: readTime(r), atMs: readTime(r) };
+    case REC_WILL_CLEARED:
+      return { kind: REC_WILL_CLEARED, clientId: clientId };
+    default:
+      return { kind: REC_SESSION_ENDED, clientId: clientId };
+  }
+}
+
+function readOptStr(r: Reader): string | null {
+  const present = r.u8();
+  if (present > 1) fail('a string flag of ' + present);
+  return present === 1 ? r.utf8() : null;
+}
+
+function readTime(r: Reader): number {
+  const hi = r.u32();
+  const lo = r.u32();
+  if (hi === 0xffffffff && lo === 0xffffffff) return -1;
+  if (hi > 0x1fffff) fail('a time beyond 2^53 ms');
+  return hi * TWO_32 + lo;
+}
+
+function readQoS(v: number): QoS {
+  if (v > 2) fail('QoS ' + v);
+  return v as QoS;
+}
+
+// QoS in bits 0-1 (never 3), retain in bit 2, nothing above.
+function readFlags(v: number): number {
+  if (v > 7 || (v & 3) === 3) fail('message flags 0x' + v.toString(16));
+  return v;
+}
+
+function readPacketId(r: Reader): number {
+  const id = r.u16();
+  if (id === 0) fail('packet id 0');
+  return id;
+}
+
+function readIds(r: Reader): number[] | null {
+  const n = r.u16();
+  if (n === 0) return null;
+  r.need(n * 4);
+  const list: number[] = [];
+  for (let i = 0; i < n; i++) list.push(r.u32());
+  return list;
+}
+
+function emptyProperties(r: Reader): null {
+  if (r.u8() !== 0) fail('message properties in a build without MQTT 5');
+  return null;
+}
+
+function readMessage(r: Reader): StoredMessage {
+  const topic = r.utf8();
+  const publisher = r.utf8();
+  const flags = readFlags(r.u8());
+  const expiresAtMs = readTime(r);
+  const properties = __MQTT5__ ? readProperties(r, PUBLISH) : emptyProperties(r);
+  const n = r.u32();
+  r.need(n);
+  const payload = new Uint8Array(n);   // a copy: the record's bytes may be a view of a store's buffer
+  payload.set(r.buf.subarray(r.pos, r.pos + n), 0);
+  r.pos += n;
+  if (properties !== null && properties.correlationData !== undefined) {
+    const c = new Uint8Array(properties.correlationData.length);
+    c.set(properties.correlationData, 0);
+    properties.correlationData = c;
+  }
+  return { topic: topic, payload: payload, qos: (flags & 3) as QoS, retain: (flags & 4) !== 0, properties: properties, publisher: publisher, expiresAtMs: expiresAtMs };
+}
