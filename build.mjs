@@ -73,11 +73,15 @@ export const DEFINE = { __MQTT5__: 'true' };
 // (core/broker/state/), the Store interface load / append / compactionDue / compact:
 // node/xs 172161, xs-iife 186422, espruino 92645, espruino-mqtt3 79552 (+10.4 KB, +2.2 KB on
 // Espruino, over main b057626); budgets that plus about 2%.
+// Raised for issue 16 §1 (the client role joins the core, core/client: CONNECT out, QoS 1/2
+// as the sender with a window and a queue bounded in bytes, resends, keep-alive, 5.0
+// properties): node/xs 204480, xs-iife 220891 over main afc5351 (+32 KB, comments included;
+// the Espruino bundles leave it out); budgets that plus about 2.5%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 176000,
-  xs: 176000,
-  'xs-iife': 191000,
+  node: 209500,
+  xs: 209500,
+  'xs-iife': 226500,
   espruino: 94500,
   'espruino-mqtt3': 81500,
 };

@@ -2,3 +2,4 @@
 export * from './codec/index.js';
 export * from './broker/index.js';
 export * from './store/journal-frame.js';
+export * from './client/index.js';
