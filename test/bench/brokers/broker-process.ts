@@ -8,17 +8,34 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type BrokerName = 'ganglion' | 'mosquitto' | 'aedes' | 'relay';
+export type BrokerName = 'ganglion' | 'mosquitto' | 'aedes' | 'relay' | 'mosquitto-persist';
 /** The brokers compared by default. */
 export const BROKERS: BrokerName[] = ['ganglion', 'mosquitto', 'aedes'];
+/**
+ * Brokers that keep their state in a directory across restarts, for the persistence
+ * scenarios: `mosquitto-persist` is mosquitto with `persistence true` and its autosave
+ * defaults (the database is written at shutdown and every 1800 s: not crash-safe).
+ */
+export const PERSISTENT: BrokerName[] = ['mosquitto-persist'];
 /** Also `relay` (node-relay.mjs): not a broker, the floor of one on Node, when asked for. */
-export const ALL_BROKERS: BrokerName[] = [...BROKERS, 'relay'];
+export const ALL_BROKERS: BrokerName[] = [...BROKERS, ...PERSISTENT, 'relay'];
+
+/** The broker a variant belongs to: `--brokers mosquitto` also selects mosquitto-persist. */
+export function family(name: BrokerName): string {
+  return name.split('-')[0];
+}
+
+/** Whether the broker claims that what it acknowledged survives a kill -9. */
+export function crashSafe(name: BrokerName): boolean {
+  void name;
+  return false;
+}
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'];
@@ -102,7 +119,7 @@ export function staleBuild(): string[] {
 
 export function versionOf(name: BrokerName): string {
   try {
-    if (name === 'mosquitto') {
+    if (family(name) === 'mosquitto') {
       const p = mosquittoPath();
       if (p === null) return 'not installed';
       const out = execFileSync(p, ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -147,9 +164,17 @@ export function procStats(pid: number): ProcStats {
   return { cpuS, rssBytes: m ? Number(m[1]) * 1024 : 0 };
 }
 
+/**
+ * One broker on one port. `start` spawns it; `stop` ends it (SIGTERM) and removes its
+ * directory. For the persistence scenarios it can also be killed (`kill`, SIGKILL) or shut
+ * down (`shutdown`, SIGTERM) and started again on the same port and directory.
+ */
 export class BrokerProcess {
   readonly name: BrokerName;
   readonly port: number;
+  /** Milliseconds from spawn to accepting connections, one per start. */
+  readonly startMs: number[] = [];
+  kills = 0;
   private child: ChildProcess | null = null;
   private dir: string | null = null;
   private log = '';
@@ -167,8 +192,21 @@ export class BrokerProcess {
     return this.child.pid;
   }
 
+  get running(): boolean {
+    return this.child !== null;
+  }
+
   stats(): ProcStats {
     return procStats(this.pid);
+  }
+
+  /** Where the broker keeps its state (made at the first start, removed by `stop`). */
+  stateDir(): string {
+    if (this.dir === null) {
+      this.dir = mkdtempSync(join(tmpdir(), 'ganglion-bench-'));
+      dirs.add(this.dir);
+    }
+    return join(this.dir, 'data');
   }
 
   /** The last lines the broker printed (for error messages). */
@@ -186,16 +224,20 @@ export class BrokerProcess {
     if (this.name === 'relay') return [process.execPath, ...this.nodeFlags, join(ROOT, 'test/bench/brokers/node-relay.mjs'), port];
     const bin = mosquittoPath();
     if (bin === null) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
-    this.dir = mkdtempSync(join(tmpdir(), 'ganglion-bench-'));
-    dirs.add(this.dir);
-    const conf = join(this.dir, 'mosquitto.conf');
+    const data = this.stateDir();
+    mkdirSync(data, { recursive: true });
+    const conf = join(data, '..', 'mosquitto.conf');
+    const persist = this.name === 'mosquitto-persist';
     writeFileSync(conf, [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
-      'persistence false',
+      // started as root, mosquitto becomes user mosquitto and could not write its database here
+      `user ${userInfo().username}`,
+      ...(persist ? ['persistence true', `persistence_location ${data}/`] : ['persistence false']),
       // the same window as ganglion's Node default (maxInflight 100) and room to queue
+      // (persistent: no bound, so that nothing is dropped for want of room)
       'max_inflight_messages 100',
-      'max_queued_messages 10000',
+      `max_queued_messages ${persist ? 0 : 10000}`,
       // as ganglion and the aedes server here: no Nagle delay on small writes
       'set_tcp_nodelay true',
       'log_dest stderr',
@@ -208,7 +250,9 @@ export class BrokerProcess {
 
   /** Starts the broker pinned to the broker core and waits until it accepts connections. */
   async start(timeoutMs: number): Promise<void> {
+    if (this.child !== null) throw new Error(`${this.name} is already running`);
     const cmd = this.command();
+    const t0 = Date.now();
     const child = spawn('taskset', ['-c', String(BROKER_CORE), ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
     this.child = child;
     live.add(child);
@@ -220,25 +264,38 @@ export class BrokerProcess {
     child.on('exit', () => live.delete(child));
     const end = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited at start (${child.exitCode ?? child.signalCode}):\n${this.tail()}`);
-      if (await canConnect(this.port)) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        this.child = null;
+        throw new Error(`${this.name} exited at start (${child.exitCode ?? child.signalCode}):\n${this.tail()}`);
+      }
+      if (await canConnect(this.port)) {
+        this.startMs.push(Date.now() - t0);
+        return;
+      }
       if (Date.now() > end) throw new Error(`${this.name} did not listen on ${this.port} within ${timeoutMs} ms:\n${this.tail()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  /** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. */
-  async stop(timeoutMs: number): Promise<void> {
+  /** SIGKILL at once, as a crash; the directory stays. */
+  async kill(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child !== null && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (child !== null) live.delete(child);
+    if (child === null) return;
+    this.kills++;
+    await ended(child, 'SIGKILL', 0);
+  }
+
+  /** SIGTERM (a clean shutdown), then SIGKILL if it has not exited within `timeoutMs`; the directory stays. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child !== null) await ended(child, 'SIGTERM', timeoutMs);
+  }
+
+  /** `shutdown`, then the directory is removed. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.shutdown(timeoutMs);
     if (this.dir !== null) {
       rmSync(this.dir, { recursive: true, force: true });
       dirs.delete(this.dir);
@@ -247,7 +304,19 @@ export class BrokerProcess {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs` if > 0). */
+async function ended(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = timeoutMs > 0 ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
+    await exited;
+    if (timer !== null) clearTimeout(timer);
+  }
+  live.delete(child);
+}
+
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ port, host: '127.0.0.1' });
     const done = (ok: boolean): void => {

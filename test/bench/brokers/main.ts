@@ -21,7 +21,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BrokerName } from './broker-process.js';
-import { ALL_BROKERS, BROKERS, BrokerProcess, freePort, hasTaskset, killAll, mosquittoPath, pinSelf, staleBuild, versionOf } from './broker-process.js';
+import { ALL_BROKERS, BROKERS, BrokerProcess, family, freePort, hasTaskset, killAll, mosquittoPath, pinSelf, staleBuild, versionOf } from './broker-process.js';
 import type { Row } from './report.js';
 import { problems, table, targets } from './report.js';
 import type { Scenario } from './scenarios.js';
@@ -112,7 +112,7 @@ async function main(): Promise<number> {
   const taskset = hasTaskset();
   const pinned = taskset && pinSelf();
   const cpus = os.cpus();
-  if (mosquittoPath() === null) args.brokers = args.brokers.filter((b) => b !== 'mosquitto');
+  if (mosquittoPath() === null) args.brokers = args.brokers.filter((b) => family(b) !== 'mosquitto');
   const scenarios = args.scenarios;
   const fleets = scenarios.filter((s) => s.id.startsWith('fleet-')).map((s) => Number(s.id.slice(6)));
   const o = runOptions(args.short);
