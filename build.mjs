@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkEspruinoSubset } from './ports/espruino/subset-check.mjs';
+import { internalProps } from './ports/espruino/internal-props.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 export const ENTRY = 'core/index.ts';
@@ -127,6 +128,15 @@ export const TARGETS = [
   },
 ];
 
+// The core's internal property names (ports/espruino/internal-props.mjs), renamed in the
+// Espruino bundles only: Espruino keeps every name as text in the code and in each object.
+// Worked out once, when a build first needs it (tsc over ports/espruino/index.ts, ~1 s).
+let mangled = null;
+export function espruinoMangleProps() {
+  if (mangled === null) mangled = new RegExp('^(?:' + internalProps(root).join('|') + ')$');
+  return mangled;
+}
+
 function espruinoOptions(mqtt5) {
   return {
     format: 'cjs',
@@ -143,6 +153,7 @@ function espruinoOptions(mqtt5) {
     minifyWhitespace: true,
     minifySyntax: true,
     minifyIdentifiers: true,
+    get mangleProps() { return espruinoMangleProps(); },
   };
 }
 
