@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkEspruinoSubset } from './ports/espruino/subset-check.mjs';
 import { internalProps } from './ports/espruino/internal-props.mjs';
+import { constTopLevel } from './ports/moddable/top-level-const.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 export const ENTRY = 'core/index.ts';
@@ -94,13 +95,17 @@ export const TARGETS = [
     options: { format: 'esm', platform: 'neutral', target: 'node20' },
   },
   {
+    // topLevelConst: esbuild's top-level `var`s made `const` again, so the Moddable linker
+    // preloads them into flash (ports/moddable/top-level-const.mjs).
     name: 'xs',
     file: 'dist/xs/ganglion.js',
+    topLevelConst: true,
     options: { format: 'esm', platform: 'neutral', target: 'es2020' },
   },
   {
     name: 'xs-iife',
     file: 'dist/xs/ganglion.iife.js',
+    topLevelConst: true,
     options: { format: 'iife', globalName: 'ganglion', platform: 'neutral', target: 'es2020' },
   },
   {
@@ -173,7 +178,8 @@ export async function buildTarget(t, overrides = {}, write = true) {
     ...t.options,
     ...overrides,
   });
-  const bytes = result.outputFiles[0].contents;
+  let bytes = result.outputFiles[0].contents;
+  if (t.topLevelConst) bytes = Buffer.from(constTopLevel(Buffer.from(bytes).toString('utf8')).text, 'utf8');
   if (write) {
     mkdirSync(join(root, dirname(t.file)), { recursive: true });
     writeFileSync(join(root, t.file), bytes);

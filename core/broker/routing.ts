@@ -30,7 +30,12 @@ export interface Matches {
 
 // What every topic nobody subscribes to shares: a burst of publishes to new topics (retained
 // messages stored one by one, say) costs the cache an entry each, not a list and a buffer.
-const NO_MATCHES: Matches = { direct: [], shared: [], topicBytes: null };
+// Frozen, lists too: nothing writes to it, and the Moddable linker keeps frozen objects in flash.
+const NO_MATCHES: Matches = Object.freeze({
+  direct: Object.freeze([] as Subscriber[]) as Subscriber[],
+  shared: Object.freeze([] as SharedGroup[]) as SharedGroup[],
+  topicBytes: null,
+});
 
 /** route(): refused before anything was delivered, for a 5.0 publisher's full retained store (0x97). */
 export const ROUTE_REFUSED = -1;

@@ -78,10 +78,11 @@ export class InflightList {
 }
 
 // What an acknowledged entry's slot holds until the slots before the head are dropped.
-const LEFT: Outgoing = {
+// Frozen: nothing writes to it, and the Moddable linker keeps frozen objects in flash.
+const LEFT: Outgoing = Object.freeze({
   packetId: 0, qos: 0, retain: false, message: null as unknown as Message, state: -1, sent: true,
   subscriptionIds: null, shareKey: '',
-};
+});
 
 export interface Queued {
   message: Message;
