@@ -31,6 +31,12 @@ export function family(name: BrokerName): string {
   return name.split('-')[0];
 }
 
+/** The name in the report's tables. */
+export function label(name: BrokerName): string {
+  if (name === 'mosquitto-persist') return 'mosquitto, persistence true (not crash-safe)';
+  return name;
+}
+
 /** Whether the broker claims that what it acknowledged survives a kill -9. */
 export function crashSafe(name: BrokerName): boolean {
   void name;

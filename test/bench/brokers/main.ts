@@ -10,6 +10,9 @@
 // npm run bench -- --fleet 1000 fleet   (only the fleet, of 1,000 clients; `fleet` names every
 //                                    fleet size, `fleet-1000` one; default sizes 1,000 and
 //                                    5,000, and 50 with --short)
+// npm run bench -- qos1-persist qos2-persist kill-loop queued-store   (persistence: the brokers
+//                                    that keep state on disk beside ganglion and mosquitto in
+//                                    memory; persistence-scenarios.ts)
 //
 // A benchmark, not a test: it prints figures and asserts nothing about speed. Each broker is
 // started fresh for each run, pinned to core 0 with taskset; this process (the load
@@ -26,6 +29,7 @@ import type { Row } from './report.js';
 import { problems, table, targets } from './report.js';
 import type { Scenario } from './scenarios.js';
 import { SCENARIOS, fleet, fleetRate, fleetSizes, runOptions } from './scenarios.js';
+import { PERSISTENCE_SCENARIOS } from './persistence-scenarios.js';
 import { withTimeout } from './load-generator.js';
 
 interface Args {
@@ -56,7 +60,7 @@ function parse(argv: string[]): Args {
   for (const b of a.brokers) if (!ALL_BROKERS.includes(b)) throw new Error(`unknown broker ${b}`);
   if (a.fleet.length === 0) a.fleet = fleetSizes(a.short);
   for (const n of a.fleet) if (!Number.isInteger(n) || n < 1) throw new Error(`--fleet wants client counts, as in --fleet 1000,5000`);
-  const all = [...SCENARIOS, ...a.fleet.map(fleet)];
+  const all = [...SCENARIOS, ...PERSISTENCE_SCENARIOS, ...a.fleet.map(fleet)];
   const named = (s: Scenario, id: string): boolean => s.id === id || (id === 'fleet' && s.id.startsWith('fleet-'));
   for (const id of a.only) if (!all.some((s) => named(s, id))) throw new Error(`unknown scenario ${id} (one of ${all.map((x) => x.id).join(', ')}, fleet)`);
   a.scenarios = all.filter((s) => a.only.length === 0 || a.only.some((id) => named(s, id)));
@@ -69,9 +73,9 @@ async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, p
   const broker = new BrokerProcess(name, await freePort(), flags);
   const started = Date.now();
   try {
-    await broker.start(15000);
+    if (s.startsBroker !== true) await broker.start(15000);
     // Every scenario stops by itself; this bound catches one that would not.
-    const bound = o.warmupMs + o.measureMs + 2 * o.drainMs + 150000;
+    const bound = s.boundMs ?? o.warmupMs + o.measureMs + 2 * o.drainMs + 150000;
     const r = await withTimeout(s.run(broker, o), bound, `${s.id} on ${name}`);
     row.runs.push(r);
     const m = r.measures.map((x) => `${x.metric} ${Math.round(x.value)}`).join(', ');
@@ -136,7 +140,9 @@ async function main(): Promise<number> {
   if (stale.length > 0) log(`warning: dist/node/ganglion-cli.js is older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ' ...' : ''}: run node build.mjs first`);
 
   const rows: Row[] = [];
-  for (const s of scenarios) for (const b of s.brokers) if (args.brokers.includes(b)) rows.push({ scenario: s, broker: b, runs: [], errors: [] });
+  // `--brokers mosquitto` also runs mosquitto-persist where a scenario has it
+  const chosen = (b: BrokerName): boolean => args.brokers.includes(b) || args.brokers.some((x) => x === family(b));
+  for (const s of scenarios) for (const b of s.brokers) if (chosen(b)) rows.push({ scenario: s, broker: b, runs: [], errors: [] });
 
   const t0 = Date.now();
   for (let round = 0; round < args.rounds; round++) {

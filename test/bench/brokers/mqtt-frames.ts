@@ -43,10 +43,17 @@ export function loginFrame(clientId: string, user: string, password: string): Bu
   return frame(0x10, [...str('MQTT'), 4, 0xc2, 0, 60, ...str(clientId), ...str(user), ...str(password)]);
 }
 
-/** CONNECT, clean session / clean start, no will, no user name. */
-export function connectFrame(clientId: string, version: Version, keepAliveS: number): Buffer {
-  const body = [...str('MQTT'), version, 0x02, keepAliveS >> 8, keepAliveS & 0xff];
-  if (version === 5) body.push(0);   // no properties
+/**
+ * CONNECT, no will, no user name: clean session / clean start when `sessionExpiryS` is 0,
+ * else a persistent session (3.1.1 Clean Session 0; 5.0 Clean Start 0 and a Session Expiry
+ * Interval of `sessionExpiryS`).
+ */
+export function connectFrame(clientId: string, version: Version, keepAliveS: number, sessionExpiryS: number): Buffer {
+  const body = [...str('MQTT'), version, sessionExpiryS > 0 ? 0x00 : 0x02, keepAliveS >> 8, keepAliveS & 0xff];
+  if (version === 5 && sessionExpiryS > 0) {
+    // properties: 5 bytes, Session Expiry Interval (0x11) as a four-byte integer
+    body.push(5, 0x11, (sessionExpiryS >>> 24) & 0xff, (sessionExpiryS >>> 16) & 0xff, (sessionExpiryS >>> 8) & 0xff, sessionExpiryS & 0xff);
+  } else if (version === 5) body.push(0);   // no properties
   body.push(...str(clientId));
   return frame(0x10, body);
 }

@@ -3,6 +3,7 @@
 // CPU of the broker and of the load generator; then the issue's targets, met or not.
 
 import type { BrokerName } from './broker-process.js';
+import { label } from './broker-process.js';
 import type { Measure, RunResult, Scenario } from './scenarios.js';
 
 export interface Row {
@@ -72,7 +73,7 @@ export function table(rows: Row[]): string {
         const load = median(r.runs.map((x) => x.loadCpu).filter((x) => x >= 0));
         const parts = r.runs.flatMap((x) => x.note.split('; ')).filter((x) => x !== '');
         const notes = [...new Set([...parts, ...r.errors.map((e) => 'ERROR: ' + e.split('\n')[0])])];
-        lines.push(`| ${s.title} | ${metric} | ${r.broker} | ${fmt(v, metric)} | ${ratio(v, mq)} | ${ratio(v, ae)} | ${lost} | ${dup} | ${Number.isFinite(cpu) ? cpu.toFixed(0) + '%' : '-'} | ${Number.isFinite(load) ? load.toFixed(0) + '%' : '-'} | ${notes.join('; ')} |`);
+        lines.push(`| ${s.title} | ${metric} | ${label(r.broker)} | ${fmt(v, metric)} | ${ratio(v, mq)} | ${ratio(v, ae)} | ${lost} | ${dup} | ${Number.isFinite(cpu) ? cpu.toFixed(0) + '%' : '-'} | ${Number.isFinite(load) ? load.toFixed(0) + '%' : '-'} | ${notes.join('; ')} |`);
       }
     }
   }

@@ -38,12 +38,15 @@ export interface RunOptions {
   latencyRate: number;    // msg/s
   fleetMs: number;        // fleet: the measured window
   fleetDrainMs: number;   // fleet: most time to wait for the last deliveries and PUBACKs
+  killRounds: number;     // kill-loop: kills
+  killPerRound: number;   // kill-loop: new messages per publisher per round, at most
+  queuedMessages: number; // queued-store: messages queued for the offline subscriber
 }
 
 export function runOptions(short: boolean): RunOptions {
   return short
-    ? { short, warmupMs: 300, measureMs: 1000, drainMs: 3000, idleConnections: 1000, retainedMessages: 2000, latencyRate: 1000, settleMs: 1000, fleetMs: 2000, fleetDrainMs: 10000 }
-    : { short, warmupMs: 1000, measureMs: 5000, drainMs: 5000, idleConnections: 5000, retainedMessages: 10000, latencyRate: 1000, settleMs: 25000, fleetMs: 10000, fleetDrainMs: 15000 };
+    ? { short, warmupMs: 300, measureMs: 1000, drainMs: 3000, idleConnections: 1000, retainedMessages: 2000, latencyRate: 1000, settleMs: 1000, fleetMs: 2000, fleetDrainMs: 10000, killRounds: 3, killPerRound: 200, queuedMessages: 5000 }
+    : { short, warmupMs: 1000, measureMs: 5000, drainMs: 5000, idleConnections: 5000, retainedMessages: 10000, latencyRate: 1000, settleMs: 25000, fleetMs: 10000, fleetDrainMs: 15000, killRounds: 20, killPerRound: 2000, queuedMessages: 1000000 };
 }
 
 /** One figure of one run. */
@@ -66,10 +69,14 @@ export interface Scenario {
   id: string;
   title: string;
   brokers: BrokerName[];
+  /** The broker comes to `run` not started (it starts, kills and restarts it itself). */
+  startsBroker?: boolean;
+  /** Most time one run may take (else the warm-up, measure and drain times plus 150 s). */
+  boundMs?: number;
   run(broker: BrokerProcess, o: RunOptions): Promise<RunResult>;
 }
 
-const CONNECT_TIMEOUT_MS = 10000;
+export const CONNECT_TIMEOUT_MS = 10000;
 
 /** A CPU and wall-clock window over the broker process and this one. */
 class Window {
@@ -96,7 +103,7 @@ export function boundBy(brokerCpu: number, loadCpu: number): string {
   return '';
 }
 
-function throughput(id: string, title: string, brokers: BrokerName[], spec: Omit<FlowSpec, 'connectTimeoutMs' | 'idPrefix'>): Scenario {
+export function throughput(id: string, title: string, brokers: BrokerName[], spec: Omit<FlowSpec, 'connectTimeoutMs' | 'idPrefix'>): Scenario {
   return {
     id,
     title,
