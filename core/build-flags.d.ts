@@ -3,3 +3,6 @@
 // With __MQTT5__ false every MQTT 5 branch folds away and its code is left out of the
 // bundle (a smaller device build); a CONNECT for protocol level 5 is then refused.
 declare const __MQTT5__: boolean;
+// With __SYS__ false the $SYS topics (core/broker/sys-topics.ts) are left out (the Espruino
+// bundles, where sysIntervalMs is 0 anyway), and a sysIntervalMs above 0 is refused.
+declare const __SYS__: boolean;

@@ -317,7 +317,7 @@ export class Broker {
       return this.held.length > 0 ? this.held[0].sinceMs + this.limits.holdTimeoutMs : -1;
     }
     this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
-    publishSys(this);
+    if (__SYS__) publishSys(this);   // (a build without $SYS never arms this deadline: options.ts)
     return this.nextSysAtMs;
   }
 

@@ -127,6 +127,14 @@ function policy(v: SlowSubscriberPolicy | undefined): SlowSubscriberPolicy {
   return v;
 }
 
+// A build without $SYS (__SYS__ false: the Espruino bundles) refuses to be asked for it,
+// rather than publishing nothing.
+function sysInterval(v: number | undefined): number {
+  const ms = pick(v, __SYS__ ? 10000 : 0);
+  if (!__SYS__ && ms > 0) throw new Error('sysIntervalMs: this build has no $SYS topics (__SYS__ false), got ' + ms);
+  return ms;
+}
+
 export function limitsFrom(o: BrokerOptions): Limits {
   return {
     maxConnections: pick(o.maxConnections, 16),
@@ -153,7 +161,7 @@ export function limitsFrom(o: BrokerOptions): Limits {
     // Twice the clients: room for as many sessions away as online (clean ones count while online).
     maxSessions: Math.max(1, pick(o.maxSessions, 2 * pick(o.maxConnections, 16))),
     maxOfflineBytes: pick(o.maxOfflineBytes, 8192),
-    sysIntervalMs: pick(o.sysIntervalMs, 10000),
+    sysIntervalMs: sysInterval(o.sysIntervalMs),
     matchCacheSize: pick(o.matchCacheSize, 64),
     holdTimeoutMs: pick(o.holdTimeoutMs, 1000),
     allowClientIdTakeover: o.allowClientIdTakeover === true,

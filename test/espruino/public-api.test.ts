@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as port from '../../ports/espruino/index.js';
@@ -96,6 +96,12 @@ test('the bundle exports what the README says', () => {
   const exported = w.in((m) => Object.keys(m).sort());
   assert.equal(exported, ['Decoder', 'Listener', 'MQTT_3_1', 'MQTT_3_1_1', 'MQTT_5', 'SocketTransport', 'boardLimits',
     'createBroker', 'encode', 'listen', 'nowMs']);
+});
+
+test('the bundle has no $SYS topics, and says so when asked for them', () => {
+  const env = bundleEnv(bundle);
+  assert.throws(() => new World(env, { sysIntervalMs: 1000 }), /no \$SYS topics/);
+  assert.is(readFileSync(bundle, 'latin1').indexOf('$SYS/broker'), -1);
 });
 
 test.run();

@@ -75,7 +75,7 @@ async function bundle(entry) {
     bundle: true,
     format: 'iife',
     target: 'es2020',
-    define: { __MQTT5__: 'true' },   // the full build, as dist/xs ships (build.mjs DEFINE)
+    define: { __MQTT5__: 'true', __SYS__: 'true' },   // the full build, as dist/xs ships (build.mjs DEFINE)
     platform: 'neutral',
     write: false,
     logLevel: 'silent',
