@@ -86,13 +86,21 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // property names (ports/espruino/internal-props.mjs), leave the error sentences out
 // (ports/espruino/short-texts.mjs) and the $SYS topics (__SYS__ false): espruino 82769,
 // espruino-mqtt3 70800 (from 92645 and 79552 over main 587ce0c); budgets that plus about 2.5%.
+// Raised again for issue 15 §1's state owner (core/broker/state/owner.ts: every change of
+// session and retained state made in one place, emitting records), the journal that batches
+// them per turn and holds PUBACK / PUBREC / PUBCOMP until stored, start-up from the records
+// (load.ts) and snapshots (snapshot.ts): node/xs 196683, xs-iife 212618, espruino 107723,
+// espruino-mqtt3 94669 (+21.7 KB, +14.9 KB on Espruino, over main afc5351); over main
+// fc3ca5e (the client role, the Espruino renaming and short texts beside it): node/xs 226947,
+// xs-iife 244658, espruino 96210, espruino-mqtt3 84278; budgets that plus about 2%. The
+// Espruino bundles keep it: a board's own store (issue 19, Espruino Storage) needs it.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 209500,
-  xs: 209500,
-  'xs-iife': 226500,
-  espruino: 85000,
-  'espruino-mqtt3': 72500,
+  node: 231500,
+  xs: 231500,
+  'xs-iife': 250000,
+  espruino: 98500,
+  'espruino-mqtt3': 86000,
 };
 
 export const TARGETS = [

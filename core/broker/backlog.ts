@@ -11,7 +11,8 @@ import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
 import type { Message } from './message.js';
-import type { Queued, Session } from './session.js';
+import type { Session } from './session.js';
+import { unqueue } from './state/owner.js';
 import { QUEUED_ENTRY_BYTES } from './session.js';
 import { DROP_BACKLOG_FULL, DROP_OFFLINE_BYTES, countDrop } from './drops.js';
 
@@ -90,13 +91,6 @@ export function dropFirst(b: Broker, s: Session, qos0Only: boolean, limit: strin
   return true;
 }
 
-/** Takes the i-th queued message out of `s`'s backlog and out of the bytes it counts in. */
-export function unqueue(b: Broker, s: Session, i: number): Queued {
-  const q = i === 0 ? s.queue.shift() as Queued : s.queue.splice(i, 1)[0];
-  s.queuedBytes -= q.bytes;
-  if (s.linked) b.offlineBytes -= q.bytes;
-  return q;
-}
 
 /**
  * One message lost to `s` for want of room (its backlog, or `limit`, a broker-wide cap):

@@ -13,7 +13,7 @@ import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
 import type { Subscriber } from './session.js';
-import { NONE, Session } from './session.js';
+import type { Session } from './session.js';
 import { TopicTree } from './topic-tree.js';
 import type { Answer } from './handlers/common.js';
 import { noDrops } from './drops.js';
@@ -22,11 +22,20 @@ import { publishSys } from './sys-topics.js';
 import type { Store } from './store.js';
 import { MEMORY_STORE } from './store.js';
 import { afterRouting } from './handlers/publish.js';
+import { releaseAck } from './handlers/acks-in.js';
+import type { HeldAck, JournalHost } from './state/journal.js';
+import { Journal } from './state/journal.js';
+import { loadState, loadedWill } from './state/load.js';
+import { snapshot } from './state/snapshot.js';
+import {
+  addSubscription, clearSession, createLocalSession, createSession, endLocalSession, endSession, expiryMsOf, forgetSession,
+  delayWill, sessionOffline, sessionResumed, willDropped,
+} from './state/owner.js';
 import { deliver, pump } from './delivery.js';
 import { drained } from './backlog.js';
 import type { Matches } from './routing.js';
 import { redispatch, route } from './routing.js';
-import { releaseWill, willOnClose } from './will.js';
+import { publishWill, releaseWill, willOnClose } from './will.js';
 import { failLater, faulted, settle } from './fault.js';
 import { Chain } from './chain.js';
 import { admitPending, leavePending } from './pending.js';
@@ -95,6 +104,13 @@ function allow(): boolean {
   return true;
 }
 
+function nothing(): void {
+  // a transport that was never a socket
+}
+
+/** The transport of a will's publisher after a restart: its connection ended with the broker. */
+const NO_TRANSPORT: Transport = Object.freeze({ write: allow, close: nothing });
+
 function quiet(): void {
   // no logging unless the application asks for it
 }
@@ -106,10 +122,8 @@ interface Held {
   sinceMs: number;
 }
 
-const FOREVER = -1;
-const MAX_EXPIRY = 0xffffffff;   // 5.0 §3.1.2.11.2: the session does not expire
 
-export class Broker {
+export class Broker implements JournalHost {
   limits: Limits;
   hooks: Hooks;
   nowMs: number;
@@ -150,6 +164,7 @@ export class Broker {
   private sysDue: Timed;
   private holding: boolean;         // publishers have been held since one last found room (logged once)
   store: Store;
+  journal: Journal | null;          // a durable store's records and held acknowledgements; null in memory
   alloc: FrameAllocator | null;
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
@@ -207,6 +222,69 @@ export class Broker {
     this.spareMessage = null;
     this.stringScratch = [];
     this.faulty = [];
+    this.journal = null;
+    if (this.store.durable) this.load(options.wallClockMs !== undefined ? options.wallClockMs : nowMs);
+  }
+
+  /**
+   * Start-up on a durable store: the state its records rebuild (state/load.ts). `wallMs` is
+   * the wall-clock time at this broker's nowMs: records keep deadlines on the wall clock.
+   * Clients whose connection was alive when the broker stopped lost it then: their sessions
+   * wait for them from now on, and their wills go out (after a Will Delay Interval, from now).
+   */
+  private load(wallMs: number): void {
+    const j = new Journal(this.store, wallMs - this.nowMs, this);
+    this.journal = j;
+    const loaded = loadState(this, this.store.load());
+    if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem);
+    for (let i = 0; i < loaded.delayed.length; i++) loaded.delayed[i].willFrom = this.goneConnection(loaded.delayed[i]);
+    for (let i = 0; i < loaded.online.length; i++) {
+      const s = loaded.online[i];
+      sessionOffline(this, s);
+      const w = loaded.wills.get(s.clientId);
+      if (w === undefined) continue;
+      const m = loadedWill(j, w);
+      const from = this.goneConnection(s);
+      if (w.delayMs > 0) delayWill(this, s, from, m, this.nowMs + w.delayMs);
+      else {
+        willDropped(this, s);
+        publishWill(this, from, m);
+      }
+    }
+    this.log(null, 'store: ' + loaded.records + ' records loaded: ' + this.sessionCount + ' sessions, ' + this.retained.count + ' retained messages');
+    j.flush();
+  }
+
+  /** A will's publisher after a restart, as authorizePublish is asked about it: a connection already closed. */
+  private goneConnection(s: Session): Connection {
+    const c = new Connection(this, NO_TRANSPORT, this.nowMs);
+    c.state = CLOSED;
+    c.clientId = s.clientId;
+    c.username = s.username;
+    c.version = s.version;
+    return c;
+  }
+
+  // ---- the journal's host (state/journal.ts) ----
+
+  releaseAck(a: HeldAck, stored: boolean): void {
+    try {
+      releaseAck(a, stored);
+    } catch (e) {
+      faulted(this, a.connection, e);
+    }
+  }
+
+  snapshot(): Uint8Array[] {
+    return snapshot(this);
+  }
+
+  storeLog(line: string): void {
+    this.log(null, line);
+  }
+
+  settleLater(): void {
+    settle(this);
   }
 
   /** A new client connection from the port, opened at `nowMs`. */
@@ -329,11 +407,7 @@ export class Broker {
     faulted(this, null, e);
     if (t.dueKind !== DUE_SESSION) return;
     const s = t as Session;
-    if (s.connection === null && this.sessions.get(s.clientId) === s) {
-      this.sessions.delete(s.clientId);   // never expired twice
-      this.sessionCount--;
-      this.backOnline(s);
-    }
+    if (s.connection === null && this.sessions.get(s.clientId) === s) forgetSession(this, s);   // never expired twice
   }
 
   private connectionDue(c: Connection, nowMs: number): number {
@@ -400,12 +474,9 @@ export class Broker {
   /** Subscribes the application itself; `onMessage` gets every matching message. */
   subscribe(topicFilter: string, onMessage: (m: Message) => void, nowMs: number): LocalSubscription {
     this.setNow(nowMs);
-    const s = new Session('$local/' + (this.localCount++));
-    s.local = onMessage;
-    s.expiryMs = FOREVER;
-    this.sessions.set(s.clientId, s);
+    const s = createLocalSession(this, '$local/' + (this.localCount++), onMessage);
     try {
-      this.addSubscription(s, { topicFilter: topicFilter, qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 0 }, null);
+      addSubscription(this, s, { topicFilter: topicFilter, qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 0 }, null);
     } catch (e) {
       faulted(this, null, e);
     }
@@ -491,35 +562,17 @@ export class Broker {
       this.removeSession(s);   // [MQTT-3.1.2-6] [5:MQTT-3.1.2-4]
       s = undefined;
     }
-    // [5:MQTT-3.1.3-9] back before the Will Delay Interval passed: the will is not sent.
-    if (s !== undefined && s.will !== null) {
-      s.will = null;
-      s.willFrom = null;
-    }
-    const present = s !== undefined;
-    if (s === undefined) {
-      s = new Session(clientId);
-      this.sessions.set(clientId, s);
-      this.sessionCount++;
-    }
-    this.backOnline(s);
-    s.connection = c;
-    s.expiresAtMs = -1;
-    s.version = c.version;
-    s.username = c.username;   // unchanged for a resumed session: mayOpenSession compared them
-    c.session = s;
     // 3.x Clean Session 0 keeps the session (5.0 §3.1.2.4 note: like an expiry of 0xFFFFFFFF)
     // until persistentSessionExpirySeconds after its client left, as mosquitto's
     // persistent_client_expiration: else abandoned sessions would pile up for ever.
-    this.setSessionExpiry(s, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect
+    const expiryMs = expiryMsOf(this, (__MQTT5__ && c.version === MQTT_5) ? c.sessionExpiryFromConnect
       : cleanStart ? 0 : this.limits.persistentSessionExpirySeconds);
+    const present = s !== undefined;
+    // [5:MQTT-3.1.3-9] back before the Will Delay Interval passed: the will is not sent.
+    if (s !== undefined) sessionResumed(this, s, c, expiryMs);
+    else s = createSession(this, c, clientId, expiryMs);
+    c.session = s;
     return present;
-  }
-
-  setSessionExpiry(s: Session, seconds: number): void {
-    const capped = Math.min(seconds, this.limits.maxSessionExpirySeconds);
-    s.expiryMs = capped === MAX_EXPIRY ? FOREVER : capped * 1000;
-    this.sessionChanged(s);
   }
 
   /** After CONNACK: resend what was in flight, in order, then what was queued [MQTT-4.4.0-1]. */
@@ -566,86 +619,38 @@ export class Broker {
     leavePending(this, c);
     c.transport.close();
     const s = c.session;
-    if (s !== null && s.connection === c) {
-      s.connection = null;
-      if (s.expiryMs === 0) this.removeSession(s);   // [5:MQTT-3.1.2-23] ends with the connection
-      else {
-        if (s.expiryMs !== FOREVER) {
-          s.expiresAtMs = this.nowMs + s.expiryMs;
-          this.sessionDeadlineChanged(s);
-        }
-        this.offline.add(s);
-        this.offlineBytes += s.queuedBytes;
-      }
+    const own = s !== null && s.connection === c;
+    if (own) {
+      const session = s as Session;
+      if (session.expiryMs === 0) {
+        session.connection = null;
+        this.removeSession(session);   // [5:MQTT-3.1.2-23] ends with the connection
+      } else sessionOffline(this, session);
     }
     const will = c.will;
     c.will = null;
     // [MQTT-3.1.2-8] the will goes out when the connection ends without DISCONNECT.
     if (publishWill && wasActive && will !== null) willOnClose(this, c, will, s);
+    else if (own && will !== null) willDropped(this, s as Session);
     if (wasActive && this.hooks.disconnected !== undefined) this.hooks.disconnected(c, c.disconnectReceived);
   }
 
   private removeSession(s: Session): void {
-    const subs: Subscriber[] = [];
-    if (s.subscriptions !== null) s.subscriptions.forEach(function (sub: Subscriber) { subs.push(sub); });
-    for (let i = 0; i < subs.length; i++) this.tree.remove(subs[i].topicFilter, treeKey(s, subs[i].shareName));
-    s.subscriptions = null;
-    s.subscriptionCount = 0;
-    if (this.sessions.get(s.clientId) === s) {
-      this.sessions.delete(s.clientId);
-      if (s.local === null) this.sessionCount--;
-    }
+    endSession(this, s);
     this.deadlines.cancel(s);
-    this.invalidateMatches();
     redispatch(this, s);
-    this.backOnline(s);   // out of the offline chain and its bytes, as it ends
-    s.queue = NONE;
-    s.queuedBytes = 0;
+    clearSession(this, s);
     if (s.will !== null) releaseWill(this, s);   // the session ends before the will's delay
   }
 
   /** Leaves the offline chain (the client is back, or the session ends). */
-  private backOnline(s: Session): void {
+  backOnline(s: Session): void {
     if (!s.linked) return;
     this.offline.remove(s);
     this.offlineBytes -= s.queuedBytes;
   }
 
-  // ---- subscriptions ----
-
-  /**
-   * 1: a new subscription; 0: replaced an existing one [MQTT-3.8.4-3]; -1: over a limit.
-   * A `$share/{name}/{filter}` subscription joins that shared subscription (5.0 §4.8.2).
-   */
-  addSubscription(s: Session, sub: Subscription, subscriptionId: number | null): number {
-    if (s.subscriptions === null) s.subscriptions = new Map();
-    const existing = s.subscriptions.get(sub.topicFilter);
-    if (existing === undefined && s.subscriptionCount >= this.limits.maxSubscriptionsPerClient) return -1;
-    const shared = parseShared(sub.topicFilter);
-    const shareName = shared === null ? '' : shared[0];
-    const filter = shared === null ? sub.topicFilter : shared[1];
-    const entry: Subscriber = {
-      session: s, topicFilter: filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
-      retainHandling: sub.retainHandling, subscriptionIds: subscriptionId === null ? null : [subscriptionId], shareName: shareName,
-    };
-    if (this.tree.add(filter, treeKey(s, shareName), entry) < 0) return -1;
-    s.subscriptions.set(sub.topicFilter, entry);
-    if (existing === undefined) s.subscriptionCount++;
-    this.invalidateMatches();
-    this.sessionChanged(s);
-    return existing === undefined ? 1 : 0;
-  }
-
-  removeSubscription(s: Session, topicFilter: string): boolean {
-    const sub = s.subscriptions === null ? undefined : s.subscriptions.get(topicFilter);
-    if (sub === undefined) return false;
-    (s.subscriptions as Map<string, Subscriber>).delete(topicFilter);
-    s.subscriptionCount--;
-    this.tree.remove(sub.topicFilter, treeKey(s, sub.shareName));
-    this.invalidateMatches();
-    this.sessionChanged(s);
-    return true;
-  }
+  // ---- subscriptions (state/owner.ts) ----
 
   /** Retained messages for a new subscription, flagged retained [MQTT-3.3.1-8]. */
   sendRetained(s: Session, sub: Subscription): void {
@@ -689,13 +694,6 @@ export class Broker {
     if (moved && this.held.length > 0) this.retryHeld(false);
   }
 
-  /**
-   * A persistent session changed. TODO(issue 15 §1): the state owner (state/) emits the
-   * change as a record here; until it lands, nothing of a session is recorded.
-   */
-  sessionChanged(_s: Session): void {
-    // in memory only, for now
-  }
 
   invalidateMatches(): void {
     if (this.matchCacheCount === 0) return;
@@ -740,7 +738,7 @@ export class Broker {
         list.splice(i--, 1);
         if (c.state !== ACTIVE) continue;
         c.waiting--;
-        const err = afterRouting(c, h.packet, h.message, routed);
+        const err = afterRouting(c, h.packet, routed);
         if (err !== null) c.fail(err);
         else c.process();
       } catch (e) {
@@ -771,20 +769,6 @@ function sessionDeadline(s: Session): number {
   return expiry >= 0 && expiry < s.willAtMs ? expiry : s.willAtMs;
 }
 
-/** The tree key of a subscription: the client id, or per shared group for $share ones. */
-function treeKey(s: Session, shareName: string): string {
-  return shareName === '' ? s.clientId : '$share/' + shareName + '\u0000' + s.clientId;
-}
-
-/**
- * `$share/{ShareName}/{filter}` as [ShareName, filter], or null for an ordinary filter. The
- * caller has checked it with isValidSharedFilter (5.0 §4.8.2).
- */
-function parseShared(filter: string): [string, string] | null {
-  if (filter.slice(0, 7) !== '$share/') return null;
-  const slash = filter.indexOf('/', 7);
-  return [filter.slice(7, slash), filter.slice(slash + 1)];
-}
 
 
 /** An in-process subscription; unsubscribe() ends it. */
@@ -802,11 +786,10 @@ export class LocalSubscription {
   unsubscribe(): void {
     const b = this.broker;
     try {
-      b.removeSubscription(this.session, this.topicFilter);
+      endLocalSession(b, this.session, this.topicFilter);
     } catch (e) {
       faulted(b, null, e);
     }
-    b.sessions.delete(this.session.clientId);
     settle(b);
   }
 }

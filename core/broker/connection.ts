@@ -61,6 +61,8 @@ export class Connection implements DecoderBudget, Timed {
   pendingConnect: ConnectPacket | null;            // a CONNECT waiting for enhanced authentication
   disconnectReceived: boolean;                     // the client ended with a DISCONNECT
   faulty: boolean;                                 // a write threw: closed when the entry point returns (fault.ts)
+  acksHeld: number;                                // our PUBACK/PUBREC/PUBCOMP waiting for a durable store (handlers/acks-in.ts)
+  acksFull: boolean;                               // ... maxInflightIn of them: not read until some go out
   // Until CONNECT completes (pending.ts): the broker's chain of pending connections, oldest
   // first, and the bytes this one's decoder holds, counted against maxPendingBytes.
   older: Connection | null;
@@ -106,6 +108,8 @@ export class Connection implements DecoderBudget, Timed {
     this.pendingConnect = null;
     this.disconnectReceived = false;
     this.faulty = false;
+    this.acksHeld = 0;
+    this.acksFull = false;
     this.older = null;
     this.newer = null;
     this.linked = false;

@@ -13,8 +13,9 @@ import { frameFor, keep } from './message.js';
 import { faulted } from './fault.js';
 import { DROP_READ_REFUSED, DROP_TOO_LARGE, countDrop } from './drops.js';
 import type { Session } from './session.js';
-import { backlogBytes, dropFirst, lost, makeRoom, queuedSize, unqueue } from './backlog.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, allocatePacketId } from './session.js';
+import { backlogBytes, dropFirst, lost, makeRoom, queuedSize } from './backlog.js';
+import { AWAIT_PUBCOMP, allocatePacketId } from './session.js';
+import { endInflight, queueMessage, startInflight, unqueue } from './state/owner.js';
 
 
 /**
@@ -40,7 +41,7 @@ export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boo
     return;
   }
   if (online && s.queue.length === 0 && windowOpen(b, s, c as Connection)) {
-    sendInflight(b, s, c as Connection, m, qos, retain, subscriptionIds, shareKey);
+    sendInflight(b, s, c as Connection, m, qos, retain, subscriptionIds, shareKey, false);
   } else {
     enqueue(b, s, m, qos, retain, subscriptionIds, shareKey);
   }
@@ -53,11 +54,12 @@ export function pump(b: Broker, s: Session): boolean {
   resend(b, s, c);
   const before = s.queue.length;
   while (s.queue.length > 0 && !c.blocked) {
-    if (s.queue[0].qos > 0 && !windowOpen(b, s, c)) break;
-    const q = unqueue(b, s, 0);
-    if (!readable(b, s, q.message)) continue;
-    if (q.qos === 0) sendQoS0(b, s, c, q.message, q.retain, q.subscriptionIds);
-    else sendInflight(b, s, c, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey);
+    const q = s.queue[0];
+    if (q.qos > 0 && !windowOpen(b, s, c)) break;
+    if (q.qos === 0 || !readable(b, s, q.message)) {
+      unqueue(b, s, 0);
+      if (q.qos === 0 && readable(b, s, q.message)) sendQoS0(b, s, c, q.message, q.retain, q.subscriptionIds);
+    } else sendInflight(b, s, c, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey, true);   // leaves the queue too
   }
   return s.queue.length < before;
 }
@@ -78,8 +80,7 @@ function resend(b: Broker, s: Session, c: Connection): void {
     s.unsent--;
     // Past PUBREC the client has the message: only the PUBREL is left to send, read check or not.
     if (o.state !== AWAIT_PUBCOMP && !readable(b, s, o.message)) {
-      s.inflight.removeAt(i--);   // its slot in the window is free again
-      b.sessionChanged(s);
+      endInflight(b, s, i--);   // its slot in the window is free again
       continue;
     }
     o.sent = true;
@@ -138,26 +139,26 @@ function sendQoS0(b: Broker, s: Session, c: Connection, m: Message, retain: bool
   c.send(bytes);
 }
 
+/** Sends a QoS 1/2 message into the window; `queued`: it is the first queued one, and leaves the queue either way. */
 function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS, retain: boolean,
-  subscriptionIds: number[] | null, shareKey: string): void {
-  if (expired(b, m)) return;
+  subscriptionIds: number[] | null, shareKey: string, queued: boolean): void {
+  if (expired(b, m)) {
+    if (queued) unqueue(b, s, 0);
+    return;
+  }
   const f = frameTo(b, c, keep(m), qos, retain, subscriptionIds);
   if (c.maximumPacketSize > 0 && f.bytes.length > c.maximumPacketSize) {
     forgetPendingAlias(c);
+    if (queued) unqueue(b, s, 0);
     countDrop(b, s, DROP_TOO_LARGE);   // [5:MQTT-3.1.2-25]
     return;
   }
   c.aliasPending = '';
   // [MQTT-4.3.2-1] [MQTT-4.3.3-1] a fresh packet id, DUP 0; kept until acknowledged.
   const packetId = allocatePacketId(s);
-  if (s.inflight === NO_INFLIGHT) s.inflight = new InflightList([]);
-  s.inflight.push({
-    packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
-    sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey,
-  });
+  startInflight(b, s, m, packetId, qos, retain, subscriptionIds, shareKey, queued);
   b.stats.messagesOut++;
   c.send(f.withPacketId(packetId, false));
-  b.sessionChanged(s);
 }
 
 function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
@@ -173,11 +174,7 @@ function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
       return;
     }
   }
-  if (s.queue === NONE) s.queue = [];
-  s.queue.push({ message: keep(m), qos: qos, retain: retain, subscriptionIds: subscriptionIds, shareKey: shareKey, bytes: bytes });
-  s.queuedBytes += bytes;
-  if (s.linked) b.offlineBytes += bytes;
-  if (qos > 0) b.sessionChanged(s);
+  queueMessage(b, s, m, qos, retain, subscriptionIds, shareKey, bytes);
 }
 
 /** A frame that assigned a Topic Alias was not sent: the client never learnt it, so forget it. */

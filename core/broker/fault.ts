@@ -47,13 +47,27 @@ export function failLater(b: Broker, c: Connection, what: string, e: unknown): v
   b.faulty.push(c);
 }
 
-/** Closes the connections whose writes failed; every entry point calls it on its way out. */
+/**
+ * Every entry point calls it on its way out: closes the connections whose writes failed, and
+ * on a durable store hands the records of this turn to the store (state/journal.ts), whose
+ * answer may send acknowledgements that fail more writes, or read more packets.
+ */
 export function settle(b: Broker): void {
   const list = b.faulty;
-  while (list.length > 0) {
-    const c = list.shift() as Connection;
-    closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
-  }
+  const j = b.journal;
+  do {
+    while (list.length > 0) {
+      const c = list.shift() as Connection;
+      closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
+    }
+    if (j !== null) {
+      try {
+        j.flush();
+      } catch (e) {
+        faulted(b, null, e);   // a store that throws: its records are lost to it, nothing else
+      }
+    }
+  } while (list.length > 0 || (j !== null && j.pending() && !j.busy()));
 }
 
 /**

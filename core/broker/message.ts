@@ -23,6 +23,7 @@ export interface Message {
   kept: boolean;                  // payload copied out of the receive buffer
   expiresAtMs: number;            // 5.0 Message Expiry Interval as a deadline; -1: never
   topicBytes: Uint8Array | null;  // the topic as UTF-8, shared per topic by the router
+  storeId: number;                // its REC_MESSAGE id in a durable store (state/owner.ts); 0: none
   // Wire forms: most messages need one, kept in `frame`; `frames` holds the others.
   frame: PublishFrame | null;
   frameForm: number;
@@ -32,7 +33,7 @@ export interface Message {
 export function createMessage(topic: string, payload: Uint8Array, qos: QoS, retain: boolean,
   properties: Properties | null, publisher: string): Message {
   return { topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, publisher: publisher, kept: false, expiresAtMs: -1,
-    topicBytes: null, frame: null, frameForm: -1, frames: null };
+    topicBytes: null, storeId: 0, frame: null, frameForm: -1, frames: null };
 }
 
 /**
@@ -50,6 +51,7 @@ export function reuseMessage(spare: Message | null, topic: string, payload: Uint
   spare.publisher = publisher;
   spare.expiresAtMs = -1;
   spare.topicBytes = null;
+  spare.storeId = 0;
   spare.frame = null;
   spare.frameForm = -1;
   spare.frames = null;

@@ -51,6 +51,9 @@ export interface BrokerOptions {
   responseInformation?: string;     // sent to clients that ask for it (Request Response Information)
   validatePayloadFormat?: boolean;  // check UTF-8 of payloads marked Payload Format Indicator 1 (0x99 if not)
   store?: Store;                    // where state is made durable; default: memory only
+  wallClockMs?: number;             // wall-clock time (ms since 1970) at createBroker's nowMs, for a durable store's
+                                    // deadlines (session expiry, will delay, message expiry) across a restart;
+                                    // default: nowMs itself (a port whose clock is the wall clock)
 }
 
 export interface Limits {

@@ -155,6 +155,12 @@ export class RetainedStore {
     return RC_SUCCESS;
   }
 
+  /** Every retained message, made from its record, pushed onto `out` (a snapshot, state/snapshot.ts). */
+  all(out: Message[]): number {
+    for (let i = 0; i < this.stored; i++) out.push(this.message(this.index[i]));
+    return this.stored;
+  }
+
   /** The retained message of `topic`, made from its record; undefined if there is none. */
   get(topic: string): Message | undefined {
     const i = this.find(topic);

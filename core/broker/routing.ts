@@ -11,6 +11,7 @@ import type { Connection } from './connection.js';
 import { ACTIVE } from './connection.js';
 import { hasRoom } from './backlog.js';
 import { deliver } from './delivery.js';
+import { setRetained } from './state/owner.js';
 import type { Message } from './message.js';
 import { DROP_NO_SHARE_MEMBER, DROP_READ_REFUSED, DROP_RETAINED_FULL, countDrop } from './drops.js';
 import type { Session, Subscriber } from './session.js';
@@ -56,7 +57,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
   m.topicBytes = t.topicBytes;
   b.stats.messagesIn++;
   if (m.retain) {
-    const rc = b.retained.set(m.topic, m);   // the store copies what it keeps
+    const rc = setRetained(b, m);
     if (rc === RC_QUOTA_EXCEEDED) {
       countDrop(b, null, DROP_RETAINED_FULL);
       b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained');

@@ -143,6 +143,7 @@ export class Session implements Timed {
   older: Session | null;
   newer: Session | null;
   linked: boolean;
+  stored: boolean;                          // a durable store keeps its records (state/owner.ts)
 
   constructor(clientId: string) {
     this.clientId = clientId;
@@ -172,6 +173,7 @@ export class Session implements Timed {
     this.older = null;
     this.newer = null;
     this.linked = false;
+    this.stored = false;
   }
 }
 

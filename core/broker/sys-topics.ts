@@ -69,6 +69,8 @@ export function publishSys(b: Broker): void {
   put(b, '$SYS/broker/sessions/offline bytes', '' + b.offlineBytes);
   put(b, '$SYS/broker/store/messages/count', '' + stored);
   put(b, '$SYS/broker/store/messages/bytes', '' + storedBytes);
+  // Batches of records a durable store could not keep (their acknowledgements withheld, state/journal.ts).
+  if (b.journal !== null) put(b, '$SYS/broker/store/failures', '' + b.journal.failures);
   publishLoad(b);
   slowClients(b);
 }

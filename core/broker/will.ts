@@ -9,6 +9,7 @@ import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import type { Message } from './message.js';
 import { copyOf, createMessage, keep } from './message.js';
+import { delayWill, takeWill, willDropped } from './state/owner.js';
 import { route } from './routing.js';
 import type { Session } from './session.js';
 import { isThenable } from './handlers/common.js';
@@ -41,13 +42,10 @@ export function willOnClose(b: Broker, c: Connection, will: Will, session: Sessi
   const m = createMessage(will.topic, will.payload, will.qos, will.retain, props, c.clientId);
   const kept = session !== null && b.sessions.get(session.clientId) === session;
   if (delay > 0 && kept) {
-    const s = session as Session;
-    s.will = keep(m);
-    s.willFrom = c;
-    s.willAtMs = b.nowMs + delay * 1000;
-    b.sessionDeadlineChanged(s);
+    delayWill(b, session as Session, c, m, b.nowMs + delay * 1000);
     return;
   }
+  if (kept) willDropped(b, session as Session);   // published now: not to be published after a restart
   publishWill(b, c, m);
 }
 
@@ -70,9 +68,8 @@ export function publishWill(b: Broker, from: Connection, m: Message): void {
 
 /** A delayed will whose time has come, or whose session is ending, goes out. */
 export function releaseWill(b: Broker, s: Session): void {
-  const m = s.will;
   const from = s.willFrom;
-  s.will = null;
+  const m = takeWill(b, s);
   s.willFrom = null;
   if (m !== null && from !== null) publishWill(b, from, m);
 }

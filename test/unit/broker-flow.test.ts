@@ -101,7 +101,7 @@ test('an offline persistent session with a full queue drops the new message and 
   assert.is(got.length, 2);
 });
 
-test('a durable store delays PUBACK until the message is stored', () => {
+test('a durable store delays PUBACK until the record of what it changed is stored', () => {
   const pending: Array<(ok: boolean) => void> = [];
   const store = {
     durable: true,
@@ -112,7 +112,7 @@ test('a durable store delays PUBACK until the message is stored', () => {
   };
   const t = rig({ store, sysIntervalMs: 0 });
   t.connected('pub');
-  t.publish('pub', 'x', 'durable', 1, 9);
+  t.publish('pub', 'x', 'durable', 1, 9, true);   // retained: a record to wait for
   assert.is(t.sent('pub').length, 0);
   assert.is(pending.length, 1);
   pending[0](true);

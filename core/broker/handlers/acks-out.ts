@@ -6,6 +6,7 @@ import type { AckPacket, CodecError } from '../../codec/index.js';
 import { PUBREL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, findOutgoing } from '../session.js';
+import { endInflight, pubrecReceived } from '../state/owner.js';
 
 export function onPuback(c: Connection, p: AckPacket): CodecError | null {
   return complete(c, p.packetId, AWAIT_PUBACK);
@@ -23,8 +24,7 @@ export function onPubrec(c: Connection, p: AckPacket): CodecError | null {
   // [5:MQTT-4.4.0-2] a PUBREC >= 0x80 ends the delivery.
   if (p.reasonCode >= 0x80) return complete(c, p.packetId, AWAIT_PUBREC);
   // [MQTT-4.3.3-1] answer with PUBREL and never send that PUBLISH again.
-  s.inflight.item(i).state = AWAIT_PUBCOMP;
-  c.broker.sessionChanged(s);
+  pubrecReceived(c.broker, s, i);
   c.sendPacket({ type: PUBREL, packetId: p.packetId, reasonCode: 0, properties: null });
   return null;
 }
@@ -34,9 +34,7 @@ function complete(c: Connection, packetId: number, expected: number): CodecError
   if (s === null) return null;
   const i = findOutgoing(s, packetId);
   if (i < 0 || s.inflight.item(i).state !== expected) return null;
-  if (!s.inflight.item(i).sent) s.unsent--;
-  s.inflight.removeAt(i);
+  endInflight(c.broker, s, i);
   c.broker.pump(s);
-  c.broker.sessionChanged(s);
   return null;
 }

@@ -16,6 +16,8 @@ import { ACTIVE, CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
 import { hookFailed } from '../fault.js';
 import { ownWill } from '../will.js';
+import { willArmed } from '../state/owner.js';
+import type { Session } from '../session.js';
 
 
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
@@ -122,6 +124,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
     return;
   }
   const sessionPresent = b.openSession(c, clientId, p.cleanStart);
+  willArmed(b, c.session as Session, c);   // kept with a stored session: a restart loses the connection
   c.state = ACTIVE;
   b.accepted(c);
   b.keepAliveStarted(c);

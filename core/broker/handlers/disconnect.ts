@@ -4,6 +4,7 @@
 import type { CodecError, DisconnectPacket } from '../../codec/index.js';
 import { RC_DISCONNECT_WITH_WILL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
+import { setSessionExpiry } from '../state/owner.js';
 import { MQTT_5, RC_PROTOCOL_ERROR, codecError } from './common.js';
 
 
@@ -15,7 +16,7 @@ export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | n
     if (c.sessionExpiryFromConnect === 0 && expiry !== 0) {
       return codecError(RC_PROTOCOL_ERROR, '5:MQTT-3.14.2-2', 'DISCONNECT sets a Session Expiry Interval after CONNECT had 0');
     }
-    if (c.session !== null) c.broker.setSessionExpiry(c.session, expiry);
+    if (c.session !== null) setSessionExpiry(c.broker, c.session, expiry);
   }
   if (!withWill) c.will = null;
   c.disconnectReceived = true;

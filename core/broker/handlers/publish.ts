@@ -5,14 +5,13 @@ import type { CodecError, Properties, PublishPacket } from '../../codec/index.js
 import { PUBACK, PUBREC, quote, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
 import type { Connection } from '../connection.js';
-import type { Message } from '../message.js';
 import { reuseMessage } from '../message.js';
-import { faulted, hookFailed, settle } from '../fault.js';
+import { hookFailed } from '../fault.js';
 import { ROUTE_HOLD } from '../routing.js';
-import { REC_QOS2_RECEIVED, REC_RETAINED_DELETED, REC_RETAINED_SET } from '../state/records.js';
-import { encodeRecord } from '../state/record-codec.js';
+import { qos2Received } from '../state/owner.js';
+import { acknowledge } from './acks-in.js';
 import {
-  MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
+  MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecError, isThenable,
 } from './common.js';
 
@@ -29,7 +28,7 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
     // [MQTT-4.3.3-2] [5:MQTT-4.3.3-10] a repeat before PUBREL is acknowledged again, never delivered twice.
     const awaiting = session.awaitingRelease;
     if (awaiting !== null && awaiting.has(key)) {
-      c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: 0, properties: null });
+      acknowledge(c, PUBREC, p.packetId, 0);
       return null;
     }
     if (awaiting !== null && awaiting.size >= c.broker.limits.maxInflightIn) {
@@ -92,13 +91,13 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     b.stats.denied++;
     b.log(c, 'PUBLISH to ' + quote(p.topic) + ' not authorized');
     // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2].
-    acknowledge(c, p, RC_NOT_AUTHORIZED);
+    acknowledgePublish(c, p, RC_NOT_AUTHORIZED);
     return null;
   }
   if (__MQTT5__ && !payloadFormatValid(b, p.payload, p.properties)) {
     // 5.0 §3.3.2.3.2: QoS 1/2 are refused with 0x99; a QoS 0 message is dropped (logged).
     b.log(c, 'PUBLISH to ' + quote(p.topic) + ' is marked UTF-8 and is not');
-    acknowledge(c, p, RC_PAYLOAD_FORMAT_INVALID);
+    acknowledgePublish(c, p, RC_PAYLOAD_FORMAT_INVALID);
     return null;
   }
   // The broker's spare message, if the last one was not kept: no allocation per message.
@@ -107,71 +106,36 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   const routed = b.route(m, c, false);
   let err: CodecError | null = null;
   if (routed >= 0) {
-    err = afterRouting(c, p, m, routed);
+    err = afterRouting(c, p, routed);
   } else if (routed === ROUTE_HOLD) {
     // slowSubscriberPolicy 'hold': a subscriber's backlog is full. Hold this PUBLISH
     // unacknowledged and read nothing more from this client until there is room or
     // holdTimeoutMs has passed (inbound backpressure; the port stops reading).
     b.hold(c, p, m);
   } else {
-    acknowledge(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused (retained store full), nothing taken
+    acknowledgePublish(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused (retained store full), nothing taken
   }
   // Nothing kept it (no queue, in-flight window, retained store or hold): it is spare again.
   if (!m.kept) b.spareMessage = m;
   return err;
 }
 
-/** The message is routed: make it durable if the store asks for that, then acknowledge. */
-export function afterRouting(c: Connection, p: PublishPacket, m: Message, routed: number): CodecError | null {
-  const rc = routed === 0 && (__MQTT5__ && c.version === MQTT_5) ? RC_NO_MATCHING_SUBSCRIBERS : 0;   // 0x10 is a success (5.0 §3.4.2.1)
-  const store = c.broker.store;
-  if (p.qos === 0 || !store.durable) {
-    acknowledge(c, p, rc);
-    return null;
-  }
-  c.waiting++;
-  store.append(recordsOf(c, p, m), function (stored: boolean) {
-    const b = c.broker;
-    try {
-      c.waiting--;
-      acknowledge(c, p, stored ? rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
-      c.process();
-    } catch (e) {
-      faulted(b, c, e);   // the store's callback is an entry point of its own
-    }
-    settle(b);
-  });
+/**
+ * The message is routed: acknowledge it (on a durable store, once the records routing made
+ * are stored: handlers/acks-in.ts). 5.0 tells a publisher nobody subscribed (0x10, a success).
+ */
+export function afterRouting(c: Connection, p: PublishPacket, routed: number): CodecError | null {
+  acknowledgePublish(c, p, routed === 0 && (__MQTT5__ && c.version === MQTT_5) ? RC_NO_MATCHING_SUBSCRIBERS : 0);
   return null;
 }
 
-/**
- * The records this PUBLISH's acknowledgement depends on. TODO(issue 15 §1): the state owner
- * emits every change (queued, in flight, sessions); until it lands, only these are recorded.
- */
-function recordsOf(c: Connection, p: PublishPacket, m: Message): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  if (m.retain) {
-    out.push(m.payload.length === 0 ? encodeRecord({ kind: REC_RETAINED_DELETED, topic: m.topic }) : encodeRecord({
-      kind: REC_RETAINED_SET, message: {
-        topic: m.topic, payload: m.payload, qos: m.qos, retain: true, properties: m.properties, publisher: m.publisher, expiresAtMs: m.expiresAtMs,
-      },
-    }));
-  }
-  if (p.qos === 2) out.push(encodeRecord({ kind: REC_QOS2_RECEIVED, clientId: c.clientId, packetId: p.packetId }));
-  return out;
-}
-
-function acknowledge(c: Connection, p: PublishPacket, rc: number): void {
+function acknowledgePublish(c: Connection, p: PublishPacket, rc: number): void {
   const code = (__MQTT5__ && c.version === MQTT_5) ? rc : 0;
   if (p.qos === 1) {
-    c.sendPacket({ type: PUBACK, packetId: p.packetId, reasonCode: code, properties: null });
+    acknowledge(c, PUBACK, p.packetId, code);
   } else if (p.qos === 2) {
     // [5:MQTT-4.3.3-9] after a PUBREC >= 0x80 the id is free again; 3.x always holds it.
-    const s = c.session;
-    if (code < 0x80 && s !== null) {
-      if (s.awaitingRelease === null) s.awaitingRelease = new Map();
-      s.awaitingRelease.set('' + p.packetId, true);
-    }
-    c.sendPacket({ type: PUBREC, packetId: p.packetId, reasonCode: code, properties: null });
+    if (code < 0x80 && c.session !== null) qos2Received(c.broker, c.session, p.packetId);
+    acknowledge(c, PUBREC, p.packetId, code);
   }
 }

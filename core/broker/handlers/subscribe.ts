@@ -7,6 +7,7 @@ import { quote, RC_QUOTA_EXCEEDED, RC_WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED, SUBA
 import type { Connection } from '../connection.js';
 import { CLOSED } from '../connection.js';
 import { hookFailed } from '../fault.js';
+import { addSubscription } from '../state/owner.js';
 import type { Answer } from './common.js';
 import {
   MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
@@ -72,7 +73,7 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
       // 5.0 §3.2.2.3.4: never grant above our Maximum QoS; the SUBACK says what was granted.
       const qos = (s.qos < b.limits.maximumQoS ? s.qos : b.limits.maximumQoS) as QoS;
       const sub: Subscription = { topicFilter: s.topicFilter, qos: qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling };
-      const added = b.addSubscription(session, sub, subscriptionId);
+      const added = addSubscription(b, session, sub, subscriptionId);
       if (added < 0) code = v5 ? RC_QUOTA_EXCEEDED : SUBACK_FAILURE;
       else {
         code = qos;

@@ -4,13 +4,14 @@
 import type { CodecError, UnsubscribePacket } from '../../codec/index.js';
 import { RC_NO_SUBSCRIPTION_EXISTED, UNSUBACK } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
+import { removeSubscription } from '../state/owner.js';
 
 export function onUnsubscribe(c: Connection, p: UnsubscribePacket): CodecError | null {
   const session = c.session;
   if (session === null) return null;
   const codes: number[] = [];
   for (let i = 0; i < p.topicFilters.length; i++) {
-    codes.push(c.broker.removeSubscription(session, p.topicFilters[i]) ? 0 : RC_NO_SUBSCRIPTION_EXISTED);
+    codes.push(removeSubscription(c.broker, session, p.topicFilters[i]) ? 0 : RC_NO_SUBSCRIPTION_EXISTED);
   }
   c.sendPacket({ type: UNSUBACK, packetId: p.packetId, properties: null, reasonCodes: codes });
   return null;

@@ -1,0 +1,264 @@
+// Start-up on a durable store: the records store.load() gives back, replayed in order, rebuild
+// the sessions, their subscriptions (in the topic tree), queued and in-flight messages (resent
+// with DUP when the client is back [MQTT-4.4.0-1]), incoming QoS 2 ids awaiting PUBREL, wills
+// and retained messages. Deadlines come back from wall-clock time (Journal.fromWall), so a
+// session expiry, will delay or message expiry that fell due while the broker was down falls
+// due at once, and one still ahead keeps its time.
+//
+// A record that does not decode, or does not fit the state before it (a client id with no
+// session, an index past the queue), is skipped, counted and logged once: a damaged store
+// loads what it can, and never throws.
+
+import type { QoS } from '../../codec/index.js';
+import type { Broker } from '../broker.js';
+import type { Message } from '../message.js';
+import { createMessage } from '../message.js';
+import type { Outgoing } from '../session.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, QUEUED_ENTRY_BYTES, Session } from '../session.js';
+import { utf8Length } from '../../codec/index.js';
+import type { StateRecord, StoredMessage } from './records.js';
+import {
+  REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_QUEUED,
+  REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
+  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET,
+} from './records.js';
+import { decodeRecord } from './record-codec.js';
+import type { Journal } from './journal.js';
+import { addSubscription, endSession, removeSubscription } from './owner.js';
+
+/** A session's will as the records left it. */
+interface LoadedWill {
+  message: StoredMessage;
+  delayMs: number;
+  atMs: number;      // wall clock; -1: its connection was alive when the broker stopped
+}
+
+/** What loading found, for the broker to act on and to log. */
+export interface Loaded {
+  records: number;
+  skipped: number;           // records that did not decode or did not fit
+  firstProblem: string;
+  online: Session[];         // sessions whose connection was alive when the broker stopped
+  delayed: Session[];        // sessions with a will waiting for its delay (the broker gives each its willFrom)
+  wills: Map<string, LoadedWill>;
+}
+
+interface Replay {
+  b: Broker;
+  j: Journal;
+  messages: Map<string, Message>;   // REC_MESSAGE by id
+  online: Map<string, boolean>;
+  loaded: Loaded;
+  maxMessageId: number;
+}
+
+/** Replays `records` into the broker's (empty) state. The journal records nothing meanwhile. */
+export function loadState(b: Broker, records: Uint8Array[]): Loaded {
+  const j = b.journal as Journal;
+  const loaded: Loaded = { records: records.length, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map() };
+  const r: Replay = { b: b, j: j, messages: new Map(), online: new Map(), loaded: loaded, maxMessageId: 0 };
+  b.journal = null;   // replaying is not changing: nothing is recorded again
+  try {
+    for (let i = 0; i < records.length; i++) {
+      const rec = decodeRecord(records[i]);
+      const problem = rec.kind === 0 ? rec.error : apply(r, rec);
+      if (problem !== '') {
+        if (loaded.skipped === 0) loaded.firstProblem = 'record ' + i + ': ' + problem;
+        loaded.skipped++;
+      }
+    }
+  } finally {
+    b.journal = j;
+  }
+  j.nextMessageId = r.maxMessageId + 1;
+  b.sessions.forEach(function (s: Session) {
+    if (!s.stored) return;
+    settleLoaded(s);
+    if (r.online.get(s.clientId) === true) loaded.online.push(s);
+    else {
+      b.offline.add(s);
+      b.offlineBytes += s.queuedBytes;
+      const w = loaded.wills.get(s.clientId);
+      if (w !== undefined && w.atMs >= 0) {
+        // A Will Delay Interval that was running when the broker stopped runs on.
+        s.will = messageOf(j, w.message);
+        s.willAtMs = j.fromWall(w.atMs);
+        loaded.wills.delete(s.clientId);
+        loaded.delayed.push(s);
+      }
+      b.sessionDeadlineChanged(s);
+    }
+  });
+  return loaded;
+}
+
+/** A loaded session's in-flight messages wait to be resent; its next packet id is past them. */
+function settleLoaded(s: Session): void {
+  let top = 0;
+  for (let i = 0; i < s.inflight.length; i++) {
+    const o = s.inflight.item(i);
+    o.sent = false;
+    if (o.packetId > top) top = o.packetId;
+  }
+  s.unsent = s.inflight.length;
+  s.nextPacketId = top >= 0xffff ? 1 : top + 1;
+  // Ids still in flight may lie ahead of it: allocatePacketId checks each from now on.
+  s.idsWrapped = s.inflight.length > 0;
+}
+
+function messageOf(j: Journal, m: StoredMessage): Message {
+  const out = createMessage(m.topic, m.payload, m.qos, m.retain, m.properties, m.publisher);
+  out.kept = true;   // its own copy (decodeRecord copies)
+  out.expiresAtMs = j.fromWall(m.expiresAtMs);
+  return out;
+}
+
+function sessionOf(r: Replay, clientId: string): Session | null {
+  const s = r.b.sessions.get(clientId);
+  return s !== undefined && s.stored ? s : null;
+}
+
+function endLoaded(r: Replay, s: Session): void {
+  endSession(r.b, s);
+  s.queue = NONE;
+  s.queuedBytes = 0;
+  s.inflight = NO_INFLIGHT;
+  r.online.delete(s.clientId);
+  r.loaded.wills.delete(s.clientId);
+}
+
+function findInflight(s: Session, packetId: number): number {
+  for (let i = 0; i < s.inflight.length; i++) if (s.inflight.item(i).packetId === packetId) return i;
+  return -1;
+}
+
+function pushInflight(s: Session, o: Outgoing): void {
+  if (s.inflight === NO_INFLIGHT) s.inflight = new InflightList([]);
+  s.inflight.push(o);
+}
+
+/** Applies one record; '' when it fit, else why it was skipped. */
+function apply(r: Replay, rec: StateRecord): string {
+  const b = r.b;
+  if (rec.kind === REC_MESSAGE) {
+    const m = messageOf(r.j, rec.message);
+    m.storeId = rec.messageId;
+    r.messages.set('' + rec.messageId, m);
+    if (rec.messageId > r.maxMessageId) r.maxMessageId = rec.messageId;
+    return '';
+  }
+  if (rec.kind === REC_RETAINED_SET) {
+    b.retained.set(rec.message.topic, messageOf(r.j, rec.message));
+    return '';
+  }
+  if (rec.kind === REC_RETAINED_DELETED) {
+    b.retained.set(rec.topic, createMessage(rec.topic, new Uint8Array(0), 0, true, null, ''));
+    return '';
+  }
+  if (rec.kind === REC_SESSION_CREATED) {
+    const old = sessionOf(r, rec.clientId);
+    if (old !== null) endLoaded(r, old);
+    const s = new Session(rec.clientId);
+    s.stored = true;
+    s.username = rec.username;
+    s.version = rec.version;
+    s.expiryMs = rec.expiryMs;
+    b.sessions.set(rec.clientId, s);
+    b.sessionCount++;
+    r.online.set(rec.clientId, true);
+    return '';
+  }
+  const s = sessionOf(r, rec.clientId);
+  if (s === null) return 'no session ' + rec.clientId + ' for a record of kind ' + rec.kind;
+  switch (rec.kind) {
+    case REC_SESSION_RESUMED:
+      s.username = rec.username;
+      s.version = rec.version;
+      s.expiresAtMs = -1;
+      r.online.set(s.clientId, true);
+      return '';
+    case REC_SESSION_OFFLINE:
+      s.expiresAtMs = r.j.fromWall(rec.expiresAtMs);
+      r.online.set(s.clientId, false);
+      return '';
+    case REC_SESSION_ENDED:
+      endLoaded(r, s);
+      return '';
+    case REC_EXPIRY_SET:
+      s.expiryMs = rec.expiryMs;
+      return '';
+    case REC_SUBSCRIBED:
+      return addSubscription(b, s, {
+        topicFilter: rec.topicFilter, qos: rec.qos, noLocal: rec.noLocal, retainAsPublished: rec.retainAsPublished, retainHandling: rec.retainHandling,
+      }, rec.subscriptionId === 0 ? null : rec.subscriptionId) < 0 ? 'subscription ' + rec.topicFilter + ' over a limit' : '';
+    case REC_UNSUBSCRIBED:
+      removeSubscription(b, s, rec.topicFilter);
+      return '';
+    case REC_QUEUED: {
+      const m = r.messages.get('' + rec.messageId);
+      if (m === undefined) return 'no message ' + rec.messageId;
+      const bytes = m.payload.length + utf8Length(m.topic) + QUEUED_ENTRY_BYTES;   // as backlog.ts queuedSize
+      if (s.queue === NONE) s.queue = [];
+      s.queue.push({ message: m, qos: rec.qos, retain: rec.retain, subscriptionIds: rec.subscriptionIds, shareKey: rec.shareKey, bytes: bytes });
+      s.queuedBytes += bytes;
+      return '';
+    }
+    case REC_UNQUEUED: {
+      if (rec.index >= s.queue.length) return 'no queued entry ' + rec.index;
+      const q = s.queue.splice(rec.index, 1)[0];
+      s.queuedBytes -= q.bytes;
+      return '';
+    }
+    case REC_SENT: {
+      if (s.queue.length === 0) return 'nothing queued to send';
+      const q = s.queue.shift() as (typeof s.queue)[0];
+      s.queuedBytes -= q.bytes;
+      pushInflight(s, outgoing(rec.packetId, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey));
+      return '';
+    }
+    case REC_INFLIGHT: {
+      const m = r.messages.get('' + rec.messageId);
+      if (m === undefined) return 'no message ' + rec.messageId;
+      pushInflight(s, outgoing(rec.packetId, m, rec.qos, rec.retain, rec.subscriptionIds, rec.shareKey));
+      return '';
+    }
+    case REC_PUBREC_RECEIVED: {
+      const i = findInflight(s, rec.packetId);
+      if (i < 0) return 'no packet id ' + rec.packetId + ' in flight';
+      s.inflight.item(i).state = AWAIT_PUBCOMP;
+      return '';
+    }
+    case REC_ACKED: {
+      const i = findInflight(s, rec.packetId);
+      if (i < 0) return 'no packet id ' + rec.packetId + ' in flight';
+      s.inflight.removeAt(i);
+      return '';
+    }
+    case REC_QOS2_RECEIVED:
+      if (s.awaitingRelease === null) s.awaitingRelease = new Map();
+      s.awaitingRelease.set('' + rec.packetId, true);
+      return '';
+    case REC_QOS2_RELEASED:
+      if (s.awaitingRelease !== null) s.awaitingRelease.delete('' + rec.packetId);
+      return '';
+    case REC_WILL_SET:
+      r.loaded.wills.set(s.clientId, { message: rec.message, delayMs: rec.delayMs, atMs: rec.atMs });
+      return '';
+    case REC_WILL_CLEARED:
+      r.loaded.wills.delete(s.clientId);
+      return '';
+  }
+  return 'a record out of place';
+}
+
+function outgoing(packetId: number, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null, shareKey: string): Outgoing {
+  return {
+    packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC, sent: false,
+    subscriptionIds: subscriptionIds, shareKey: shareKey,
+  };
+}
+
+/** A loaded will as a message to publish (its Will Delay Interval is the broker's, not forwarded). */
+export function loadedWill(j: Journal, w: LoadedWill): Message {
+  return messageOf(j, w.message);
+}

@@ -1,0 +1,400 @@
+// Persistence through the Store contract (core/broker/store.ts, issue 15 §1): a broker on a
+// durable store records every change of session and retained state (core/broker/state/),
+// holds PUBACK / PUBREC / PUBCOMP until the records are stored, and a new broker built from
+// the records (a restart after a crash: the old broker is simply dropped) gives a reconnecting
+// client what the old one owed it. The store here keeps the records' bytes in an array; the
+// clock is the rig's fake one, and wall-clock time passes while the broker is "down".
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { BrokerOptions, Hooks, Packet, Store } from '../../core/index.js';
+import { PUBLISH, PUBREL, encodeRecord } from '../../core/index.js';
+import { Rig } from '../helpers/rig.js';
+
+const WALL_START = 1_764_000_000_000;   // the wall clock when the first broker starts
+
+/** A durable store in memory: records as bytes, in order; `answer` decides each done(). */
+class ArrayStore implements Store {
+  durable = true;
+  kept: Uint8Array[] = [];
+  appends = 0;
+  compactions = 0;
+  bound = Infinity;          // compactionDue past this many records appended since the last snapshot
+  sinceSnapshot = 0;
+  appended = 0;             // records appended, ever
+  failing = false;           // done(false) for every append
+  later: Array<() => void> | null = null;   // non-null: done() is called when the test says so
+
+  load(): Uint8Array[] { return this.kept.map((r) => r.slice()); }
+  append(records: Uint8Array[], done: (stored: boolean) => void): void {
+    this.appends++;
+    const finish = (): void => {
+      if (this.failing) { done(false); return; }
+      for (const r of records) this.kept.push(r.slice());
+      this.sinceSnapshot += records.length;
+      this.appended += records.length;
+      done(true);
+    };
+    if (this.later !== null) this.later.push(finish); else finish();
+  }
+  compactionDue(): boolean { return this.sinceSnapshot > this.bound; }
+  compact(records: Uint8Array[], done: (stored: boolean) => void): void {
+    this.compactions++;
+    if (this.failing) { done(false); return; }
+    this.kept = records.map((r) => r.slice());
+    this.sinceSnapshot = 0;
+    done(true);
+  }
+}
+
+/** A broker on `store`, started when the wall clock says `wallMs`. */
+function start(store: Store, wallMs = WALL_START, options: BrokerOptions = {}, hooks: Partial<Hooks> = {}): Rig {
+  return new Rig({ store, wallClockMs: wallMs, maxInflightIn: 100, ...options }, hooks);
+}
+
+/** Drops `t` (a crash: nothing more happens in it) and starts another after `downMs`. */
+function restart(t: Rig, store: Store, downMs = 1000, options: BrokerOptions = {}, hooks: Partial<Hooks> = {}): Rig {
+  const wall = (t as Rig & { wall?: number }).wall ?? WALL_START;
+  const next = start(store, wall + t.now + downMs, options, hooks);
+  (next as Rig & { wall?: number }).wall = wall + t.now + downMs;
+  return next;
+}
+
+function publishes(t: Rig, name: string): Array<{ payload: string; dup: boolean; packetId: number; qos: number; retain: boolean; topic: string }> {
+  const td = new TextDecoder();
+  return t.packets(name).filter((p) => p.type === PUBLISH).map((p) => {
+    const q = p as unknown as { payload: Uint8Array; dup: boolean; packetId: number; qos: number; retain: boolean; topic: string };
+    return { payload: td.decode(q.payload), dup: q.dup, packetId: q.packetId, qos: q.qos, retain: q.retain, topic: q.topic };
+  });
+}
+
+/** Connects `name` to its stored session; what came after the CONNACK, which must say Session Present. */
+function resume(t: Rig, name: string, o: Parameters<Rig['connect']>[1] = { clean: false }): Packet[] {
+  t.connect(name, o);
+  const all = t.packets(name);
+  const ack = all.shift() as { type: number; reasonCode: number; sessionPresent: boolean };
+  if (ack.type !== 2 || ack.reasonCode !== 0 || !ack.sessionPresent) throw new Error(name + ' did not resume its session: ' + JSON.stringify(ack));
+  return all;
+}
+
+function texts(packets: Packet[]): string[] {
+  const td = new TextDecoder();
+  return packets.filter((p) => p.type === PUBLISH).map((p) => td.decode((p as { payload: Uint8Array }).payload));
+}
+
+/** A persistent subscriber to `filter` that then goes away. */
+function offlineSubscriber(t: Rig, name: string, filter: string, qos: 0 | 1 | 2, version = 4): void {
+  t.connected(name, { clean: false, version, properties: version === 5 ? { sessionExpiryInterval: 3600 } : null });
+  t.subscribe(name, filter, qos);
+  t.drop(name);
+}
+
+test('4:MQTT-3.1.2-4 QoS 1 messages queued for an offline persistent session survive a restart, in order', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a/#', 1);
+  t.connected('pub');
+  for (let i = 1; i <= 3; i++) t.publish('pub', 'a/x', 'm' + i, 1, i);
+  const u = restart(t, store);
+  const ack = u.connect('sub', { clean: false });
+  const got = u.packets('sub');
+  assert.is((got[0] as { sessionPresent: boolean }).sessionPresent, true);
+  assert.equal(got.filter((p) => p.type === PUBLISH).map((p) => new TextDecoder().decode((p as { payload: Uint8Array }).payload)), ['m1', 'm2', 'm3']);
+  assert.ok(ack);
+});
+
+test('4:MQTT-4.4.0-1 a QoS 1 message in flight when the broker stopped is sent again with DUP 1 and its packet id', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 1);
+  t.connected('pub');
+  t.publish('pub', 'a', 'hello', 1, 1);
+  const first = publishes(t, 'sub');
+  assert.is(first.length, 1);
+  const u = restart(t, store);
+  const again = resume(u, 'sub').map((p) => {
+    const q = p as unknown as { payload: Uint8Array; dup: boolean; packetId: number; qos: number; retain: boolean; topic: string };
+    return { payload: new TextDecoder().decode(q.payload), dup: q.dup, packetId: q.packetId, qos: q.qos, retain: q.retain, topic: q.topic };
+  });
+  assert.equal(again, [{ payload: 'hello', dup: true, packetId: first[0].packetId, qos: 1, retain: false, topic: 'a' }]);
+});
+
+test('4:MQTT-4.4.0-1 an outgoing QoS 2 message past PUBREC gets its PUBREL again after a restart, not the PUBLISH', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 2);
+  t.connected('pub');
+  t.publish('pub', 'a', 'x', 2, 1);
+  const [m] = publishes(t, 'sub');
+  t.send('sub', { type: 5, packetId: m.packetId, reasonCode: 0, properties: null });   // PUBREC
+  assert.is(t.packets('sub')[0].type, PUBREL);
+  const u = restart(t, store);
+  const after = resume(u, 'sub');
+  assert.equal(after.map((p) => p.type), [PUBREL]);
+  assert.is((after[0] as { packetId: number }).packetId, m.packetId);
+});
+
+test('4:MQTT-4.3.3-2 an incoming QoS 2 id awaiting PUBREL survives a restart: the PUBLISH again is not delivered twice, PUBREL gets PUBCOMP', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 0);
+  t.connected('pub', { clean: false, version: 5, properties: { sessionExpiryInterval: 600 } });
+  t.publish('pub', 'a', 'once', 2, 7);
+  assert.equal(t.packets('pub').map((p) => p.type), [5]);   // PUBREC
+  assert.equal(t.received('sub'), ['once']);
+  const u = restart(t, store);
+  u.connected('sub', { clean: false });
+  u.connected('pub', { clean: false, version: 5, properties: { sessionExpiryInterval: 600 } });
+  u.send('pub', { type: PUBLISH, dup: true, qos: 2, retain: false, topic: 'a', packetId: 7, properties: null, payload: new TextEncoder().encode('once') });
+  assert.equal(u.received('sub'), []);
+  u.send('pub', { type: PUBREL, packetId: 7, reasonCode: 0, properties: null });
+  const comp = u.packets('pub').filter((p) => p.type === 7);
+  assert.is((comp[0] as { reasonCode: number }).reasonCode, 0);   // not 0x92: the id was held
+});
+
+test('subscriptions survive a restart: a message published after it reaches the persistent session', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'home/+/temp', 1);
+  const u = restart(t, store);
+  u.connected('pub');
+  u.publish('pub', 'home/kitchen/temp', '21', 1, 1);
+  assert.equal(texts(resume(u, 'sub')), ['21']);
+});
+
+test('4:MQTT-3.3.1-5 4:MQTT-3.3.1-10 retained messages survive a restart, and a deleted one stays deleted', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('pub');
+  t.publish('pub', 'r/1', 'one', 1, 1, true);
+  t.publish('pub', 'r/2', 'two', 0, 0, true);
+  t.publish('pub', 'r/2', '', 0, 0, true);
+  const u = restart(t, store);
+  u.connected('sub');
+  u.subscribe('sub', 'r/#', 1);
+  const got = publishes(u, 'sub');
+  assert.equal(got.map((m) => [m.topic, m.payload, m.retain]), [['r/1', 'one', true]]);
+});
+
+test('5:MQTT-3.1.2-23 a session whose expiry passes while the broker is down is gone after the restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1, 5);   // 3600 s
+  const u = restart(t, store, 3601_000);
+  u.advance(0);
+  u.connect('sub', { clean: false, version: 5, properties: { sessionExpiryInterval: 3600 } });
+  assert.is((u.packets('sub')[0] as { sessionPresent: boolean }).sessionPresent, false);
+  assert.is(u.broker.stats.sessionsExpired, 1);
+});
+
+test('5:MQTT-3.1.2-23 a session expiry still ahead at the restart falls due at its wall-clock time, not later', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1, 5);   // ends 3600 s after it went away
+  const u = restart(t, store, 3000_000);
+  u.advance(599_000);
+  assert.ok(u.broker.sessions.has('sub'));
+  u.advance(2_000);
+  assert.not.ok(u.broker.sessions.has('sub'));
+});
+
+test('5:MQTT-3.1.3-9 a delayed will whose delay passes while the broker is down goes out at the restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', {
+    version: 5, properties: { sessionExpiryInterval: 600 },
+    will: { topic: 'will/w', payload: 'gone', qos: 1, retain: true, properties: { willDelayInterval: 30 } },
+  });
+  t.drop('w');
+  t.advance(10_000);
+  assert.is(t.broker.retained.count, 0);   // not yet
+  const u = restart(t, store, 60_000);
+  u.advance(0);   // the port's timer, armed for nextDeadline(): due now
+  u.connected('sub');
+  u.subscribe('sub', 'will/#', 1);
+  assert.equal(publishes(u, 'sub').map((m) => m.payload), ['gone']);
+});
+
+test('5:MQTT-3.1.2-8 a delayed will still waiting at the restart goes out at its wall-clock time', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', {
+    version: 5, properties: { sessionExpiryInterval: 600 },
+    will: { topic: 'will/w', payload: 'gone', qos: 0, retain: true, properties: { willDelayInterval: 30 } },
+  });
+  t.drop('w');
+  const u = restart(t, store, 10_000);   // 20 s of the delay left
+  u.advance(19_000);
+  assert.is(u.broker.retained.count, 0);
+  u.advance(2_000);
+  assert.is(u.broker.retained.count, 1);
+});
+
+test('4:MQTT-3.1.2-8 a client whose connection was alive when the broker stopped lost it: its will goes out at the restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: false, will: { topic: 'will/w', payload: 'lost', qos: 0, retain: true } });
+  const u = restart(t, store);
+  assert.is(u.broker.retained.count, 1);
+  u.connected('sub');
+  u.subscribe('sub', 'will/w', 0);
+  assert.equal(publishes(u, 'sub').map((m) => m.payload), ['lost']);
+});
+
+test('4:MQTT-3.1.2-10 a will discarded by DISCONNECT is not published after a restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: false, will: { topic: 'will/w', payload: 'lost', qos: 0, retain: true } });
+  t.send('w', { type: 14, reasonCode: 0, properties: null });
+  const u = restart(t, store);
+  assert.is(u.broker.retained.count, 0);
+});
+
+test('5:MQTT-3.3.2-5 a queued message whose expiry passes while the broker is down is not delivered after the restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1, 5);
+  t.connected('pub', { version: 5 });
+  t.send('pub', { type: PUBLISH, dup: false, qos: 1, retain: false, topic: 'a', packetId: 1, properties: { messageExpiryInterval: 60 }, payload: new TextEncoder().encode('short') });
+  t.send('pub', { type: PUBLISH, dup: false, qos: 1, retain: false, topic: 'a', packetId: 2, properties: { messageExpiryInterval: 600 }, payload: new TextEncoder().encode('long') });
+  const u = restart(t, store, 120_000);
+  assert.equal(texts(resume(u, 'sub', { clean: false, version: 5, properties: { sessionExpiryInterval: 3600 } })), ['long']);
+});
+
+test('5:MQTT-3.3.2-6 a queued message delivered after a restart carries the expiry left by the wall clock', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1, 5);
+  t.connected('pub', { version: 5 });
+  t.send('pub', { type: PUBLISH, dup: false, qos: 1, retain: false, topic: 'a', packetId: 1, properties: { messageExpiryInterval: 600 }, payload: new TextEncoder().encode('m') });
+  const u = restart(t, store, 100_000);
+  const p = resume(u, 'sub', { clean: false, version: 5, properties: { sessionExpiryInterval: 3600 } }).find((x) => x.type === PUBLISH) as { properties: { messageExpiryInterval: number } };
+  assert.is(p.properties.messageExpiryInterval, 500);
+});
+
+test('a session keeps the identity that made it across a restart: another user cannot take it', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('sub', { clean: false, username: 'alice' });
+  t.subscribe('sub', 'a', 1);
+  t.drop('sub');
+  const u = restart(t, store);
+  u.connect('sub', { clean: false, username: 'mallory' });
+  assert.is((u.packets('sub')[0] as { reasonCode: number }).reasonCode, 5);   // 3.1.1 not authorized
+  u.connect('sub', { clean: false, username: 'alice' });
+  assert.is((u.packets('sub')[0] as { sessionPresent: boolean }).sessionPresent, true);
+});
+
+test('PUBACKs wait for the store\'s late done(true) and go out in the order of their PUBLISHes', () => {
+  const store = new ArrayStore();
+  store.later = [];
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1);
+  t.connected('pub');
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  t.publish('pub', 'a', '1', 1, 1);
+  t.publish('pub', 'a', '2', 1, 2);
+  assert.equal(t.packets('pub'), []);
+  const pending = store.later as Array<() => void>;
+  assert.is(pending.length, 2);   // one batch per entry point
+  pending[0]();
+  assert.equal(t.packets('pub').map((p) => (p as { packetId: number }).packetId), [1]);
+  pending[1]();
+  assert.equal(t.packets('pub').map((p) => (p as { packetId: number }).packetId), [2]);
+});
+
+test('5:§3.4.2.1 records the store could not keep: 5.0 PUBACK and PUBREC 0x97, counted and logged; the next batch is a snapshot', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1);
+  t.connected('pub', { version: 5 });
+  store.failing = true;
+  t.publish('pub', 'a', '1', 1, 1);
+  t.publish('pub', 'a', '2', 2, 2);
+  const acks = t.packets('pub') as Array<{ type: number; reasonCode: number }>;
+  assert.equal(acks.map((p) => [p.type, p.reasonCode]), [[4, 0x97], [5, 0x97]]);
+  assert.is(t.broker.journal?.failures, 2);
+  assert.ok(t.logs.some((l) => l.includes('acknowledgements withheld')));
+  store.failing = false;
+  const before = store.compactions;
+  t.publish('pub', 'a', '3', 1, 3);
+  assert.is(store.compactions, before + 1);   // the first batch after the failure
+  const u = restart(t, store);
+  assert.equal(texts(resume(u, 'sub')), ['1', '2', '3']);   // the snapshot holds what memory held
+});
+
+test('4:MQTT-4.3.2-2 3.1.1: records the store could not keep get no PUBACK', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1);
+  t.connected('pub');
+  store.failing = true;
+  t.publish('pub', 'a', '1', 1, 1);
+  assert.equal(t.packets('pub'), []);
+});
+
+test('a store past its bound gets a snapshot that rebuilds the same state', () => {
+  const store = new ArrayStore();
+  store.bound = 20;
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a/#', 1);
+  t.connected('pub');
+  for (let i = 1; i <= 30; i++) t.publish('pub', 'keep', 'r' + i, 0, 0, true);   // each replaces the one before
+  for (let i = 1; i <= 3; i++) t.publish('pub', 'a/' + i, 'm' + i, 1, i);
+  assert.ok(store.compactions > 0, 'compactions ' + store.compactions);
+  assert.ok(store.kept.length < store.appended, 'kept ' + store.kept.length + ' of ' + store.appended);
+  const u = restart(t, store);
+  const got = texts(resume(u, 'sub'));
+  assert.equal(got, ['m1', 'm2', 'm3']);
+  assert.is(new TextDecoder().decode(u.broker.retained.get('keep')?.payload), 'r30');
+});
+
+test('a damaged record is skipped and logged; everything else loads', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1);
+  t.connected('pub');
+  t.publish('pub', 'a', 'kept', 1, 1);
+  store.kept.splice(1, 0, new Uint8Array([0xff, 1, 2]), encodeRecord({ kind: 14, clientId: 'nobody', packetId: 1 }));
+  const u = restart(t, store);
+  assert.ok(u.logs.some((l) => l.includes('2 of') && l.includes('skipped')));
+  assert.equal(texts(resume(u, 'sub')), ['kept']);
+});
+
+test('a clean session leaves no record; the in-memory store is never called', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('c');
+  t.subscribe('c', 'a', 1);
+  t.publish('c', 'a', 'x', 1, 1);
+  assert.equal(store.kept, []);
+  const calls: string[] = [];
+  const spy: Store = {
+    durable: false,
+    load: () => { calls.push('load'); return []; },
+    append: (_r, done) => { calls.push('append'); done(true); },
+    compactionDue: () => { calls.push('compactionDue'); return false; },
+    compact: (_r, done) => { calls.push('compact'); done(true); },
+  };
+  const m = new Rig({ store: spy });
+  m.connected('p', { clean: false });
+  m.subscribe('p', 'a', 1);
+  m.publish('p', 'a', 'x', 1, 1);
+  assert.equal(calls, []);
+});
+
+test('a restart from the records of a restarted broker gives the same sessions again', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1);
+  t.connected('pub');
+  t.publish('pub', 'a', 'm', 1, 1);
+  const u = restart(t, store);
+  const v = restart(u, store);
+  assert.equal(texts(resume(v, 'sub')), ['m']);
+});
+
+test.run();
