@@ -9,7 +9,7 @@
 import { RC_QUOTA_EXCEEDED, codecError, label, utf8Length } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
-import { ACTIVE } from './connection.js';
+import { ACTIVE } from './connection-state.js';
 import type { Message } from './message.js';
 import type { Session } from './session.js';
 import { unqueue } from './state/owner.js';

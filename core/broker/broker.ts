@@ -3,12 +3,12 @@
 // timer for nextDeadline() that calls timeout(nowMs); the embedding application answers the
 // hooks and may publish and subscribe from the same program.
 
-import type { FrameAllocator, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
+import type { CodecError, FrameAllocator, Packet, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
 import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
 import type { Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
-import { createMessage, keep, publishScratch } from './message.js';
+import { createMessage, publishScratch } from './message.js';
 import type { BrokerOptions, Limits } from './options.js';
 import { limitsFrom } from './options.js';
 import { RetainedStore } from './retained-store.js';
@@ -21,7 +21,8 @@ import type { SysLoad } from './sys-topics.js';
 import { publishSys } from './sys-topics.js';
 import type { Store } from './store.js';
 import { MEMORY_STORE } from './store.js';
-import { afterRouting } from './handlers/publish.js';
+import { handle } from './handlers/dispatch.js';
+import { retryHeld } from './handlers/publish.js';
 import { releaseAck } from './handlers/acks-in.js';
 import type { HeldAck, JournalHost } from './state/journal.js';
 import { Journal } from './state/journal.js';
@@ -115,7 +116,8 @@ function quiet(): void {
   // no logging unless the application asks for it
 }
 
-interface Held {
+/** A publisher held unacknowledged under slowSubscriberPolicy 'hold' (handlers/publish.ts). */
+export interface Held {
   connection: Connection;
   packet: PublishPacket;
   message: Message;
@@ -150,7 +152,7 @@ export class Broker implements JournalHost {
   private nextSysAtMs: number;
   sysLoad: SysLoad | null;          // $SYS/broker/load/... averages, made by the first publishSys
   private localCount: number;
-  private held: Held[];
+  held: Held[];
   private deadlines: DeadlineHeap;
   /**
    * Set by a port that arms a timer: called when a hook's late answer (a settled Promise)
@@ -162,7 +164,7 @@ export class Broker implements JournalHost {
   private answers: Array<() => void>;   // late answers waiting for timeout()
   private heldDue: Timed;
   private sysDue: Timed;
-  private holding: boolean;         // publishers have been held since one last found room (logged once)
+  holding: boolean;         // publishers have been held since one last found room (logged once)
   store: Store;
   journal: Journal | null;          // a durable store's records and held acknowledgements; null in memory
   alloc: FrameAllocator | null;
@@ -170,6 +172,8 @@ export class Broker implements JournalHost {
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
   stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
   faulty: Connection[];             // connections whose transport threw in a write, closed by settle() (fault.ts)
+  /** Handles one packet of a connection (handlers/dispatch.ts): given here, so connection.ts imports no handler. */
+  dispatch: (c: Connection, p: Packet) => CodecError | null;
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -222,6 +226,7 @@ export class Broker implements JournalHost {
     this.spareMessage = null;
     this.stringScratch = [];
     this.faulty = [];
+    this.dispatch = handle;
     this.journal = null;
     if (this.store.durable) this.load(options.wallClockMs !== undefined ? options.wallClockMs : nowMs);
   }
@@ -391,7 +396,7 @@ export class Broker implements JournalHost {
     if (t.dueKind === DUE_CONNECTION) return this.connectionDue(t as Connection, nowMs);
     if (t.dueKind === DUE_SESSION) return this.sessionDue(t as Session, nowMs);
     if (t.dueKind === DUE_HELD) {
-      this.retryHeld(true);
+      retryHeld(this, true);
       return this.held.length > 0 ? this.held[0].sinceMs + this.limits.holdTimeoutMs : -1;
     }
     this.nextSysAtMs = nowMs + this.limits.sysIntervalMs;
@@ -691,7 +696,7 @@ export class Broker implements JournalHost {
   pump(s: Session): void {
     const moved = pump(this, s);
     if (s.overflowFrom >= 0) drained(this, s);
-    if (moved && this.held.length > 0) this.retryHeld(false);
+    if (moved && this.held.length > 0) retryHeld(this, false);
   }
 
 
@@ -703,54 +708,9 @@ export class Broker implements JournalHost {
 
 
 
-  /**
-   * slowSubscriberPolicy 'hold': a publisher waits, unacknowledged and unread, until its
-   * message has room (route() returned ROUTE_HOLD).
-   */
-  hold(c: Connection, p: PublishPacket, m: Message): void {
-    keep(m);
-    c.waiting++;
-    // Logged once until a held message finds room, not once per message held.
-    if (!this.holding) this.log(c, 'held: a subscriber\'s backlog is full (slowSubscriberPolicy hold)');
-    this.holding = true;
-    this.held.push({ connection: c, packet: p, message: m, sinceMs: this.nowMs });
-    this.deadlines.earlier(this.heldDue, this.nowMs + this.limits.holdTimeoutMs);
-  }
-
-  /**
-   * Routes held messages that now fit; past holdTimeoutMs a held message is routed anyway
-   * and the subscribers still full lose it (counted, by backlog.ts), so one stuck client
-   * holds a publisher for holdTimeoutMs at most.
-   */
-  private retryHeld(timeouts: boolean): void {
-    const list = this.held;
-    for (let i = 0; i < list.length; i++) {
-      const h = list[i];
-      const c = h.connection;
-      try {
-        let routed = -1;
-        if (c.state === ACTIVE) {
-          routed = route(this, h.message, c, false);
-          if (routed >= 0) this.holding = false;
-          if (routed < 0 && timeouts && this.nowMs - h.sinceMs >= this.limits.holdTimeoutMs) routed = route(this, h.message, c, true);
-          if (routed < 0) continue;
-        }
-        list.splice(i--, 1);
-        if (c.state !== ACTIVE) continue;
-        c.waiting--;
-        const err = afterRouting(c, h.packet, routed);
-        if (err !== null) c.fail(err);
-        else c.process();
-      } catch (e) {
-        // That publisher only (fault.ts), and its message is not tried again.
-        const j = list.indexOf(h);
-        if (j >= 0) {
-          list.splice(j, 1);
-          if (j <= i) i--;
-        }
-        faulted(this, c, e);
-      }
-    }
+  /** Arms the deadline of held publishers (handlers/publish.ts hold). */
+  heldUntil(atMs: number): void {
+    this.deadlines.earlier(this.heldDue, atMs);
   }
 
   log(c: Connection | null, line: string): void {

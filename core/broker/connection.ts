@@ -6,7 +6,7 @@ import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRIN
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { NONE } from './session.js';
-import { handle } from './handlers/dispatch.js';
+import { ACTIVE, AWAIT_CONNECT, CLOSED } from './connection-state.js';
 import { failLater, faulted, settle } from './fault.js';
 import { pendingHeldNow, reservePending } from './pending.js';
 import type { Timed } from './deadlines.js';
@@ -23,8 +23,7 @@ export interface Transport {
 
 const UNACCEPTABLE_PROTOCOL_VERSION = new Uint8Array([0x20, 0x02, 0x00, 0x01]);
 
-// Connection states, in order.
-export const AWAIT_CONNECT = 0, CONNECTING = 1, ACTIVE = 2, CLOSED = 3;
+export { AWAIT_CONNECT, CONNECTING, ACTIVE, CLOSED } from './connection-state.js';
 
 export class Connection implements DecoderBudget, Timed {
   broker: Broker;
@@ -187,7 +186,7 @@ export class Connection implements DecoderBudget, Timed {
       // [MQTT-3.1.2-24] a whole Control Packet, not a byte, restarts the keep-alive period.
       this.lastPacketMs = this.broker.nowMs;
       this.broker.stats.packetsIn++;
-      const err = handle(this, p);
+      const err = this.broker.dispatch(this, p);   // handlers/dispatch.ts, given by the broker
       if (err !== null) {
         this.fail(err);
         return;

@@ -7,7 +7,7 @@ import type { Properties, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame, label, quote } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
-import { ACTIVE } from './connection.js';
+import { ACTIVE } from './connection-state.js';
 import type { Message } from './message.js';
 import { frameFor, keep } from './message.js';
 import { faulted } from './fault.js';

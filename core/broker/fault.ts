@@ -15,7 +15,7 @@
 import { MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, isCodecError } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
-import { ACTIVE, CLOSED } from './connection.js';
+import { ACTIVE, CLOSED } from './connection-state.js';
 
 /** Something was thrown while the core served `c` (null: no one connection, a timer's sweep). */
 export function faulted(b: Broker, c: Connection | null, e: unknown): void {

@@ -7,7 +7,7 @@
 
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
-import { AWAIT_CONNECT } from './connection.js';
+import { AWAIT_CONNECT } from './connection-state.js';
 
 /**
  * A new connection joins the pending ones; past maxPending the oldest that has not sent a

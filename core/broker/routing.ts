@@ -8,7 +8,7 @@ import type { QoS } from '../codec/index.js';
 import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8, quote } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
-import { ACTIVE } from './connection.js';
+import { ACTIVE } from './connection-state.js';
 import { hasRoom } from './backlog.js';
 import { deliver } from './delivery.js';
 import { setRetained } from './state/owner.js';

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 // The types of what a board program is given or gives: their members keep their names.
 export const PUBLIC_TYPES = [
   'ListenOptions', 'ListenHooks', 'Listener', 'BrokerOptions', 'Hooks', 'AuthAnswer', 'Stats',
-  'Limits', 'Message', 'Transport', 'LocalSubscription', 'RetainedStore',
+  'Limits', 'Message', 'Transport', 'LocalSubscription', 'RetainedStore', 'Store',
   'ConnectPacket', 'ConnackPacket', 'PublishPacket', 'AckPacket', 'SubscribePacket', 'SubackPacket',
   'UnsubscribePacket', 'UnsubackPacket', 'PingPacket', 'DisconnectPacket', 'AuthPacket',
   'Properties', 'Will', 'Subscription', 'Decoder', 'DecoderOptions', 'CodecError',

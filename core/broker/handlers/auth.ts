@@ -8,7 +8,7 @@ import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
 import type { AuthAnswer } from '../broker.js';
 import { RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_PROTOCOL_ERROR, codecError, isThenable } from './common.js';
-import { finish, refuse } from './connect.js';
+import { finish, refuse } from './connack.js';
 import { hookFailed } from '../fault.js';
 
 /** The first step, from the CONNECT's Authentication Method and Data. */

@@ -1,23 +1,21 @@
 // CONNECT (5.0 §3.1.4, 3.1.1 §3.1.4): client identifier rules, authentication through the
 // embedding application's hook, session takeover and resumption, then CONNACK.
 
-import type { CodecError, ConnectPacket, Properties } from '../../codec/index.js';
-import { CONNACK, utf8Length } from '../../codec/index.js';
+import type { CodecError, ConnectPacket } from '../../codec/index.js';
+import { utf8Length } from '../../codec/index.js';
 import {
-  CONNACK_BAD_USER_NAME_OR_PASSWORD, CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE,
-  RC_BAD_AUTHENTICATION_METHOD, RC_BAD_USER_NAME_OR_PASSWORD, RC_CLIENT_IDENTIFIER_NOT_VALID, RC_NOT_AUTHORIZED,
-  RC_SERVER_BUSY, RC_SERVER_UNAVAILABLE, RC_SUCCESS, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
-  RC_PAYLOAD_FORMAT_INVALID, RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_QUOTA_EXCEEDED,
+  CONNACK_IDENTIFIER_REJECTED, CONNACK_NOT_AUTHORIZED, CONNACK_SERVER_UNAVAILABLE, RC_BAD_AUTHENTICATION_METHOD,
+  RC_CLIENT_IDENTIFIER_NOT_VALID, RC_SERVER_BUSY, RC_USE_ANOTHER_SERVER, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED,
+  RC_PAYLOAD_FORMAT_INVALID, RC_IMPLEMENTATION_SPECIFIC_ERROR,
 } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
 import { startEnhancedAuth } from './auth.js';
+import { finish, refuse } from './connack.js';
 import type { Connection } from '../connection.js';
-import { ACTIVE, CONNECTING } from '../connection.js';
+import { CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
 import { hookFailed } from '../fault.js';
 import { ownWill } from '../will.js';
-import { willArmed } from '../state/owner.js';
-import type { Session } from '../session.js';
 
 
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
@@ -95,57 +93,6 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   return null;
 }
 
-// `ok`: true to accept, false for "bad user name or password", or a 5.0 reason code.
-export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean | number, authData?: Uint8Array): void {
-  if (ok !== true) {
-    c.broker.stats.authFailures++;
-    const rc = ok === false ? RC_BAD_USER_NAME_OR_PASSWORD : ok as number;
-    // 3.x has fewer return codes: "busy" and "unavailable" are its 3, Server unavailable.
-    refuse(c, rc, rc === RC_NOT_AUTHORIZED ? CONNACK_NOT_AUTHORIZED
-      : rc === RC_SERVER_BUSY || rc === RC_SERVER_UNAVAILABLE ? CONNACK_SERVER_UNAVAILABLE : CONNACK_BAD_USER_NAME_OR_PASSWORD);
-    return;
-  }
-  const b = c.broker;
-  if (!b.mayOpenSession(clientId, c.username)) {
-    // The session belongs to another identity: refused before anything is touched, so the
-    // connected owner stays connected and its session keeps its messages.
-    b.log(c, 'not authorized: the session is another user\'s');
-    refuse(c, RC_NOT_AUTHORIZED, CONNACK_NOT_AUTHORIZED);
-    return;
-  }
-  // Checked again: clients accepted while this one's hook was deciding count too.
-  if (!b.roomForClient(clientId)) {
-    refuse(c, RC_SERVER_BUSY, CONNACK_SERVER_UNAVAILABLE);
-    return;
-  }
-  // maxSessions: past it the session away longest ends; none away: refused (0x97 / 3).
-  if (!b.roomForSession(clientId)) {
-    refuse(c, RC_QUOTA_EXCEEDED, CONNACK_SERVER_UNAVAILABLE);
-    return;
-  }
-  const sessionPresent = b.openSession(c, clientId, p.cleanStart);
-  willArmed(b, c.session as Session, c);   // kept with a stored session: a restart loses the connection
-  c.state = ACTIVE;
-  b.accepted(c);
-  b.keepAliveStarted(c);
-  let props: Properties | null = null;
-  if ((__MQTT5__ && c.version === MQTT_5)) {
-    props = b.connackProperties(c);
-    // 5.0 §3.2.2.3.14 [5:MQTT-3.2.2-22] Server Keep Alive only when it changes the client's value.
-    if (c.keepAliveMs !== p.keepAlive * 1000) props.serverKeepAlive = c.keepAliveMs / 1000;
-    if (clientId !== p.clientId) props.assignedClientIdentifier = clientId;   // [MQTT-3.1.3-7]
-    if (c.authenticationMethod !== '') {
-      props.authenticationMethod = c.authenticationMethod;
-      if (authData !== undefined) props.authenticationData = authData;
-    }
-  }
-  c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
-  if (c.state !== ACTIVE) return;   // the CONNACK did not fit the client's Maximum Packet Size
-  b.log(c, 'connected (MQTT ' + ((__MQTT5__ && c.version === MQTT_5) ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
-  b.resumeSession(c);
-  if (b.hooks.connected !== undefined) b.hooks.connected(c);
-}
-
 /**
  * The Keep Alive the server holds the client to, in seconds (0: none), or -1 when a 3.x
  * client asks for more than maxKeepAlive and maxKeepAlivePolicy3x is 'refuse'. 5.0 is told
@@ -161,16 +108,4 @@ function keepAliveFor(c: Connection, asked: number): number {
   if (l.maxKeepAlive === 0 || (k !== 0 && k <= l.maxKeepAlive)) return k;   // Keep Alive 0 is more than any maximum
   if (v5) return l.maxKeepAlive;
   return l.maxKeepAlivePolicy3x === 'refuse' ? -1 : asked;
-}
-
-/**
- * Refuses the connection with a CONNACK carrying `rc5` (5.0) or `rc3` (3.x return code),
- * then closes it [MQTT-3.2.2-6]. No will is published for a refused connection.
- */
-export function refuse(c: Connection, rc5: number, rc3: number, props?: Properties): CodecError | null {
-  c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: (__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3, properties: (__MQTT5__ && c.version === MQTT_5) && props !== undefined ? props : null });
-  c.broker.log(c, 'refused: CONNACK 0x' + ((__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3).toString(16));
-  c.will = null;
-  c.broker.connectionEnded(c, false);
-  return null;
 }

@@ -5,9 +5,12 @@ import type { CodecError, Properties, PublishPacket } from '../../codec/index.js
 import { PUBACK, PUBREC, quote, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
 import type { Connection } from '../connection.js';
-import { reuseMessage } from '../message.js';
-import { hookFailed } from '../fault.js';
-import { ROUTE_HOLD } from '../routing.js';
+import { ACTIVE } from '../connection.js';
+import type { Broker } from '../broker.js';
+import type { Message } from '../message.js';
+import { keep, reuseMessage } from '../message.js';
+import { faulted, hookFailed } from '../fault.js';
+import { ROUTE_HOLD, route } from '../routing.js';
 import { qos2Received } from '../state/owner.js';
 import { acknowledge } from './acks-in.js';
 import {
@@ -111,7 +114,7 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     // slowSubscriberPolicy 'hold': a subscriber's backlog is full. Hold this PUBLISH
     // unacknowledged and read nothing more from this client until there is room or
     // holdTimeoutMs has passed (inbound backpressure; the port stops reading).
-    b.hold(c, p, m);
+    hold(b, c, p, m);
   } else {
     acknowledgePublish(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused (retained store full), nothing taken
   }
@@ -137,5 +140,55 @@ function acknowledgePublish(c: Connection, p: PublishPacket, rc: number): void {
     // [5:MQTT-4.3.3-9] after a PUBREC >= 0x80 the id is free again; 3.x always holds it.
     if (code < 0x80 && c.session !== null) qos2Received(c.broker, c.session, p.packetId);
     acknowledge(c, PUBREC, p.packetId, code);
+  }
+}
+
+/**
+ * slowSubscriberPolicy 'hold': a publisher waits, unacknowledged and unread, until its
+ * message has room (route() returned ROUTE_HOLD).
+ */
+export function hold(b: Broker, c: Connection, p: PublishPacket, m: Message): void {
+  keep(m);
+  c.waiting++;
+  // Logged once until a held message finds room, not once per message held.
+  if (!b.holding) b.log(c, 'held: a subscriber\'s backlog is full (slowSubscriberPolicy hold)');
+  b.holding = true;
+  b.held.push({ connection: c, packet: p, message: m, sinceMs: b.nowMs });
+  b.heldUntil(b.nowMs + b.limits.holdTimeoutMs);
+}
+
+/**
+ * Routes held messages that now fit; past holdTimeoutMs a held message is routed anyway
+ * and the subscribers still full lose it (counted, by backlog.ts), so one stuck client
+ * holds a publisher for holdTimeoutMs at most.
+ */
+export function retryHeld(b: Broker, timeouts: boolean): void {
+  const list = b.held;
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i];
+    const c = h.connection;
+    try {
+      let routed = -1;
+      if (c.state === ACTIVE) {
+        routed = route(b, h.message, c, false);
+        if (routed >= 0) b.holding = false;
+        if (routed < 0 && timeouts && b.nowMs - h.sinceMs >= b.limits.holdTimeoutMs) routed = route(b, h.message, c, true);
+        if (routed < 0) continue;
+      }
+      list.splice(i--, 1);
+      if (c.state !== ACTIVE) continue;
+      c.waiting--;
+      const err = afterRouting(c, h.packet, routed);
+      if (err !== null) c.fail(err);
+      else c.process();
+    } catch (e) {
+      // That publisher only (fault.ts), and its message is not tried again.
+      const j = list.indexOf(h);
+      if (j >= 0) {
+        list.splice(j, 1);
+        if (j <= i) i--;
+      }
+      faulted(b, c, e);
+    }
   }
 }
