@@ -1,5 +1,6 @@
 // `ganglion`: the MQTT broker on Node. Flags follow mosquitto's spelling where they mean
-// the same thing (-c, -p, -v), plus --host. `ganglion passwd FILE USER` manages users.
+// the same thing (-c, -p, -v), plus --host. `ganglion passwd FILE USER` manages users;
+// `ganglion probe URL` measures a broker (probe-cli.ts).
 import { readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import type { Flags } from './config.js';
 import { ConfigError, buildConfig, parseConfigText } from './config.js';
@@ -7,6 +8,7 @@ import type { Level, LogFormat } from './logger.js';
 import { LEVELS, LOG_FORMATS } from './logger.js';
 import { deleteUser, hashPassword, parsePasswordFile, setUser, validUser } from './password-file.js';
 import { createServer } from './server.js';
+import { probeCommand } from './probe-cli.js';
 import { packageVersion } from './version.js';
 
 const VERSION = packageVersion();
@@ -15,6 +17,7 @@ export const HELP = `ganglion ${VERSION}: an MQTT 3.1 / 3.1.1 / 5.0 broker
 
 usage: ganglion [options]
        ganglion passwd [-D] FILE USER
+       ganglion probe URL [options]   (ganglion probe --help)
 
 options:
   -c, --config FILE       JSON config file (listeners, users, ACL, limits; see README),
@@ -219,6 +222,7 @@ async function serve(flags: Flags): Promise<void> {
 export async function main(argv: string[]): Promise<number | null> {
   try {
     if (argv[0] === 'passwd') return await passwd(argv.slice(1));
+    if (argv[0] === 'probe') return await probeCommand(argv.slice(1));
     const flags = parseArgs(argv);
     if (flags.help) {
       console.log(HELP);
