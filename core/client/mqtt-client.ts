@@ -63,6 +63,7 @@ export class MqttClient {
   password: Uint8Array | null;
   will: ClientWill | null;
   userProperties: Array<[string, string]> | null;
+  bridgeFlag: boolean;       // 3.x: the CONNECT's protocol level has 0x80 set (a bridge, to mosquitto)
   state: number;
   version: number;
   transport: Transport | null;
@@ -100,6 +101,7 @@ export class MqttClient {
     this.password = options.password === undefined ? null : options.password;
     this.will = options.will === undefined ? null : options.will;
     this.userProperties = options.userProperties === undefined ? null : options.userProperties;
+    this.bridgeFlag = options.bridgeFlag === true;
     this.state = DISCONNECTED;
     this.version = this.limits.version;
     this.transport = null;
@@ -466,7 +468,10 @@ export class MqttClient {
       if (this.userProperties !== null) props.userProperties = this.userProperties;
     }
     this.send({
-      type: CONNECT, protocolName: this.version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: this.version,
+      // mosquitto's bridge flag: the server then sends us none of our own messages back and
+      // keeps their retain flag (the 3.x way to what 5.0's No Local and Retain As Published say).
+      type: CONNECT, protocolName: this.version === 3 ? 'MQIsdp' : 'MQTT',
+      protocolVersion: this.version === MQTT_5 || !this.bridgeFlag ? this.version : this.version | 0x80,
       cleanStart: this.sentCleanStart, keepAlive: l.keepAliveMs / 1000, properties: props, clientId: this.clientId,
       will: this.will, username: this.username, password: this.password,
     });

@@ -21,6 +21,7 @@ export interface ClientOptions {
   password?: Uint8Array | null;
   will?: ClientWill | null;
   userProperties?: Array<[string, string]> | null;   // 5.0 CONNECT User Properties
+  bridgeFlag?: boolean;             // 3.x: mosquitto's bridge flag, 0x80 in the protocol level (try_private)
   // What we accept from the server (5.0 announces them in CONNECT):
   maximumPacketSize?: number;       // bytes; a larger packet from the server closes the connection (0x95)
   receiveMaximum?: number;          // incoming QoS 2 messages awaiting PUBREL; more is 0x93

@@ -69,8 +69,12 @@ export class ClientSocket {
   private current: SocketTransport | null = null;
   private stopped = false;
 
-  /** `onSocketError` hears why a socket failed (ECONNREFUSED, a TLS error) before the client's closed event. */
-  constructor(readonly client: MqttClient, private readonly onSocketError: (err: Error) => void = () => {}) {}
+  /**
+   * `onFailed` hears of a socket that closed before the client could send CONNECT on it
+   * (ECONNREFUSED, a TLS error, a timeout), once, when it has closed; a connection that got
+   * that far ends through the client's own closed event instead.
+   */
+  constructor(readonly client: MqttClient, private readonly onFailed: (err: Error) => void = () => {}) {}
 
   /** Opens a connection to `addr`; the client sends CONNECT once the socket (and TLS) is up. */
   open(addr: ServerAddress, connectTimeoutMs = 10000): void {
@@ -100,15 +104,15 @@ export class ClientSocket {
       this.client.writable(portNow());
       this.after();
     });
-    socket.on('error', (e) => this.onSocketError(e));
+    let failure: Error | null = null;
+    socket.on('error', (e) => { failure = e; });
     socket.on('close', () => {
       const wasOurs = !t.ended;
       t.ended = true;
       if (this.current === t) this.current = null;
       if (wasOurs) {
-        // The client may never have connected on it (refused, TLS failed): tell it only if it did.
         if (this.client.transport === t) this.client.closed(portNow());
-        else this.onSocketError(new Error('the connection closed before CONNECT'));
+        else this.onFailed(failure ?? new Error('the connection closed before CONNECT'));
       }
       this.after();
     });

@@ -10,6 +10,8 @@ import type { AclFormat } from './acl.js';
 import type { ThrottleOptions } from './login-throttle.js';
 import { DEFAULT_THROTTLE } from './login-throttle.js';
 import { isMosquittoConf, parseMosquittoConf } from './mosquitto-conf.js';
+import type { BridgeConfig } from './bridge.js';
+import { checkBridges } from './bridge-config.js';
 
 export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
 
@@ -43,6 +45,7 @@ export interface Config {
   latencyIntervalMs: number;      // 0: no latency reports
   shutdownTimeoutMs: number;      // SIGINT/SIGTERM: connections still open after this are cut
   loginThrottle: ThrottleOptions; // waits after failed logins (login-throttle.ts)
+  bridges: BridgeConfig[];        // to other brokers (bridge.ts)
 }
 
 /**
@@ -62,6 +65,7 @@ export interface ServerConfig {
   latencyIntervalMs?: number;
   shutdownTimeoutMs?: number;
   loginThrottle?: Partial<ThrottleOptions>;
+  bridges?: unknown[];            // bridge-config.ts
 }
 
 export interface ListenerOptions {
@@ -169,7 +173,7 @@ const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
   slowSubscriberPolicy: SLOW_SUBSCRIBER_POLICIES,
 };
 
-const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'logFormat', 'logFile', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle'];
+const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'logFormat', 'logFile', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle', 'bridges'];
 const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize', 'token'];
 const TLS_ONLY = ['cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername'];
 const WS_ONLY = ['path', 'maxFrameSize'];
@@ -381,7 +385,8 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
       );
     }
   }
-  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, logFormat, logFile, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle };
+  const bridges = checkBridges(file.bridges, baseDir);
+  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, logFormat, logFile, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle, bridges };
 }
 
 function checkThrottle(v: unknown, connectTimeoutMs: number): ThrottleOptions {

@@ -36,6 +36,7 @@ import { listenTls } from './tls-listener.js';
 import type { PortContext, PortTransport } from './transport.js';
 import { Flusher } from './transport.js';
 import { DeadlineTimer, portNow } from './deadline-timer.js';
+import { Bridge } from './bridge.js';
 import { listenWebSocket } from './websocket-listener.js';
 
 export interface BoundListener {
@@ -79,6 +80,8 @@ export interface GanglionServer {
   broker: Broker;
   /** The checked configuration the server runs. */
   config: Config;
+  /** The bridges of the config (bridge.ts): started by listen(), stopped by close(). */
+  bridges: Bridge[];
   /** Filled by listen(): each listener with its real port. */
   listeners: BoundListener[];
   latency: LatencyHistogram;
@@ -280,6 +283,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   const reportWindow = new LatencyWindow();
   const version = packageVersion();
   const listeners: BoundListener[] = [];
+  const bridges = checked.bridges.map((b) => new Bridge(b, broker, logger, () => timer.after(), broker.limits.sysIntervalMs));
   const timers: NodeJS.Timeout[] = [];
   let listening: Promise<BoundListener[]> | null = null;
   let stopping: Promise<void> | null = null;
@@ -314,6 +318,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
       return listeners;
     }
     timer.start();
+    for (const b of bridges) b.start();
     timers.push(setInterval(() => monitor.step(Date.now()), STEP_MS));
     if (checked.latencyIntervalMs > 0) {
       timers.push(setInterval(() => {
@@ -339,6 +344,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     broker,
     config: checked,
     listeners,
+    bridges,
     latency,
     logger,
     monitor,
@@ -367,6 +373,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     close() {
       if (stopping !== null) return stopping;
       stopping = new Promise<void>((resolve) => {
+        for (const b of bridges) b.stop();   // their DISCONNECT to the upstream, their local subscriptions ended
         timer.stop();
         for (const t of timers) clearInterval(t);
         // The operations listener stays up until the end, answering /health with 503.

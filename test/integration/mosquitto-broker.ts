@@ -50,13 +50,13 @@ export class Mosquitto {
     }
   }
 
-  /** Ends it at once (SIGKILL: as a crash or a lost site link would), and waits for the exit. */
-  async kill(): Promise<void> {
+  /** Ends it (SIGKILL: at once, as a crash would; SIGTERM: it writes its persistence first), and waits for the exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const c = this.child;
     this.child = null;
     if (c === null || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
+    c.kill(signal);
     await exited;
   }
 

@@ -1,0 +1,268 @@
+// The bridge (ports/node/bridge.ts) between the Node port and real upstreams on loopback:
+// mosquitto 2.0 (Debian's package, started by the test) as 3.1.1 and 5.0 upstreams,
+// messages both ways, the upstream stopped mid-flood and started again (every message
+// accounted for by its sequence number), failover between two mosquittos and back, and two
+// ganglions bridged both ways without loops. Clients on either side are MQTT.js.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { TestServer } from './helpers.js';
+import { ROOT, startTestServer, tempDir, within } from './helpers.js';
+import { createServer } from '../../ports/node/server.js';
+import { buildConfig } from '../../ports/node/config.js';
+import { Mosquitto, mosquittoOrSkip } from './mosquitto-broker.js';
+import { chmodSync } from 'node:fs';
+
+async function client(port: number, o: IClientOptions = {}): Promise<MqttClient> {
+  const c = mqtt.connect({ host: '127.0.0.1', port, reconnectPeriod: 0, connectTimeout: 5000, ...o });
+  await within(5000, `MQTT.js to connect to ${port}`, new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('error', reject);
+  }));
+  return c;
+}
+
+async function subscribe(c: MqttClient, filter: string, qos: 0 | 1 | 2 = 1): Promise<void> {
+  await new Promise<void>((resolve, reject) => c.subscribe(filter, { qos }, (e) => (e ? reject(e) : resolve())));
+}
+
+/** Collects "topic payload" lines. */
+function collect(c: MqttClient): string[] {
+  const seen: string[] = [];
+  c.on('message', (t, p) => seen.push(`${t} ${p.toString()}`));
+  return seen;
+}
+
+async function until(what: string, ms: number, ok: () => boolean): Promise<void> {
+  await within(ms, what, new Promise<void>((resolve) => {
+    const check = (): void => { if (ok()) resolve(); else setTimeout(check, 20); };
+    check();
+  }));
+}
+
+function bridgeState(s: TestServer, name = 'up'): string {
+  const b = s.server.bridges.find((x) => x.config.name === name);
+  return b === undefined ? 'none' : b.stats().state;
+}
+
+async function ganglionBridged(bridge: Record<string, unknown>, sysIntervalMs = 0): Promise<TestServer> {
+  const s = await startTestServer({ limits: { sysIntervalMs }, bridges: [{ name: 'up', backoffMinMs: 50, backoffMaxMs: 400, keepAlive: 5, ...bridge }] }, undefined, 'info');
+  await until('the bridge to connect', 10000, () => bridgeState(s) === 'connected');
+  return s;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+for (const version of [4, 5]) {
+  test(`bridge to a mosquitto ${version === 5 ? '5.0' : '3.1.1'} upstream: out and in, prefixes mapped, $SYS state`, async () => {
+    const bin = mosquittoOrSkip();
+    if (bin === null) return;
+    const m = await Mosquitto.start(bin);
+    const s = await ganglionBridged({
+      addresses: [`mqtt://127.0.0.1:${m.port}`], protocolVersion: version,
+      topics: ['sensors/# out 1 site/ sites/a/', { pattern: 'cmd/#', direction: 'in', qos: 2, localPrefix: 'site/', remotePrefix: 'sites/a/' }],
+    }, 200);
+    const upSub = await client(m.port, { protocolVersion: version as 4 | 5 });
+    const localSub = await client(s.port(), { protocolVersion: version as 4 | 5 });
+    const pub = await client(s.port());
+    const upPub = await client(m.port);
+    try {
+      const up = collect(upSub);
+      const local = collect(localSub);
+      await subscribe(upSub, 'sites/a/sensors/#');
+      await subscribe(localSub, 'site/cmd/#');
+      await subscribe(localSub, '$SYS/broker/bridge/up/state', 0);
+      await sleep(300);   // the bridge's upstream SUBSCRIBE has gone (it is sent on CONNACK)
+      pub.publish('site/sensors/t1', '21.5', { qos: 1 });
+      upPub.publish('sites/a/cmd/led', 'on', { qos: 2 });
+      await until('one message each way', 5000, () => up.length >= 1 && local.filter((l) => l.startsWith('site/cmd')).length >= 1);
+      assert.equal(up, ['sites/a/sensors/t1 21.5']);
+      assert.ok(local.includes('site/cmd/led on'), local.join('\n'));
+      assert.ok(local.includes('$SYS/broker/bridge/up/state connected'), local.join('\n'));
+      const st = s.server.bridges[0].stats();
+      assert.is(st.sent, 1);
+      assert.is(st.received, 1);
+      assert.ok(s.lines.some((l) => /bridge up: connected to mqtt:\/\/127\.0\.0\.1:\d+ \(MQTT/.test(l)), s.lines.join('\n'));
+    } finally {
+      for (const c of [upSub, localSub, pub, upPub]) c.end(true);
+      await s.close();
+      await m.stop();
+    }
+  });
+}
+
+for (const qos of [1, 2] as const) {
+  test(`the upstream stopped mid-flood and started again: every QoS ${qos} message arrives${qos === 2 ? ' exactly once' : ' (duplicates only as QoS 1 allows)'}`, async () => {
+    const bin = mosquittoOrSkip();
+    if (bin === null) return;
+    // mosquitto keeps sessions across its restart (persistence, written as it stops), so what
+    // it had taken is not lost on its side; the bridge keeps the rest.
+    const dir = tempDir('bridge-persist');
+    chmodSync(dir.dir, 0o777);
+    const m = await Mosquitto.start(bin, ['persistence true', `persistence_location ${dir.dir}/`]);
+    const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${m.port}`], protocolVersion: 5, topics: [`flood/# out ${qos}`], maxInflight: 20 });
+    const N = 3000;
+    let upSub = await client(m.port, { clientId: 'flood-sub', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 } });
+    const pub = await client(s.port(), { clientId: 'flood-pub' });
+    const seen = new Uint16Array(N);
+    const onMessage = (_t: string, p: Buffer): void => { seen[Number(p.toString())]++; };
+    try {
+      upSub.on('message', onMessage);
+      await subscribe(upSub, 'flood/#', qos);
+      let acked = 0;
+      for (let i = 0; i < N; i++) {
+        pub.publish('flood/x', String(i), { qos }, () => { acked++; });
+        if (i === 1000) {
+          // Mid-flood: the upstream goes away (and the subscriber with it) ...
+          await m.kill('SIGTERM');
+          upSub.end(true);
+        }
+        if (i === 2000) {
+          // ... and comes back: the bridge reconnects by itself, the subscriber resumes its session.
+          await m.restart();
+          upSub = await client(m.port, { clientId: 'flood-sub', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 } });
+          upSub.on('message', onMessage);
+        }
+        // At most 10 unacknowledged at ganglion (its maxInflightIn for QoS 2 would close a 3.1.1 client that sends more).
+        while (i + 1 - acked > 10) await sleep(1);
+      }
+      await until('ganglion to acknowledge every publish', 20000, () => acked === N);
+      await until('every message at the upstream subscriber', 30000, () => seen.every((n) => n > 0));
+      await sleep(300);
+      const missing = [...seen].filter((n) => n === 0).length;
+      const dups = [...seen].reduce((a, n) => a + (n > 1 ? n - 1 : 0), 0);
+      assert.is(missing, 0);
+      if (qos === 2) assert.is(dups, 0);
+      const st = s.server.bridges[0].stats();
+      assert.is(st.dropped, 0);
+      assert.ok(st.connects >= 2, 'reconnected: ' + st.connects);
+      console.log(`    QoS ${qos}: ${N} sent, 0 missing, ${dups} duplicate(s), ${st.connects} connects`);
+    } finally {
+      upSub.end(true);
+      pub.end(true);
+      await s.close();
+      await m.stop();
+      dir.remove();
+    }
+  });
+}
+
+test('5.0 persistent upstream session: what the upstream queued for the bridge while this broker was down arrives when it is back', async () => {
+  const bin = mosquittoOrSkip();
+  if (bin === null) return;
+  const m = await Mosquitto.start(bin);
+  const bridge = { name: 'up', addresses: [`mqtt://127.0.0.1:${m.port}`], protocolVersion: 5, clientId: 'site-a', sessionExpiryInterval: 600,
+    backoffMinMs: 50, topics: ['cmd/# in 1'] };
+  const first = await ganglionBridged(bridge);
+  await first.close();   // the bridge's session stays at mosquitto (Session Expiry 600 s)
+  const upPub = await client(m.port);
+  const second = createServer(buildConfig({ listeners: [{ type: 'tcp', port: 0 }], logLevel: 'warn', bridges: [bridge] }, {}, ROOT), { log: () => {} });
+  const got: string[] = [];
+  second.subscribe('cmd/#', (msg) => got.push(`${msg.topic} ${Buffer.from(msg.payload).toString()}`));
+  try {
+    await new Promise<void>((resolve) => upPub.publish('cmd/door', 'open', { qos: 1 }, () => resolve()));
+    await second.listen();
+    await until('the queued command at the site', 10000, () => got.length === 1);
+    assert.equal(got, ['cmd/door open']);
+  } finally {
+    upPub.end(true);
+    await second.close();
+    await m.stop();
+  }
+});
+
+test('failover: the second upstream when the first is down, and back to the first when the second goes', async () => {
+  const bin = mosquittoOrSkip();
+  if (bin === null) return;
+  const m1 = await Mosquitto.start(bin);
+  const m2 = await Mosquitto.start(bin);
+  await m1.kill();
+  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${m1.port}`, `mqtt://127.0.0.1:${m2.port}`], topics: ['s/# out 1'] });
+  const pub = await client(s.port());
+  let sub2: MqttClient | null = null, sub1: MqttClient | null = null;
+  try {
+    assert.is(s.server.bridges[0].stats().address, `mqtt://127.0.0.1:${m2.port}`);
+    sub2 = await client(m2.port);
+    const at2 = collect(sub2);
+    await subscribe(sub2, 's/#');
+    pub.publish('s/a', 'one', { qos: 1 });
+    await until('the message at the second upstream', 5000, () => at2.length === 1);
+    await m1.restart();
+    sub1 = await client(m1.port);
+    const at1 = collect(sub1);
+    await subscribe(sub1, 's/#');
+    sub2.end(true);
+    await m2.kill();
+    await until('the bridge back on the first upstream', 10000, () => bridgeState(s) === 'connected' && s.server.bridges[0].stats().address.endsWith(':' + m1.port));
+    pub.publish('s/a', 'two', { qos: 1 });
+    await until('the message at the first upstream', 5000, () => at1.length === 1);
+    assert.equal(at1, ['s/a two']);
+    assert.ok(s.lines.some((l) => /failed .*ECONNREFUSED.*; trying/.test(l)), s.lines.join('\n'));
+  } finally {
+    pub.end(true);
+    sub1?.end(true);
+    sub2?.end(true);
+    await s.close();
+    await m1.stop();
+    await m2.stop();
+  }
+});
+
+test('two ganglions bridged both ways on the same topics (5.0): each message once on each side, no loop', async () => {
+  const upstream = await startTestServer({}, undefined, 'warn');
+  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${upstream.port()}`], protocolVersion: 5, topics: ['t/# both 2'] });
+  const subA = await client(s.port());
+  const subB = await client(upstream.port());
+  const pubA = await client(s.port());
+  const pubB = await client(upstream.port());
+  try {
+    const a = collect(subA), b = collect(subB);
+    await subscribe(subA, 't/#', 2);
+    await subscribe(subB, 't/#', 2);
+    await sleep(300);
+    for (let i = 0; i < 20; i++) {
+      pubA.publish('t/a', 'A' + i, { qos: 1 });
+      pubB.publish('t/b', 'B' + i, { qos: 1 });
+    }
+    await until('40 messages on each side', 5000, () => a.length >= 40 && b.length >= 40);
+    await sleep(500);   // a loop would keep them coming
+    assert.is(a.length, 40, a.join(','));
+    assert.is(b.length, 40, b.join(','));
+    assert.is(new Set(a).size, 40);
+    assert.is(new Set(b).size, 40);
+  } finally {
+    for (const c of [subA, subB, pubA, pubB]) c.end(true);
+    await s.close();
+    await upstream.close();
+  }
+});
+
+test('two ganglions, 3.1.1: out and in kept apart by their prefixes, each message once, no loop', async () => {
+  const upstream = await startTestServer({}, undefined, 'warn');
+  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${upstream.port()}`], protocolVersion: 4,
+    topics: ['# out 1 up/ site-a/up/', '# in 1 down/ site-a/down/'] });
+  const subA = await client(s.port());
+  const subB = await client(upstream.port());
+  const pubA = await client(s.port());
+  const pubB = await client(upstream.port());
+  try {
+    const a = collect(subA), b = collect(subB);
+    await subscribe(subA, '#');
+    await subscribe(subB, 'site-a/#');
+    await sleep(300);
+    pubA.publish('up/x', 'from a', { qos: 1 });
+    pubB.publish('site-a/down/y', 'from b', { qos: 1 });
+    await until('both delivered', 5000, () => b.length >= 2 && a.length >= 2);
+    await sleep(500);
+    assert.equal(b.sort(), ['site-a/down/y from b', 'site-a/up/x from a']);
+    assert.equal(a.filter((l) => !l.startsWith('$')).sort(), ['down/y from b', 'up/x from a']);
+    assert.ok(s.lines.some((l) => l.includes('refused the bridge flag')), s.lines.join('\n'));
+  } finally {
+    for (const c of [subA, subB, pubA, pubB]) c.end(true);
+    await s.close();
+    await upstream.close();
+  }
+});
+
+test.run();
