@@ -49,6 +49,7 @@ export interface ClientStats {
   completed: number;       // outgoing messages acknowledged
   refused: number;         // outgoing messages the server refused (reason code >= 0x80)
   dropped: number;         // outgoing messages dropped here: queue full, too large for the server, QoS 0 offline
+  requeued: number;        // in flight when the server lost the session: sent again as new messages
   errors: number;          // exceptions caught under an entry point
 }
 
@@ -128,7 +129,7 @@ export class MqttClient {
     this.serverRetainAvailable = true;
     this.serverMaximumPacketSize = 0;
     this.serverTopicAliasMaximum = 0;
-    this.stats = { connects: 0, messagesOut: 0, messagesIn: 0, completed: 0, refused: 0, dropped: 0, errors: 0 };
+    this.stats = { connects: 0, messagesOut: 0, messagesIn: 0, completed: 0, refused: 0, dropped: 0, requeued: 0, errors: 0 };
   }
 
   // ---- the port's entry points ----
@@ -436,6 +437,7 @@ export class MqttClient {
       m.sent = false;
       again.push(m);
     }
+    this.stats.requeued += again.length;
     if (again.length > 0) o.requeueFront(again);
     this.qos2In.clear();
     this.qos2InCount = 0;

@@ -86,6 +86,7 @@ test('5:MQTT-3.2.2-5 Session Present 0 after a reconnect: unacknowledged message
   r.connected(false);
   assert.equal(r.published, [[q2, 0]]);
   assert.is(r.sent(), '32 06 00 01 74 00 03 78');   // new id, DUP 0
+  assert.is(r.client.stats.requeued, 1);
 });
 
 test('(design) messages published while disconnected wait and go in order once connected', () => {
