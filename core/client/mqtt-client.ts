@@ -77,6 +77,7 @@ export class MqttClient {
   keepAliveMs: number;       // ours, or the server's Server Keep Alive [5:MQTT-3.2.2-21]
   blocked: boolean;          // the transport said full
   held: Uint8Array[];        // frames written while blocked, in order
+  heldBytes: number;         // their bytes, at most limits.maxOutboundBytes
   connackSeen: boolean;
   sentCleanStart: boolean;
   outgoing: Outgoing;
@@ -115,6 +116,7 @@ export class MqttClient {
     this.keepAliveMs = this.limits.keepAliveMs;
     this.blocked = false;
     this.held = [];
+    this.heldBytes = 0;
     this.connackSeen = false;
     this.sentCleanStart = this.limits.cleanStart;
     this.outgoing = new Outgoing();
@@ -144,6 +146,7 @@ export class MqttClient {
     this.connackSeen = false;
     this.blocked = false;
     this.held = [];
+    this.heldBytes = 0;
     this.pingSentAtMs = -1;
     this.connectAtMs = this.nowMs;
     this.receivedAtMs = this.nowMs;
@@ -151,8 +154,8 @@ export class MqttClient {
     this.aliasesIn = [];
     this.aliasesOut = null;
     for (let i = 0; i < this.outgoing.inflight.length; i++) this.outgoing.inflight[i].sent = false;
-    // A clean start, and a first connection without one, begin with nothing in the session:
-    // what we held in flight is sent again as new messages once connected (sessionLost).
+    // With Clean Start the server keeps nothing of us: on its CONNACK (Session Present 0) what
+    // was in flight goes again as new messages (sessionLost).
     this.sentCleanStart = this.limits.cleanStart;
     this.guard(this.sendConnect);
   }
@@ -187,8 +190,10 @@ export class MqttClient {
       this.blocked = false;
       const held = this.held;
       let i = 0;
+      this.held = [];
+      this.heldBytes = 0;
       while (i < held.length && !this.blocked) this.write(held[i++]);
-      this.held = i === held.length ? [] : held.slice(i);
+      for (; i < held.length; i++) this.write(held[i]);   // blocked again: held again, in order
       if (!this.blocked) this.pump();
     } catch (e) {
       this.faulted(e);
@@ -311,7 +316,16 @@ export class MqttClient {
     if (this.state === DISCONNECTED) return;
     this.sentAtMs = this.nowMs;
     if (this.blocked) {
+      // Only our answers and requests wait here (PUBLISH waits in the queue): a server that
+      // sends and never reads would grow them without end.
+      if (this.heldBytes + frame.length > this.limits.maxOutboundBytes) {
+        this.held = [];
+        this.heldBytes = 0;
+        this.fail(codecError(RC_QUOTA_EXCEEDED, '(limit)', 'the server is not reading: ' + this.limits.maxOutboundBytes + ' bytes of answers wait (maxOutboundBytes)'));
+        return;
+      }
       this.held.push(frame);
+      this.heldBytes += frame.length;
       return;
     }
     if (!(this.transport as Transport).write(frame)) this.blocked = true;
@@ -502,6 +516,7 @@ export class MqttClient {
     this.transport = null;
     this.decoder = null;
     this.held = [];
+    this.heldBytes = 0;
     for (let i = 0; i < this.outgoing.inflight.length; i++) this.outgoing.inflight[i].sent = false;
     // A SUBSCRIBE or UNSUBSCRIBE of this connection is answered on no other.
     const ids = this.ids;

@@ -32,6 +32,7 @@ export interface ClientOptions {
   maxQueuedBytes?: number;          // bytes of all messages held, waiting and in flight (topic + payload + 80 each)
   queueQoS0?: boolean;              // QoS 0 published while not connected waits too (default false: dropped, counted)
   topicAliasesOut?: number;         // client-to-server aliases we assign, within the server's maximum (0: none)
+  maxOutboundBytes?: number;        // our answers waiting for a transport that is full; past it the connection is closed
   // Time:
   connackTimeoutMs?: number;        // CONNECT sent and no CONNACK in this long: closed
   pingTimeoutMs?: number;           // PINGREQ sent and nothing received in this long: closed (default: the Keep Alive)
@@ -50,6 +51,7 @@ export interface ClientLimits {
   maxQueuedBytes: number;
   queueQoS0: boolean;
   topicAliasesOut: number;
+  maxOutboundBytes: number;
   connackTimeoutMs: number;
   pingTimeoutMs: number;
 }
@@ -84,6 +86,7 @@ export function clientLimitsFrom(o: ClientOptions): ClientLimits {
     maxQueuedBytes: pick(o.maxQueuedBytes, 65536),
     queueQoS0: o.queueQoS0 === true,
     topicAliasesOut: pick(o.topicAliasesOut, 0),
+    maxOutboundBytes: pick(o.maxOutboundBytes, 65536),
     connackTimeoutMs: pick(o.connackTimeoutMs, 10000),
     pingTimeoutMs: pick(o.pingTimeoutMs, keepAlive * 1000),
   };

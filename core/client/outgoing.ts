@@ -33,6 +33,7 @@ export class Outgoing {
   queue: OutMessage[];         // waiting, oldest first, from `head` on
   head: number;
   bytes: number;               // of both
+  inflightBytes: number;       // of the window alone
   private nextToken: number;
 
   constructor() {
@@ -41,6 +42,7 @@ export class Outgoing {
     this.queue = [];
     this.head = 0;
     this.bytes = 0;
+    this.inflightBytes = 0;
     this.nextToken = 1;
   }
 
@@ -94,9 +96,7 @@ export class Outgoing {
    * holds the bytes): then `m` itself is refused.
    */
   makeRoom(m: OutMessage, maxQueued: number, maxQueuedBytes: number): OutMessage[] | null {
-    let inflightBytes = 0;
-    for (let i = 0; i < this.inflight.length; i++) inflightBytes += this.inflight[i].bytes;
-    if (inflightBytes + m.bytes > maxQueuedBytes || maxQueued < 1) return null;
+    if (this.inflightBytes + m.bytes > maxQueuedBytes || maxQueued < 1) return null;
     const dropped: OutMessage[] = [];
     if (this.queued() < maxQueued && this.bytes + m.bytes <= maxQueuedBytes) return dropped;
     // QoS 0 first (they may be lost anyway), oldest first.
@@ -128,6 +128,7 @@ export class Outgoing {
     m.packetId = packetId;
     m.state = state;
     this.inflight.push(m);
+    this.inflightBytes += m.bytes;
     this.byId.set('' + packetId, m);
   }
 
@@ -140,7 +141,10 @@ export class Outgoing {
   /** Takes `m` out of the window (it completed, or the server lost the session). */
   leave(m: OutMessage): void {
     const i = this.inflight.indexOf(m);   // usually 0: acknowledgements come in order
-    if (i >= 0) this.inflight.splice(i, 1);
+    if (i >= 0) {
+      this.inflight.splice(i, 1);
+      this.inflightBytes -= m.bytes;
+    }
     this.byId.delete('' + m.packetId);
     m.packetId = 0;
   }

@@ -4,9 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, mosquittoPath } from '../bench/brokers/broker-process.js';
+import { canConnect, freePort, mosquittoPath } from '../bench/brokers/broker-process.js';
 import { tempDir } from './helpers.js';
 
 /** mosquitto's path, or null (loudly; with CI=true, missing mosquitto fails the run). */
@@ -64,17 +63,4 @@ export class Mosquitto {
     await this.kill();
     this.tmp.remove();
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1' });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.setTimeout(500, () => done(false));
-  });
 }

@@ -4,22 +4,16 @@
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort } from '../bench/brokers/broker-process.js';
+import { canConnect, freePort } from '../bench/brokers/broker-process.js';
 import type { Background } from './helpers.js';
 import { ROOT, background, run } from './helpers.js';
 import { Mosquitto, mosquittoOrSkip } from './mosquitto-broker.js';
-import { connect } from 'node:net';
 
 const CLI = join(ROOT, 'dist/node/ganglion-cli.js');
 
 async function listening(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await canConnect(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on ${port}`);

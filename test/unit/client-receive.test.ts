@@ -101,6 +101,27 @@ test('4:MQTT-2.3.1-7 a SUBACK for a packet id no SUBSCRIBE of ours has closes th
   assert.is(r.closes[0]?.rc, 0x82);
 });
 
+test('(design) a server that sends and never reads: our answers wait up to maxOutboundBytes, then the connection is closed (0x97)', () => {
+  const r = new ClientRig({ maxOutboundBytes: 8 }).connected();
+  r.transport.full = true;
+  r.feed('32 06 00 01 74 00 01 78');   // its PUBACK is written: the transport says full
+  r.feed('32 06 00 01 74 00 02 78 32 06 00 01 74 00 03 78');   // two PUBACKs wait: 8 bytes
+  assert.ok(r.isOpen());
+  r.feed('32 06 00 01 74 00 04 78');   // a third would be 12
+  assert.is(r.isOpen(), false);
+  assert.is(r.closes[0]?.rc, 0x97);
+});
+
+test('(design) answers held while the transport is full go out in order on writable()', () => {
+  const r = new ClientRig().connected();
+  r.transport.full = true;
+  r.feed('32 06 00 01 74 00 01 78 32 06 00 01 74 00 02 78');
+  assert.is(r.sent(), '40 02 00 01');
+  r.transport.full = false;
+  r.client.writable(r.now);
+  assert.is(r.sent(), '40 02 00 02');
+});
+
 test('(design) subscribe() while not connected is refused (-1)', () => {
   const r = new ClientRig();
   assert.is(r.client.subscribe([{ topicFilter: 'a', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }], null, 0), -1);
