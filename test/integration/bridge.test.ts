@@ -8,11 +8,12 @@ import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { TestServer } from './helpers.js';
-import { ROOT, startTestServer, tempDir, within } from './helpers.js';
+import { ROOT, makeCerts, startTestServer, tempDir, within } from './helpers.js';
+import { createServer as createNetServer } from 'node:net';
 import { createServer } from '../../ports/node/server.js';
 import { buildConfig } from '../../ports/node/config.js';
 import { Mosquitto, mosquittoOrSkip } from './mosquitto-broker.js';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 
 async function client(port: number, o: IClientOptions = {}): Promise<MqttClient> {
   const c = mqtt.connect({ host: '127.0.0.1', port, reconnectPeriod: 0, connectTimeout: 5000, ...o });
@@ -269,6 +270,51 @@ test('two ganglions, 3.1.1: out and in kept apart by their prefixes, each messag
     for (const c of [subA, subB, pubA, pubB]) c.end(true);
     await s.close();
     await upstream.close();
+  }
+});
+
+test('a hostile upstream (a CONNACK, then a packet announcing 200 MB): the bridge closes, says why, backs off; the site broker serves on', async () => {
+  const hostile = createNetServer((sock) => {
+    sock.once('data', () => sock.write(Buffer.from([0x20, 0x02, 0x00, 0x00, 0x30, 0xff, 0xff, 0xff, 0x5f])));
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+  const port = (hostile.address() as { port: number }).port;
+  const s = await startTestServer({ bridges: [{ name: 'up', addresses: [`mqtt://127.0.0.1:${port}`], topics: ['# out 1'], backoffMinMs: 50, backoffMaxMs: 100 }] }, undefined, 'info');
+  try {
+    await until('a backoff after the oversized packet', 5000, () => s.lines.some((l) => /bridge up: backoff connection to .* lost \(a packet of \d+ bytes, maximum \d+\)/.test(l)));
+    const a = await client(s.port());
+    const got = collect(a);
+    await subscribe(a, 'local/#');
+    a.publish('local/x', 'still here', { qos: 1 });
+    await until('local delivery', 5000, () => got.length === 1);
+    a.end(true);
+    assert.is(s.server.broker.stats.errors, 0);
+  } finally {
+    await s.close();
+    hostile.close();
+  }
+});
+
+test('bridge over TLS (mqtts://), the upstream\'s certificate checked against the configured CA file', async () => {
+  const tmp = tempDir('bridge-tls');
+  const certs = makeCerts(tmp.dir);
+  const upstream = await startTestServer({ listeners: [{ type: 'tls', port: 0, cert: certs.serverCert, key: certs.serverKey }] }, undefined, 'warn');
+  const s = await ganglionBridged({ addresses: [`mqtts://127.0.0.1:${upstream.port('tls')}`], protocolVersion: 5, tls: { ca: certs.ca }, topics: ['tls/# out 1'] });
+  const sub = await client(upstream.port('tls'), { protocol: 'mqtts', ca: readFileSync(certs.ca) });
+  const pub = await client(s.port());
+  try {
+    const got = collect(sub);
+    await subscribe(sub, 'tls/#');
+    pub.publish('tls/a', 'secret', { qos: 1 });
+    await until('the message over TLS', 5000, () => got.length === 1);
+    assert.equal(got, ['tls/a secret']);
+  } finally {
+    sub.end(true);
+    pub.end(true);
+    await s.close();
+    await upstream.close();
+    tmp.remove();
   }
 });
 
