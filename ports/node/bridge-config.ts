@@ -14,7 +14,7 @@ import { ConfigError } from './config.js';
 
 const BRIDGE_KEYS = ['name', 'addresses', 'protocolVersion', 'clientId', 'username', 'password', 'tls', 'keepAlive', 'cleanStart',
   'sessionExpiryInterval', 'tryPrivate', 'topics', 'maxQueued', 'maxQueuedBytes', 'queueQoS0', 'maxInflight', 'backoffMinMs',
-  'backoffMaxMs', 'connectTimeoutMs'];
+  'backoffMaxMs', 'connectTimeoutMs', 'primaryRetryMs'];
 const TLS_KEYS = ['ca', 'cert', 'key', 'insecure', 'servername'];
 const RULE_KEYS = ['pattern', 'direction', 'qos', 'localPrefix', 'remotePrefix'];
 
@@ -114,6 +114,7 @@ export function checkBridges(v: unknown, baseDir: string): BridgeConfig[] {
       backoffMinMs,
       backoffMaxMs: int(b.backoffMaxMs, 60000, `${where}.backoffMaxMs`, backoffMinMs, 86400000),
       connectTimeoutMs: int(b.connectTimeoutMs, 10000, `${where}.connectTimeoutMs`, 1, 600000),
+      primaryRetryMs: int(b.primaryRetryMs, 60000, `${where}.primaryRetryMs`, 0, 86400000),
     };
   });
 }

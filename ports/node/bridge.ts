@@ -5,7 +5,8 @@
 //   - Upstream addresses are tried in order (a cluster's nodes): a failed connection moves
 //     to the next at once; when all failed, the bridge backs off (exponential, jittered) and
 //     starts again at the first, which is also where every reconnect after a lost
-//     connection starts ("failover, then back").
+//     connection starts. Connected to any but the first, it checks every primaryRetryMs
+//     whether the first takes connections again, and moves back to it ("failover, then back").
 //   - Store-and-forward: local messages for the upstream wait in the client's queue while it
 //     is unreachable, bounded in messages and bytes (queued QoS 0 first, then the oldest out,
 //     counted); on reconnect they go in order. Unacknowledged ones are resent (DUP, resumed
@@ -27,6 +28,7 @@ import type { TopicRule } from './bridge-rules.js';
 import { localFilter, remoteFilter, toLocal, toRemote } from './bridge-rules.js';
 import type { ServerAddress, TlsClientOptions } from './client-socket.js';
 import { ClientSocket, parseServerUrl } from './client-socket.js';
+import { connect as netConnect } from 'node:net';
 import { portNow } from './deadline-timer.js';
 import type { Logger } from './logger.js';
 
@@ -50,6 +52,7 @@ export interface BridgeConfig {
   backoffMinMs: number;
   backoffMaxMs: number;
   connectTimeoutMs: number;
+  primaryRetryMs: number;         // connected to a later address: how often to look for the first again (0: never)
 }
 
 export type BridgeState = 'connecting' | 'connected' | 'backoff' | 'stopped';
@@ -75,6 +78,8 @@ export class Bridge {
   private address = '';
   private failures = 0;             // consecutive rounds of every address failing
   private retry: NodeJS.Timeout | null = null;
+  private primaryCheck: NodeJS.Timeout | null = null;
+  private movingBack = false;
   private sysTimer: NodeJS.Timeout | null = null;
   private local: LocalSubscription[] = [];
   private publishingLocally = false;
@@ -124,6 +129,8 @@ export class Bridge {
     this.setState('stopped', '');
     if (this.retry !== null) clearTimeout(this.retry);
     if (this.sysTimer !== null) clearInterval(this.sysTimer);
+    if (this.primaryCheck !== null) clearTimeout(this.primaryCheck);
+    this.primaryCheck = null;
     this.retry = null;
     this.sysTimer = null;
     for (const s of this.local) s.unsubscribe();
@@ -149,6 +156,7 @@ export class Bridge {
 
   private onConnected(sessionPresent: boolean): void {
     this.failures = 0;
+    if (this.addressIndex > 0 && this.config.primaryRetryMs > 0) this.watchPrimary();
     const v = this.config.protocolVersion;
     this.setState('connected', `to ${this.address} (MQTT ${v === 5 ? '5.0' : '3.1.1'}${this.client.bridgeFlag ? ' with the bridge flag' : ''}, session present ${sessionPresent ? 1 : 0})`);
     // Upstream subscriptions: 5.0 every time (Retain Handling 1: retained messages only for a
@@ -161,6 +169,29 @@ export class Bridge {
     }
     if (subs.length > 0 && (v === 5 || !sessionPresent)) this.client.subscribe(subs, null, portNow());
     this.publishSys();
+  }
+
+  /** While on a later address: a TCP connect to the first every primaryRetryMs; when one succeeds, back to it. */
+  private watchPrimary(): void {
+    const first = this.addresses[0];
+    this.primaryCheck = setTimeout(() => {
+      this.primaryCheck = null;
+      if (this.state !== 'connected' || this.addressIndex === 0) return;
+      const probe = netConnect({ host: first.host, port: first.port });
+      probe.setTimeout(this.config.connectTimeoutMs, () => probe.destroy());
+      probe.once('error', () => {});
+      probe.once('close', () => {
+        if (this.primaryCheck === null && !this.movingBack && this.state === 'connected' && this.addressIndex > 0) this.watchPrimary();
+      });
+      probe.once('connect', () => {
+        probe.destroy();
+        if (this.state !== 'connected' || this.addressIndex === 0) return;
+        this.logger.log('info', `bridge ${this.config.name}: ${this.config.addresses[0]} takes connections again; moving back to it`);
+        this.movingBack = true;
+        this.client.disconnect(0, portNow());   // closed(null) follows: see onClosed
+        this.sock.after();
+      });
+    }, this.config.primaryRetryMs);
   }
 
   /** A local message for an `out` or `both` rule: to the upstream, unless the bridge itself is publishing it. */
@@ -198,6 +229,14 @@ export class Bridge {
 
   private onClosed(err: CodecError | null): void {
     if (this.state === 'stopped') return;
+    if (this.primaryCheck !== null) clearTimeout(this.primaryCheck);
+    this.primaryCheck = null;
+    if (this.movingBack) {
+      this.movingBack = false;
+      this.addressIndex = 0;
+      this.connect();
+      return;
+    }
     const why = err === null ? 'closed' : err.message;
     this.lastError = why;
     // mosquitto's bridge flag refused (CONNACK 0x01, unacceptable protocol version): plain 3.1.1 from now on.
