@@ -179,6 +179,15 @@ test('a frame header alone claiming a huge length at the end is refused, never a
   assert.is(s.damage, DAMAGE_LENGTH);
 });
 
+test('a given crc function (zlib.crc32) finds the same records and the same damage', () => {
+  const b = new Uint8Array(SEGMENT);
+  b[AT[7] + FRAME_HEADER_BYTES] ^= 4;
+  const s = scanSegment(b, MAX, (p) => zlibCrc32(p));
+  prefixOf(s.records, RECS, 7);
+  assert.is(s.damagedAt, AT[7]);
+  assert.is(scanSegment(SEGMENT, MAX, (p) => zlibCrc32(p)).records.length, RECS.length);
+});
+
 test('records are views of the segment, not copies', () => {
   const s = scanSegment(SEGMENT, MAX);
   assert.is(s.records[1].buffer, SEGMENT.buffer);
