@@ -1,0 +1,444 @@
+// The crash-safe file journal of the Node port (issue 15 §2): records appended to log
+// segments in a directory, each framed with its length and CRC-32 (core/store/journal-frame.ts),
+// replaced by a snapshot when the log has grown past its bound, read back at start-up
+// (journal-files.ts), one broker per directory (journal-lock.ts).
+//
+// Appends of one event-loop turn go to disk in one write at the end of the turn. `fsync`:
+// - "always": `done(true)` only once an fdatasync that began after the write has finished.
+//   One fdatasync covers every append written before it began (group commit): while one is
+//   in flight, the next turns' appends are written and wait for the next one.
+// - "interval": `done(true)` once the write is in the kernel (it survives kill -9 of the
+//   broker, not a power cut), and an fdatasync every `fsyncIntervalMs`.
+// - "never": as interval, with no fdatasync at all (the kernel writes back when it likes).
+// A write or fdatasync that fails (EIO, ENOSPC: a full disk) answers `done(false)` for what
+// it held, and the journal refuses every later append (done(false)) until a snapshot has been
+// written: records refused would leave a gap in the log, and the snapshot rewrites the whole
+// state from memory. It is logged once, counted, and `failure` says why meanwhile.
+import { join } from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { FRAME_HEADER_BYTES, crc32, frameRecords, writeFrame } from '../../core/index.js';
+import type { JournalFs, Log } from './journal-files.js';
+import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
+import type { Lock, LockFs } from './journal-lock.js';
+import { acquireLock } from './journal-lock.js';
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+export const FSYNC_POLICIES: ReadonlyArray<FsyncPolicy> = Object.freeze(['always', 'interval', 'never']);
+
+export interface JournalOptions {
+  dir: string;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  /** The log (segments since the snapshot) may grow to this, or to the snapshot's size if larger, before compactionDue(). */
+  maxLogBytes: number;
+  /** A segment past this size is closed and the next one begun. */
+  segmentBytes: number;
+  /** A record longer is refused on append and read as damage at load (a garbled length costs nothing). */
+  maxRecordBytes: number;
+  /** Appended but not yet written (the disk is slow): past this, appends are refused (done(false)). */
+  maxPendingBytes: number;
+}
+
+export const JOURNAL_DEFAULTS: Omit<JournalOptions, 'dir'> = {
+  fsync: 'always',
+  fsyncIntervalMs: 1000,
+  maxLogBytes: 64 << 20,
+  segmentBytes: 16 << 20,
+  maxRecordBytes: (256 << 20) + (1 << 16),   // a 256 MiB PUBLISH (MQTT's largest) and its session fields
+  maxPendingBytes: 64 << 20,
+};
+
+/** Counters for $SYS and /metrics. */
+export interface JournalStats {
+  recordsAppended: number;
+  bytesWritten: number;
+  writes: number;
+  fsyncs: number;
+  compactions: number;
+  writeErrors: number;
+  fsyncErrors: number;
+  /** Appends and compactions answered done(false). */
+  refused: number;
+  loadedRecords: number;
+  loadMs: number;
+  tornTails: number;
+  damaged: number;
+  logBytes: number;
+  snapshotBytes: number;
+}
+
+type Done = (stored: boolean) => void;
+
+/** Node's built-in CRC-32 where it has one (20.15 and later), else the core's. */
+const fastCrc: (payload: Uint8Array) => number = typeof zlibCrc32 === 'function'
+  ? (p) => zlibCrc32(p) : (p) => crc32(p, 0, p.length);
+
+// While failed, compactionDue() asks for a snapshot (the way out) at most this often.
+const RETRY_MS = 1000;
+// A snapshot is framed and written in pieces of about this many bytes.
+const SNAPSHOT_CHUNK = 1 << 20;
+
+export class FileJournal {
+  readonly options: JournalOptions;
+  readonly stats: JournalStats;
+  /** Why the journal refuses appends (a write or fsync error), or null. */
+  failure: string | null = null;
+  private readonly fs: JournalFs;
+  private readonly log: Log;
+  private readonly lock: Lock;
+  private loaded: Uint8Array[] | null;
+  private seq: number;
+  private fd: number;
+  private segmentBytes = 0;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private pendingDone: Done[] = [];
+  private flushScheduled = false;
+  private unsynced: Done[] = [];      // always: written, waiting for the next fdatasync
+  private syncing = false;
+  private dirty = false;              // interval: written since the last fdatasync
+  private closeAfterSync: number[] = [];
+  private compacting = false;
+  private failures = 0;               // fail() calls: a snapshot ends only the failures before it began
+  private lastRetryMs = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  /** Takes the directory's lock, reads what it keeps, and opens a new segment. Throws LockedError or an fs error. */
+  constructor(options: JournalOptions, fs: JournalFs & LockFs, log: Log) {
+    this.options = options;
+    this.fs = fs;
+    this.log = log;
+    fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    this.lock = acquireLock(fs, options.dir, (line) => log('warn', line));
+    const started = Date.now();
+    try {
+      const found = loadJournal(fs, options.dir, options.maxRecordBytes, fastCrc, log, started);
+      let logBytes = 0;
+      for (const s of found.segments) logBytes += s.bytes;
+      this.stats = {
+        recordsAppended: 0, bytesWritten: 0, writes: 0, fsyncs: 0, compactions: 0, writeErrors: 0, fsyncErrors: 0,
+        refused: 0, loadedRecords: found.records.length, loadMs: Date.now() - started, tornTails: found.tornTails,
+        damaged: found.damaged, logBytes, snapshotBytes: found.snapshotBytes,
+      };
+      this.loaded = found.records;
+      this.seq = found.nextSeq;
+      this.fd = this.openSegment(this.seq);
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
+    if (options.fsync === 'interval') {
+      this.timer = setInterval(() => this.syncNow(), options.fsyncIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** The records found at start-up, once (then they are let go). */
+  load(): Uint8Array[] {
+    const r = this.loaded ?? [];
+    this.loaded = null;
+    return r;
+  }
+
+  /** Keeps `records` after every earlier append; done(true) once durable under the fsync policy. */
+  append(records: Uint8Array[], done: Done): void {
+    let n = 0;
+    for (const r of records) {
+      if (r.length === 0 || r.length > this.options.maxRecordBytes) {
+        this.refuse(done, `a record of ${r.length} bytes (records are 1 to ${this.options.maxRecordBytes} bytes)`);
+        return;
+      }
+      n += FRAME_HEADER_BYTES + r.length;
+    }
+    if (this.closed) return this.refuse(done, 'the journal is closed');
+    if (this.failure !== null) return this.refuse(done, null);
+    if (this.pendingBytes + n > this.options.maxPendingBytes) {
+      return this.refuse(done, `${this.pendingBytes} bytes wait for the disk already (maxPendingBytes ${this.options.maxPendingBytes})`);
+    }
+    this.pending.push(frameRecords(records, 0, records.length));
+    this.pendingBytes += n;
+    this.pendingDone.push(done);
+    this.stats.recordsAppended += records.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** The log has outgrown its bound (and the last snapshot), or a failure waits for a snapshot to end it. */
+  compactionDue(): boolean {
+    if (this.compacting || this.closed) return false;
+    if (this.failure !== null) {
+      const now = Date.now();
+      if (now - this.lastRetryMs < RETRY_MS) return false;
+      this.lastRetryMs = now;
+      return true;
+    }
+    return this.stats.logBytes > this.options.maxLogBytes && this.stats.logBytes > this.stats.snapshotBytes;
+  }
+
+  /**
+   * Replaces everything kept so far by `records` (the state now, from memory): appends made
+   * before this call are in it, appends after it go to a new segment that follows it.
+   */
+  compact(records: Uint8Array[], done: Done): void {
+    if (this.compacting || this.closed) return this.refuse(done, null);
+    this.flush();
+    const seq = this.rotate();
+    if (seq < 0) return this.refuse(done, null);
+    this.compacting = true;
+    const failuresBefore = this.failures;
+    const dir = this.options.dir;
+    const tmp = join(dir, snapshotName(seq) + '.tmp');
+    let fd = -1;
+    let bytes = 0;
+    try {
+      fd = this.fs.openSync(tmp, 'w', 0o600);
+      bytes = this.writeSnapshot(fd, records);
+    } catch (e) {
+      return this.snapshotFailed(fd, tmp, 'write', e as Error, done);
+    }
+    this.fs.fsync(fd, (err) => {
+      if (err !== null) return this.snapshotFailed(fd, tmp, 'fsync', err, done);
+      try {
+        this.fs.closeSync(fd);
+        this.fs.renameSync(tmp, join(dir, snapshotName(seq)));
+        syncDir(this.fs, dir);
+      } catch (e) {
+        return this.snapshotFailed(-1, tmp, 'rename', e as Error, done);
+      }
+      this.dropBefore(seq);
+      this.compacting = false;
+      this.stats.compactions++;
+      this.stats.snapshotBytes = bytes;
+      this.stats.logBytes = this.segmentBytes;
+      // A failure since this call left a gap after the snapshot: that one needs the next snapshot.
+      if (this.failure !== null && this.failures === failuresBefore) {
+        this.log('warn', `persistence: a snapshot of ${records.length} records is written: appending again after "${this.failure}"`);
+        this.failure = null;
+      }
+      done(true);
+    });
+  }
+
+  /** Writes what is pending, syncs it, and releases the lock; `done` when it is all on disk. */
+  close(done: () => void): void {
+    if (this.closed) return done();
+    this.flush();
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    const finish = (): void => {
+      if (this.syncing || this.compacting) {
+        setTimeout(finish, 5);
+        return;
+      }
+      try {
+        if (this.options.fsync !== 'never') this.fs.fsyncSync(this.fd);
+        this.fs.closeSync(this.fd);
+      } catch (e) {
+        this.log('error', `persistence: closing ${segmentName(this.seq)}: ${(e as Error).message}`);
+      }
+      this.lock.release();
+      done();
+    };
+    finish();
+  }
+
+  private refuse(done: Done, why: string | null): void {
+    this.stats.refused++;
+    if (why !== null) this.log('warn', `persistence: refused: ${why}`);
+    done(false);
+  }
+
+  private openSegment(seq: number): number {
+    const fd = this.fs.openSync(join(this.options.dir, segmentName(seq)), 'a', 0o600);
+    this.segmentBytes = this.fs.fstatSync(fd).size;
+    syncDir(this.fs, this.options.dir);   // the new name survives a crash
+    return fd;
+  }
+
+  /** Everything appended so far goes to disk in one write (once per event-loop turn). */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const chunks = this.pending;
+    const dones = this.pendingDone;
+    const n = this.pendingBytes;
+    this.pending = [];
+    this.pendingDone = [];
+    this.pendingBytes = 0;
+    if (this.failure !== null) {
+      for (const d of dones) this.refuse(d, null);
+      return;
+    }
+    let bytes: Uint8Array;
+    if (chunks.length === 1) bytes = chunks[0];
+    else {
+      bytes = new Uint8Array(n);
+      let at = 0;
+      for (const c of chunks) {
+        bytes.set(c, at);
+        at += c.length;
+      }
+    }
+    try {
+      writeAll(this.fs, this.fd, bytes);
+    } catch (e) {
+      this.stats.writeErrors++;
+      this.cutBack();
+      this.fail(`writing ${segmentName(this.seq)}: ${(e as Error).message}`);
+      for (const d of dones) this.refuse(d, null);
+      return;
+    }
+    this.stats.writes++;
+    this.stats.bytesWritten += n;
+    this.segmentBytes += n;
+    this.stats.logBytes += n;
+    if (this.options.fsync === 'always') {
+      for (const d of dones) this.unsynced.push(d);
+      this.startSync();
+    } else {
+      this.dirty = true;
+      for (const d of dones) d(true);
+    }
+    if (this.segmentBytes >= this.options.segmentBytes && !this.compacting) this.rotate();
+  }
+
+  /** A failed write may have left part of a frame: cut the segment back to its last whole one. */
+  private cutBack(): void {
+    try {
+      this.fs.ftruncateSync(this.fd, this.segmentBytes);
+    } catch (e) {
+      this.log('error', `persistence: cannot cut ${segmentName(this.seq)} back to ${this.segmentBytes} bytes: ${(e as Error).message}`);
+    }
+  }
+
+  private fail(why: string): void {
+    this.failures++;
+    if (this.failure === null) {
+      this.log('error', `persistence: ${why}; QoS 1/2 messages are not acknowledged until a snapshot can be written (the broker serves from memory meanwhile)`);
+    }
+    this.failure = why;
+  }
+
+  /** One fdatasync for everything written before it; the next one starts when it ends. */
+  private startSync(): void {
+    if (this.syncing || this.unsynced.length === 0) return;
+    this.syncing = true;
+    const covered = this.unsynced;
+    this.unsynced = [];
+    const fd = this.fd;
+    const name = segmentName(this.seq);
+    this.fs.fdatasync(fd, (err) => {
+      this.syncing = false;
+      this.stats.fsyncs++;
+      for (const old of this.closeAfterSync) this.closeQuietly(old);
+      this.closeAfterSync = [];
+      if (err !== null) {
+        // After a failed fsync the kernel may have dropped the pages and cleared the error:
+        // what it covered is not known to be on disk, and a retry proves nothing.
+        this.stats.fsyncErrors++;
+        this.fail(`fdatasync of ${name}: ${err.message}`);
+        for (const d of covered) this.refuse(d, null);
+      } else for (const d of covered) d(true);
+      this.startSync();
+    });
+  }
+
+  /** interval: the timer's fdatasync of what was written since the last one. */
+  private syncNow(): void {
+    if (!this.dirty || this.syncing) return;
+    this.dirty = false;
+    this.syncing = true;
+    const name = segmentName(this.seq);
+    this.fs.fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      this.stats.fsyncs++;
+      for (const old of this.closeAfterSync) this.closeQuietly(old);
+      this.closeAfterSync = [];
+      if (err !== null) {
+        this.stats.fsyncErrors++;
+        this.fail(`fdatasync of ${name}: ${err.message} (appends of the last ${this.options.fsyncIntervalMs} ms may not be on disk)`);
+      }
+    });
+  }
+
+  /**
+   * Closes the current segment and opens the next; returns the new one's number, or -1 if it
+   * could not (then the journal has failed and keeps the old segment). The old one
+   * is synced first (except under "never"), so a crash never leaves a torn segment before
+   * another, which load would have to take for damage.
+   */
+  private rotate(): number {
+    const old = this.fd;
+    const oldBytes = this.segmentBytes;
+    try {
+      if (this.options.fsync !== 'never') this.fs.fsyncSync(old);
+      this.fd = this.openSegment(this.seq + 1);
+    } catch (e) {
+      this.stats.fsyncErrors++;
+      this.segmentBytes = oldBytes;
+      this.fail(`closing ${segmentName(this.seq)} and starting the next: ${(e as Error).message}`);
+      return -1;
+    }
+    this.seq++;
+    if (this.syncing) this.closeAfterSync.push(old);
+    else this.closeQuietly(old);
+    return this.seq;
+  }
+
+  private closeQuietly(fd: number): void {
+    try {
+      this.fs.closeSync(fd);
+    } catch {
+      // already closed or never opened; nothing is lost by it
+    }
+  }
+
+  private writeSnapshot(fd: number, records: Uint8Array[]): number {
+    let total = 0;
+    let from = 0;
+    while (from < records.length) {
+      let to = from;
+      let n = 0;
+      while (to < records.length && (n === 0 || n < SNAPSHOT_CHUNK)) n += FRAME_HEADER_BYTES + records[to++].length;
+      const chunk = new Uint8Array(n);
+      let at = 0;
+      for (let i = from; i < to; i++) at = writeFrame(records[i], chunk, at);
+      writeAll(this.fs, fd, chunk);
+      total += n;
+      from = to;
+    }
+    return total;
+  }
+
+  private snapshotFailed(fd: number, tmp: string, step: string, e: Error, done: Done): void {
+    if (fd >= 0) this.closeQuietly(fd);
+    try {
+      this.fs.unlinkSync(tmp);
+    } catch {
+      // never made
+    }
+    this.compacting = false;
+    this.stats.refused++;
+    if (step === 'fsync') this.stats.fsyncErrors++;
+    else this.stats.writeErrors++;
+    this.log('error', `persistence: a snapshot could not be written (${step} ${tmp}: ${e.message}); the log is kept as it was`);
+    done(false);
+  }
+
+  /** After a snapshot of `seq`: the segments and snapshot before it are in it. */
+  private dropBefore(seq: number): void {
+    const dir = this.options.dir;
+    for (const name of this.fs.readdirSync(dir)) {
+      const m = /^(?:segment|snapshot)-(\d{12})\.(?:log|snap)$/.exec(name);
+      if (m === null || +m[1] >= seq) continue;
+      try {
+        this.fs.unlinkSync(join(dir, name));
+      } catch (e) {
+        this.log('warn', `persistence: cannot remove ${name}, which the snapshot replaced: ${(e as Error).message}`);
+      }
+    }
+  }
+}
