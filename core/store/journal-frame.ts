@@ -62,13 +62,6 @@ export function writeFrame(payload: Uint8Array, out: Uint8Array, at: number): nu
   return at + FRAME_HEADER_BYTES + payload.length;
 }
 
-/** One record as one frame, in a new buffer. */
-export function frameRecord(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
-  writeFrame(payload, out, 0);
-  return out;
-}
-
 /** Records `from .. to` of `records` framed back to back in one new buffer. */
 export function frameRecords(records: Uint8Array[], from: number, to: number): Uint8Array {
   let n = 0;

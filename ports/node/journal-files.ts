@@ -80,7 +80,10 @@ export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, 
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     const path = join(dir, f.name);
-    const bytes = fs.readFileSync(path);
+    const file = fs.readFileSync(path);
+    // A plain Uint8Array over the Buffer's memory: its subarray() (one per record) costs about
+    // half of a Buffer's, and the records need nothing of Buffer.
+    const bytes = new Uint8Array(file.buffer, file.byteOffset, file.length);
     const scan = scanSegment(bytes, maxRecordBytes, crc);
     for (const r of scan.records) out.records.push(r);
     out.nextSeq = f.seq + 1;
