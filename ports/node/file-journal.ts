@@ -141,28 +141,56 @@ export class FileJournal {
     return r;
   }
 
-  /** Keeps `records` after every earlier append; done(true) once durable under the fsync policy. */
+  /**
+   * Keeps `records` after every earlier append; done(true) once durable under the fsync
+   * policy. Every done is called in the order of the appends, refusals too: an append refused
+   * at once still waits for the answers of the appends before it.
+   */
   append(records: Uint8Array[], done: Done): void {
+    if (this.closed) return this.refuse(done, 'the journal is closed');
     let n = 0;
     for (const r of records) {
       if (r.length === 0 || r.length > this.options.maxRecordBytes) {
-        this.refuse(done, `a record of ${r.length} bytes (records are 1 to ${this.options.maxRecordBytes} bytes)`);
-        return;
+        return this.answerInTurn(done, false, `a record of ${r.length} bytes (records are 1 to ${this.options.maxRecordBytes} bytes)`);
       }
       n += FRAME_HEADER_BYTES + r.length;
     }
-    if (this.closed) return this.refuse(done, 'the journal is closed');
-    if (this.failure !== null) return this.refuse(done, null);
+    if (this.failure !== null) return this.answerInTurn(done, false, null);
     if (this.pendingBytes + n > this.options.maxPendingBytes) {
-      return this.refuse(done, `${this.pendingBytes} bytes wait for the disk already (maxPendingBytes ${this.options.maxPendingBytes})`);
+      return this.answerInTurn(done, false, `${this.pendingBytes} bytes wait for the disk already (maxPendingBytes ${this.options.maxPendingBytes})`);
     }
+    if (n === 0) return this.answerInTurn(done, true, null);   // nothing to keep: durable once all before it are
     this.pending.push(frameRecords(records, 0, records.length));
     this.pendingBytes += n;
     this.pendingDone.push(done);
     this.stats.recordsAppended += records.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    this.scheduleFlush();
+  }
+
+  /** Answers `ok` (and what the appends before it got, if false) once every earlier append is answered. */
+  private answerInTurn(done: Done, ok: boolean, why: string | null): void {
+    if (!ok) {
+      this.stats.refused++;
+      if (why !== null) this.log('warn', `persistence: refused: ${why}`);
+    }
+    const answer: Done = ok ? done : () => done(false);
+    if (this.pendingDone.length === 0 && this.unsynced.length === 0 && !this.syncing) return answer(true);
+    this.pendingDone.push(answer);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Answers `dones` false after whatever waits for the fdatasync in flight. */
+  private refuseInTurn(dones: Done[]): void {
+    for (const d of dones) {
+      this.stats.refused++;
+      if (this.syncing || this.unsynced.length > 0) this.unsynced.push(() => d(false));
+      else d(false);
     }
   }
 
@@ -268,8 +296,11 @@ export class FileJournal {
     this.pending = [];
     this.pendingDone = [];
     this.pendingBytes = 0;
-    if (this.failure !== null) {
-      for (const d of dones) this.refuse(d, null);
+    if (this.failure !== null) return this.refuseInTurn(dones);
+    if (n === 0) {
+      // only answers queued behind earlier appends (empty or refused ones): no write
+      if (this.options.fsync === 'always' && (this.syncing || this.unsynced.length > 0)) for (const d of dones) this.unsynced.push(d);
+      else for (const d of dones) d(true);
       return;
     }
     let bytes: Uint8Array;
@@ -288,8 +319,7 @@ export class FileJournal {
       this.stats.writeErrors++;
       this.cutBack();
       this.fail(`writing ${segmentName(this.seq)}: ${(e as Error).message}`);
-      for (const d of dones) this.refuse(d, null);
-      return;
+      return this.refuseInTurn(dones);
     }
     this.stats.writes++;
     this.stats.bytesWritten += n;
@@ -340,7 +370,8 @@ export class FileJournal {
         // what it covered is not known to be on disk, and a retry proves nothing.
         this.stats.fsyncErrors++;
         this.fail(`fdatasync of ${name}: ${err.message}`);
-        for (const d of covered) this.refuse(d, null);
+        this.stats.refused += covered.length;
+        for (const d of covered) d(false);
       } else for (const d of covered) d(true);
       this.startSync();
     });

@@ -270,15 +270,37 @@ test('an fdatasync error (EIO): done(false) for what it covered, never done(true
   }
 });
 
-test('appends past maxPendingBytes (a disk that cannot keep up) are refused before they are buffered', async () => {
+test('appends past maxPendingBytes (a disk that cannot keep up) are refused before they are buffered, answered in append order', async () => {
   const t = tempDir('journal');
   try {
     const a = open(t.dir, { maxPendingBytes: 120 });
-    const answers: boolean[] = [];
-    for (let i = 0; i < 5; i++) a.j.append([rec(i, 30)], (ok) => answers.push(ok));
-    assert.equal(answers, [false, false], 'the 4th and 5th (38 bytes each framed) refused at once');
-    await until('the rest', () => answers.length === 5);
-    assert.equal(answers.slice(2), [true, true, true]);
+    const answers: Array<[number, boolean]> = [];
+    for (let i = 0; i < 5; i++) a.j.append([rec(i, 30)], (ok) => answers.push([i, ok]));   // 38 bytes each framed
+    assert.equal(answers, [], 'even a refusal waits for the answers of the appends before it');
+    await until('all answered', () => answers.length === 5);
+    assert.equal(answers, [[0, true], [1, true], [2, true], [3, false], [4, false]]);
+    assert.is(a.j.stats.bytesWritten, 3 * 38, 'the refused ones were never buffered');
+    await close(a.j);
+  } finally {
+    t.remove();
+  }
+});
+
+test('an append with no records is answered after the appends before it, at once when none waits', async () => {
+  const t = tempDir('journal');
+  try {
+    const h = heldSync();
+    const a = open(t.dir, { fsync: 'always' }, h.layer);
+    const answers: string[] = [];
+    a.j.append([], (ok) => answers.push('empty-first ' + ok));
+    assert.equal(answers, ['empty-first true']);
+    a.j.append([rec(1)], (ok) => answers.push('one ' + ok));
+    a.j.append([], (ok) => answers.push('empty ' + ok));
+    await until('the fdatasync', () => h.held.length === 1);
+    assert.equal(answers.length, 1);
+    h.held.shift()!();
+    await until('answered', () => answers.length === 3);
+    assert.equal(answers, ['empty-first true', 'one true', 'empty true']);
     await close(a.j);
   } finally {
     t.remove();
