@@ -6,6 +6,8 @@ import type { Flags } from './config.js';
 import { ConfigError, buildConfig, parseConfigText } from './config.js';
 import type { Level, LogFormat } from './logger.js';
 import { LEVELS, LOG_FORMATS } from './logger.js';
+import type { FsyncPolicy } from './file-journal.js';
+import { FSYNC_POLICIES } from './file-journal.js';
 import { deleteUser, hashPassword, parsePasswordFile, setUser, validUser } from './password-file.js';
 import { createServer } from './server.js';
 import { probeCommand } from './probe-cli.js';
@@ -31,6 +33,10 @@ options:
       --allow-anonymous   let clients in without a user name on every listener
       --password-file F   users, made with "ganglion passwd F USER"
       --acl-file FILE     who may publish and subscribe where
+      --persist DIR       keep sessions, queued and retained messages in DIR (a crash-safe
+                          journal; off by default: state is in memory and lost on a stop)
+      --fsync POLICY      with --persist: always (default: nothing acknowledged before it is
+                          on disk), interval (synced every second) or never
   -h, --help              this text
       --version           the version
 
@@ -85,6 +91,13 @@ export function parseArgs(argv: string[]): Flags & { help?: boolean; version?: b
       case '--allow-anonymous': flags.allowAnonymous = true; break;
       case '--password-file': flags.passwordFile = value(); break;
       case '--acl-file': flags.aclFile = value(); break;
+      case '--persist': flags.persist = value(); break;
+      case '--fsync': {
+        const v = value();
+        if (!(FSYNC_POLICIES as readonly string[]).includes(v)) throw new UsageError(`--fsync: must be one of ${FSYNC_POLICIES.join(', ')}, got "${v}"`);
+        flags.fsync = v as FsyncPolicy;
+        break;
+      }
       case '-h': case '--help': flags.help = true; break;
       case '--version': flags.version = true; break;
       default: throw new UsageError(`unknown option "${a}" (try ganglion --help)`);
@@ -179,17 +192,12 @@ async function serve(flags: Flags): Promise<void> {
   }
   const server = createServer(buildConfig(file, flags, baseDir));
   const logger = server.logger;
-  for (const l of await server.listen()) {
-    const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' }[l.config.type];
-    const host = l.host.includes(':') ? `[${l.host}]` : l.host;
-    const who = l.config.type === 'http' ? `: status page /, /metrics, /health${l.config.token !== null ? ', token needed' : ''}`
-      : l.config.useIdentityAsUsername ? ', client certificates as users' : l.config.allowAnonymous ? ', anonymous allowed' : '';
-    // A WebSocket URL names its path; a listener that takes any path says so.
-    const web = l.config.type === 'ws' || l.config.type === 'wss';
-    const path = web ? l.config.path ?? '/' : '';
-    const anyPath = web && l.config.path === null ? ', any path' : '';
-    console.log(`ganglion: listening on ${scheme}://${host}:${l.port}${path} (${l.config.type}${anyPath}${who})`);
+  const journal = server.journal;
+  if (journal !== null) {
+    const j = journal.stats;
+    console.log(`ganglion: state kept in ${journal.options.dir} (fsync ${journal.options.fsync}): ${j.loadedRecords} records loaded in ${j.loadMs} ms`);
   }
+  // Handlers first: a signal sent as soon as the listening lines appear finds them in place.
   process.on('SIGHUP', () => {
     // logrotate has moved the log file: the next lines go to a new one of the same name.
     try {
@@ -217,6 +225,24 @@ async function serve(flags: Flags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  let bound: Awaited<ReturnType<typeof server.listen>>;
+  try {
+    bound = await server.listen();
+  } catch (e) {
+    await server.close();   // the persistence journal's lock and files are let go
+    throw e;
+  }
+  for (const l of bound) {
+    const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' }[l.config.type];
+    const host = l.host.includes(':') ? `[${l.host}]` : l.host;
+    const who = l.config.type === 'http' ? `: status page /, /metrics, /health${l.config.token !== null ? ', token needed' : ''}`
+      : l.config.useIdentityAsUsername ? ', client certificates as users' : l.config.allowAnonymous ? ', anonymous allowed' : '';
+    // A WebSocket URL names its path; a listener that takes any path says so.
+    const web = l.config.type === 'ws' || l.config.type === 'wss';
+    const path = web ? l.config.path ?? '/' : '';
+    const anyPath = web && l.config.path === null ? ', any path' : '';
+    console.log(`ganglion: listening on ${scheme}://${host}:${l.port}${path} (${l.config.type}${anyPath}${who})`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number | null> {

@@ -12,6 +12,9 @@ import { DEFAULT_THROTTLE } from './login-throttle.js';
 import { isMosquittoConf, parseMosquittoConf } from './mosquitto-conf.js';
 import type { BridgeConfig } from './bridge.js';
 import { checkBridges } from './bridge-config.js';
+import type { FsyncPolicy, JournalOptions } from './file-journal.js';
+import type { PersistenceOptions } from './persistence-config.js';
+import { checkPersistence } from './persistence-config.js';
 
 export type ListenerType = 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
 
@@ -46,6 +49,7 @@ export interface Config {
   shutdownTimeoutMs: number;      // SIGINT/SIGTERM: connections still open after this are cut
   loginThrottle: ThrottleOptions; // waits after failed logins (login-throttle.ts)
   bridges: BridgeConfig[];        // to other brokers (bridge.ts)
+  persistence: JournalOptions | null; // the file journal (file-journal.ts); null: state in memory only
 }
 
 /**
@@ -66,6 +70,7 @@ export interface ServerConfig {
   shutdownTimeoutMs?: number;
   loginThrottle?: Partial<ThrottleOptions>;
   bridges?: unknown[];            // bridge-config.ts
+  persistence?: PersistenceOptions;
 }
 
 export interface ListenerOptions {
@@ -173,7 +178,7 @@ const LIMIT_CHOICES: Record<string, ReadonlyArray<string>> = {
   slowSubscriberPolicy: SLOW_SUBSCRIBER_POLICIES,
 };
 
-const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'logFormat', 'logFile', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle', 'bridges'];
+const TOP_KEYS = ['listeners', 'passwordFile', 'aclFile', 'aclFormat', 'allowAnonymous', 'logLevel', 'logFormat', 'logFile', 'limits', 'latencyIntervalMs', 'shutdownTimeoutMs', 'loginThrottle', 'bridges', 'persistence'];
 const LISTENER_KEYS = ['name', 'type', 'host', 'port', 'allowAnonymous', 'cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername', 'path', 'maxFrameSize', 'token'];
 const TLS_ONLY = ['cert', 'key', 'ca', 'requireCertificate', 'useIdentityAsUsername'];
 const WS_ONLY = ['path', 'maxFrameSize'];
@@ -193,6 +198,8 @@ export interface Flags {
   allowAnonymous?: boolean;
   passwordFile?: string;
   aclFile?: string;
+  persist?: string;               // --persist DIR
+  fsync?: FsyncPolicy;            // --fsync POLICY
 }
 
 function show(v: unknown): string {
@@ -295,6 +302,8 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
   const limits = checkLimits(file.limits === undefined ? {} : file.limits);
   const latencyIntervalMs = file.latencyIntervalMs === undefined ? 10000 : int(file.latencyIntervalMs, 'latencyIntervalMs', 0, 86400000);
   const shutdownTimeoutMs = file.shutdownTimeoutMs === undefined ? 3000 : int(file.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 600000);
+  const persistence = checkPersistence(file.persistence, flags.persist !== undefined ? resolve(flags.persist) : undefined, flags.fsync, path,
+    (message) => { throw new ConfigError(message); });
   const loginThrottle = checkThrottle(file.loginThrottle === undefined ? {} : file.loginThrottle, limits.connectTimeoutMs as number);
 
   let raw: unknown[];
@@ -386,7 +395,7 @@ export function buildConfig(file: unknown, flags: Flags, baseDir: string, hookAu
     }
   }
   const bridges = checkBridges(file.bridges, baseDir);
-  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, logFormat, logFile, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle, bridges };
+  return { checked: true, listeners, passwordFile, aclFile, aclFormat, logLevel, logFormat, logFile, limits, latencyIntervalMs, shutdownTimeoutMs, loginThrottle, bridges, persistence };
 }
 
 function checkThrottle(v: unknown, connectTimeoutMs: number): ThrottleOptions {

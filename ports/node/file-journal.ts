@@ -16,6 +16,7 @@
 // state from memory. It is logged once, counted, and `failure` says why meanwhile.
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import type { Store } from '../../core/index.js';
 import { FRAME_HEADER_BYTES, crc32, frameRecords, writeFrame } from '../../core/index.js';
 import type { JournalFs, Log } from './journal-files.js';
 import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
@@ -78,7 +79,9 @@ const RETRY_MS = 1000;
 // A snapshot is framed and written in pieces of about this many bytes.
 const SNAPSHOT_CHUNK = 1 << 20;
 
-export class FileJournal {
+/** The Node port's durable Store (core/broker/store.ts): the broker appends its state records here. */
+export class FileJournal implements Store {
+  readonly durable = true;
   readonly options: JournalOptions;
   readonly stats: JournalStats;
   /** Why the journal refuses appends (a write or fsync error), or null. */

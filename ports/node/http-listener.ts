@@ -13,6 +13,7 @@ import STATUS_PAGE from './status-page.html';
 /** What the listener serves, asked for at each request. */
 export interface Operations {
   serving(): boolean;          // false while shutting down: /health answers 503
+  trouble(): string | null;    // a failing part (the persistence journal): /health answers 503 with it
   metrics(): string;
   status(): object;
 }
@@ -50,7 +51,8 @@ export function listenHttp(listener: ListenerConfig, ops: Operations, logger: Lo
     }
     if (url.pathname === '/health') {
       const ok = ops.serving();
-      send(res, ok ? 200 : 503, 'text/plain', ok ? 'ok\n' : 'shutting down\n');
+      const trouble = ok ? ops.trouble() : null;
+      send(res, ok && trouble === null ? 200 : 503, 'text/plain', !ok ? 'shutting down\n' : trouble === null ? 'ok\n' : trouble + '\n');
       return;
     }
     if (listener.token !== null && !sameToken(tokenOf(req, url), listener.token)) {

@@ -1,6 +1,6 @@
 // The files of a persistence directory and how start-up reads them back.
 //
-//     lock                       journal-lock.ts
+//     ganglion.lock              journal-lock.ts
 //     snapshot-000000000007.snap records that rebuild the whole state as it was when segment 7 began
 //     segment-000000000007.log   records appended after that snapshot, oldest first
 //     segment-000000000008.log   ...

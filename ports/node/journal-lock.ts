@@ -15,7 +15,7 @@ import type * as nodeFs from 'node:fs';
 /** The calls of `node:fs` the lock makes (tests hand in a layer that fails). */
 export type LockFs = Pick<typeof nodeFs, 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'readFileSync' | 'unlinkSync'>;
 
-export const LOCK_FILE = 'lock';
+export const LOCK_FILE = 'ganglion.lock';
 
 /** Thrown when another running broker holds the directory. */
 export class LockedError extends Error {}

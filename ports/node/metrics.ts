@@ -4,6 +4,7 @@
 import type { Broker } from '../../core/index.js';
 import { DROP_CAUSES } from '../../core/index.js';
 import type { ListenerConfig } from './config.js';
+import type { FileJournal } from './file-journal.js';
 import type { LatencyHistogram } from './latency.js';
 import type { ListenerCounts, Totals } from './monitor.js';
 
@@ -19,6 +20,7 @@ export interface MetricsInput {
   listeners: Array<{ config: ListenerConfig; counts: ListenerCounts }>;
   version: string;
   heapUsed: number;
+  journal?: FileJournal | null;   // config "persistence": its counters
 }
 
 /** A label value, escaped as the format asks (backslash, double quote, newline). */
@@ -58,6 +60,20 @@ export function metricsText(m: MetricsInput): string {
   one('ganglion_auth_failures_total', 'counter', 'CONNECTs (and 5.0 re-authentications) refused by authentication.', s.authFailures);
   one('ganglion_errors_total', 'counter', 'Faults caught inside the core (each closed one connection).', s.errors);
   one('ganglion_heap_used_bytes', 'gauge', 'V8 heap in use (process.memoryUsage().heapUsed).', m.heapUsed);
+
+  if (m.journal) {
+    const j = m.journal.stats;
+    one('ganglion_persistence_failing', 'gauge', '1 while the journal refuses appends after a write or fsync error (until a snapshot is written), else 0.', m.journal.failure === null ? 0 : 1);
+    one('ganglion_persistence_write_errors_total', 'counter', 'Journal writes that failed (EIO, ENOSPC).', j.writeErrors);
+    one('ganglion_persistence_fsync_errors_total', 'counter', 'Journal fsyncs that failed.', j.fsyncErrors);
+    one('ganglion_persistence_refused_total', 'counter', 'Appends and snapshots the journal answered "not kept".', j.refused);
+    one('ganglion_persistence_fsyncs_total', 'counter', 'fdatasync calls on the journal.', j.fsyncs);
+    one('ganglion_persistence_written_bytes_total', 'counter', 'Bytes appended to the journal\'s log.', j.bytesWritten);
+    one('ganglion_persistence_log_bytes', 'gauge', 'Bytes of log since the last snapshot.', j.logBytes);
+    one('ganglion_persistence_snapshot_bytes', 'gauge', 'Bytes of the last snapshot.', j.snapshotBytes);
+    one('ganglion_persistence_compactions_total', 'counter', 'Snapshots written.', j.compactions);
+    one('ganglion_persistence_load_seconds', 'gauge', 'Time taken to read the journal back at start-up.', j.loadMs / 1000);
+  }
 
   const h = m.latency;
   out.push('# HELP ganglion_delivery_latency_seconds From reading a PUBLISH off a socket to handing each copy to a subscriber\'s socket.',

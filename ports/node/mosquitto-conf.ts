@@ -42,10 +42,9 @@ interface Listener {
 const SAME = ['set_tcp_nodelay'];
 // Warnings: ganglion serves the same clients; only this differs.
 const IGNORED: Record<string, string> = {
-  persistence_location: 'ignored: ganglion keeps no state on disk',
-  persistence_file: 'ignored: ganglion keeps no state on disk',
-  autosave_interval: 'ignored: ganglion keeps no state on disk',
-  autosave_on_changes: 'ignored: ganglion keeps no state on disk',
+  persistence_file: 'ignored: ganglion keeps a journal of files in persistence_location, not one file',
+  autosave_interval: 'ignored: ganglion writes every change to its journal as it happens (persistence.fsync)',
+  autosave_on_changes: 'ignored: ganglion writes every change to its journal as it happens (persistence.fsync)',
   pid_file: 'ignored: ganglion writes no pid file',
   user: 'ignored: ganglion does not change user; run it as the user it should be',
   connection_messages: 'ignored: connects and disconnects are logged at info (-v)',
@@ -125,6 +124,8 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
   let defaultListener: Listener | null = null; // made by port / bind_address / listener options before any listener
   let perListener = false;
   let allowAnonymous: boolean | null = null;
+  let persistence = false;
+  let persistenceLocation: string | null = null;
   let passwordFile: string | null = null;
   let aclFile: string | null = null;
   let logLevel = -2;
@@ -267,7 +268,10 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
       case 'queue_qos0_messages': limits.queueQoS0Offline = yesNo(need(), where); break;
       case 'sys_interval': limits.sysIntervalMs = Math.min(86400, integer(need(), where, 0)) * 1000; break;
       case 'persistence':
-        if (yesNo(need(), where)) warnings.push(`${where}: ganglion has no persistence yet: sessions, queued and retained messages are lost when it stops`);
+        persistence = yesNo(need(), where);
+        break;
+      case 'persistence_location':
+        persistenceLocation = need();
         break;
       case 'log_dest': {
         const v = need().split(/\s+/)[0];
@@ -342,6 +346,10 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
       if (listeners.length > 1) warnings.push(`${fileName}: max_connections: per listener in mosquitto; ganglion has one limit for all listeners: ${limits.maxConnections}${counted < listeners.length ? ' (the listeners without one are not counted)' : ''}`);
     }
     if (Object.keys(limits).length > 0) file.limits = limits;
+    // mosquitto keeps mosquitto.db in persistence_location (the current folder if unset);
+    // ganglion keeps its journal's files there.
+    if (persistence) file.persistence = { dir: persistenceLocation ?? '.' };
+    else if (persistenceLocation !== null) warnings.push(`${fileName}: persistence_location: ignored: persistence is off (no "persistence true")`);
     return file;
   }
 }

@@ -3,6 +3,7 @@
 // and the embedding application's own hooks), the clock, latency reports on $SYS, reload
 // of users and ACLs, and graceful shutdown. `createServer` is the API of `ganglion/node`; the `ganglion`
 // command (cli.ts) is one user of it.
+import * as nodeFs from 'node:fs';
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -38,6 +39,9 @@ import { Flusher } from './transport.js';
 import { DeadlineTimer, portNow } from './deadline-timer.js';
 import { Bridge } from './bridge.js';
 import { listenWebSocket } from './websocket-listener.js';
+import { FileJournal } from './file-journal.js';
+import type { JournalFs } from './journal-files.js';
+import type { LockFs } from './journal-lock.js';
 
 export interface BoundListener {
   config: ListenerConfig;
@@ -88,6 +92,8 @@ export interface GanglionServer {
   logger: Logger;
   /** Rates and latency of the last minutes, and the snapshot the status page shows. */
   monitor: Monitor;
+  /** The file journal the broker's state is kept in (config "persistence"), or null: memory only. */
+  journal: FileJournal | null;
   /** Binds every listener; rejects naming the listener that could not (the others are closed again). */
   listen(): Promise<BoundListener[]>;
   /** Stops accepting, sends 5.0 clients DISCONNECT 0x8B, closes the rest; resolves when all are closed or after shutdownTimeoutMs. */
@@ -257,9 +263,10 @@ function peerOf(c: Connection, line: string): string {
  * The server of `ganglion/node`, not yet listening. `config` is what a JSON config file holds
  * (relative file names are relative to the current folder), or a Config made by
  * buildConfig. Throws ConfigError naming a bad key or value, or an unreadable password or
- * ACL file.
+ * ACL file, or LockedError when another broker holds the persistence directory.
+ * `journalFs`: the file calls of the persistence journal (tests hand in a layer that fails).
  */
-export function createServer(config: ServerConfig | Config, hooks: ServerHooks = {}): GanglionServer {
+export function createServer(config: ServerConfig | Config, hooks: ServerHooks = {}, journalFs: JournalFs & LockFs = nodeFs): GanglionServer {
   const checked: Config = isChecked(config) ? config : buildConfig(config, {}, process.cwd(), hooks.authenticate !== undefined);
   const appLog = hooks.log;
   const logFile = appLog === undefined && checked.logFile !== null ? new LogFile(checked.logFile) : null;
@@ -268,7 +275,21 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     : createLogger(checked.logLevel, undefined, null, checked.logFormat);
   let security = loadSecurity(checked);
   const throttle = new LoginThrottle(checked.loginThrottle);
-  const broker = createBroker(checked.limits, makeHooks(checked, logger, () => security, hooks, throttle, portNow), portNow());
+  // Opened (locked and read back) before the broker, which loads its state from it.
+  const journal = checked.persistence === null ? null
+    : new FileJournal(checked.persistence, journalFs, (level, line) => logger.log(level, line));
+  let broker: Broker;
+  try {
+    broker = createBroker(journal === null ? checked.limits : { ...checked.limits, store: journal },
+      makeHooks(checked, logger, () => security, hooks, throttle, portNow), portNow());
+  } catch (e) {
+    if (journal !== null) journal.close(() => undefined);
+    throw e;
+  }
+  if (journal !== null) {
+    const j = journal.stats;
+    logger.log('info', `persistence: ${journal.options.dir}: ${j.loadedRecords} records loaded in ${j.loadMs} ms; fsync ${journal.options.fsync}`);
+  }
   const timer = new DeadlineTimer(broker);
   const latency = new LatencyHistogram();
   const sockets = new Set<Socket>();
@@ -292,7 +313,8 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     listeners.map((b) => ({ config: b.config, port: b.port, counts: counts.get(b.config) as ListenerCounts }));
   const ops: Operations = {
     serving: () => stopping === null && listening !== null,
-    metrics: () => metricsText({ broker, totals: monitor.totals(), latency, listeners: withCounts(), version, heapUsed: process.memoryUsage().heapUsed }),
+    trouble: () => (journal !== null && journal.failure !== null ? `persistence failing: ${journal.failure}` : null),
+    metrics: () => metricsText({ broker, totals: monitor.totals(), latency, listeners: withCounts(), version, heapUsed: process.memoryUsage().heapUsed, journal }),
     status: () => monitor.status(version, withCounts(), stopping !== null),
   };
 
@@ -331,6 +353,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
       // mosquitto's $SYS/broker/version and heap/current, beside the core's tree.
       const heap = (): void => {
         publishSys(broker, '$SYS/broker/heap/current', '' + process.memoryUsage().heapUsed);
+        if (journal !== null) publishPersistence(broker, journal);
         timer.after();
       };
       publishSys(broker, '$SYS/broker/version', 'ganglion ' + version);
@@ -348,6 +371,7 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     latency,
     logger,
     monitor,
+    journal,
     listen() {
       if (listening === null) listening = bind();
       return listening;
@@ -396,8 +420,13 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
               b.server.close();
               (b.server as unknown as HttpServer).closeAllConnections();   // keep-alive sockets
             }
-            if (logFile !== null) logFile.close();
-            resolve();
+            // The journal last: what the closing connections changed goes to disk first.
+            const done = (): void => {
+              if (logFile !== null) logFile.close();
+              resolve();
+            };
+            if (journal !== null) journal.close(done);
+            else done();
           }
         }, 20);
       });
@@ -411,6 +440,18 @@ function publishSys(broker: Broker, topic: string, value: string): void {
   const inBefore = broker.stats.messagesIn;
   broker.publish(topic, value, 0, true, portNow());
   broker.stats.messagesIn = inBefore;
+}
+
+/** The journal's health and counters on $SYS/broker/persistence/... (README "Persistence"). */
+function publishPersistence(broker: Broker, journal: FileJournal): void {
+  const j = journal.stats;
+  publishSys(broker, '$SYS/broker/persistence/state', journal.failure === null ? 'ok' : 'failing: ' + journal.failure);
+  publishSys(broker, '$SYS/broker/persistence/errors', '' + (j.writeErrors + j.fsyncErrors));
+  publishSys(broker, '$SYS/broker/persistence/refused', '' + j.refused);
+  publishSys(broker, '$SYS/broker/persistence/fsyncs', '' + j.fsyncs);
+  publishSys(broker, '$SYS/broker/persistence/log-bytes', '' + j.logBytes);
+  publishSys(broker, '$SYS/broker/persistence/snapshot-bytes', '' + j.snapshotBytes);
+  publishSys(broker, '$SYS/broker/persistence/compactions', '' + j.compactions);
 }
 
 /** p50/p99/max of the last interval on $SYS/broker/latency/... (microseconds) and in the log. */

@@ -7,6 +7,8 @@ import { parseArgs } from '../../ports/node/cli.js';
 import { createBroker } from '../../core/index.js';
 import { LatencyHistogram, _internals } from '../../ports/node/latency.js';
 import { levelOfCoreLine } from '../../ports/node/logger.js';
+import { JOURNAL_DEFAULTS } from '../../ports/node/file-journal.js';
+import { resolve } from 'node:path';
 
 const build = (file: unknown, flags = {}) => buildConfig(file, flags, '/etc/ganglion');
 
@@ -146,6 +148,38 @@ test('log levels of core lines: limits and refusals warn, connects are info', ()
   assert.is(levelOfCoreLine('c1: connected (MQTT 5.0)'), 'info');
   assert.is(levelOfCoreLine('c1: disconnected'), 'info');
   assert.is(levelOfCoreLine('something else'), 'debug');
+});
+
+test('persistence: off unless a directory is named (no "persistence", no --persist)', () => {
+  assert.is(build({}).persistence, null);
+});
+
+test('persistence: "dir" relative to the config file, every other option defaulted', () => {
+  const p = build({ persistence: { dir: 'state' } }).persistence;
+  assert.equal(p, { ...JOURNAL_DEFAULTS, dir: '/etc/ganglion/state' });
+  assert.is(p?.fsync, 'always');
+});
+
+test('persistence: --persist DIR (relative to the current folder) and --fsync win over the file', () => {
+  const p = build({ persistence: { dir: 'state', fsync: 'never', maxLogBytes: 1 << 20 } }, parseArgs(['--persist', 'here', '--fsync', 'interval'])).persistence;
+  assert.is(p?.dir, resolve('here'));
+  assert.is(p?.fsync, 'interval');
+  assert.is(p?.maxLogBytes, 1 << 20);
+});
+
+test('persistence: bad values and keys are refused, naming them', () => {
+  const cases: Array<[unknown, object, RegExp]> = [
+    [{ persistence: { dir: 'd', fsync: 'sometimes' } }, {}, /persistence\.fsync: must be "always", "interval" or "never", got "sometimes"/],
+    [{ persistence: { dir: 'd', fsyncIntervalMs: 0 } }, {}, /persistence\.fsyncIntervalMs: must be an integer from 1 to 3600000, got 0/],
+    [{ persistence: { dir: 'd', autosave: 1 } }, {}, /persistence: unknown key "autosave"/],
+    [{ persistence: { fsync: 'never' } }, {}, /persistence: needs "dir" \(or --persist DIR\)/],
+    [{}, { fsync: 'never' }, /persistence: needs "dir"/],
+    [{ persistence: 'd' }, {}, /persistence: must be an object/],
+    [{ persistence: { dir: '' } }, {}, /persistence\.dir: must be a non-empty string/],
+  ];
+  for (const [file, flags, message] of cases) assert.throws(() => build(file, flags), (e: Error) => e instanceof ConfigError && message.test(e.message), message.source);
+  assert.throws(() => parseArgs(['--fsync', 'often']), /--fsync: must be one of always, interval, never, got "often"/);
+  assert.throws(() => parseArgs(['--persist']), /--persist needs a value/);
 });
 
 test.run();

@@ -13,7 +13,7 @@ import { FileJournal, JOURNAL_DEFAULTS } from '../../ports/node/file-journal.js'
 import type { JournalFs } from '../../ports/node/journal-files.js';
 import { segmentName, snapshotName } from '../../ports/node/journal-files.js';
 import type { LockFs } from '../../ports/node/journal-lock.js';
-import { LockedError } from '../../ports/node/journal-lock.js';
+import { LOCK_FILE, LockedError } from '../../ports/node/journal-lock.js';
 
 type Fs = JournalFs & LockFs;
 
@@ -446,7 +446,7 @@ test('the lock: a directory held by a running broker is refused with a clear mes
   const t = tempDir('journal');
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
   try {
-    fs.writeFileSync(join(t.dir, 'lock'), JSON.stringify({ pid: child.pid, host: (await import('node:os')).hostname(), since: 'then' }));
+    fs.writeFileSync(join(t.dir, LOCK_FILE), JSON.stringify({ pid: child.pid, host: (await import('node:os')).hostname(), since: 'then' }));
     let err: unknown = null;
     try {
       open(t.dir);
@@ -455,7 +455,7 @@ test('the lock: a directory held by a running broker is refused with a clear mes
     }
     assert.instance(err, LockedError);
     assert.match((err as Error).message, `${t.dir} is in use by another broker (pid ${child.pid}`);
-    assert.ok(fs.existsSync(join(t.dir, 'lock')), 'the holder keeps its lock');
+    assert.ok(fs.existsSync(join(t.dir, LOCK_FILE)), 'the holder keeps its lock');
   } finally {
     child.kill('SIGKILL');
     t.remove();
@@ -467,11 +467,11 @@ test('the lock: a stale lock of a process that is gone (kill -9) does not block 
   try {
     const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
     await within(5000, 'child exit', new Promise((resolve) => child.on('exit', resolve)));
-    fs.writeFileSync(join(t.dir, 'lock'), JSON.stringify({ pid: child.pid, host: (await import('node:os')).hostname(), since: 'then' }));
+    fs.writeFileSync(join(t.dir, LOCK_FILE), JSON.stringify({ pid: child.pid, host: (await import('node:os')).hostname(), since: 'then' }));
     const a = open(t.dir);
     assert.ok(a.lines.some((l) => l.includes(`lock of pid ${child.pid}, which is not running,`)));
     await close(a.j);
-    assert.not.ok(fs.existsSync(join(t.dir, 'lock')), 'released on close');
+    assert.not.ok(fs.existsSync(join(t.dir, LOCK_FILE)), 'released on close');
   } finally {
     t.remove();
   }
@@ -480,7 +480,7 @@ test('the lock: a stale lock of a process that is gone (kill -9) does not block 
 test('a second journal on a directory this process holds is a crash restart: allowed (same pid); a half-written lock is stale too', async () => {
   const t = tempDir('journal');
   try {
-    fs.writeFileSync(join(t.dir, 'lock'), '{"pid": 12');
+    fs.writeFileSync(join(t.dir, LOCK_FILE), '{"pid": 12');
     const a = open(t.dir);
     assert.ok(a.lines.some((l) => l.includes('an unreadable lock taken over')));
     await close(a.j);

@@ -73,18 +73,38 @@ test('limits: inflight, queues, keep-alive, session expiry, retain, QoS 0 queuei
   assert.is(c.limits.persistentSessionExpirySeconds, 172800);
 });
 
-test('warnings, one line each: persistence, log_dest file, message_size_limit, max_connections over several listeners', () => {
+test('warnings, one line each: autosave_interval, log_dest file, message_size_limit, max_connections over several listeners', () => {
   const m = conf('listener 1 127.0.0.1', 'max_connections 10', 'listener 2 127.0.0.1', 'max_connections 20',
-    'persistence true', 'persistence_location /var/lib/mosquitto/', 'log_dest file /var/log/m.log', 'message_size_limit 1000', 'pid_file /run/m.pid');
+    'autosave_interval 1800', 'persistence_file m.db', 'log_dest file /var/log/m.log', 'message_size_limit 1000', 'pid_file /run/m.pid');
   assert.equal(m.warnings, [
-    'm.conf:5: persistence: ganglion has no persistence yet: sessions, queued and retained messages are lost when it stops',
-    'm.conf:6: persistence_location: ignored: ganglion keeps no state on disk',
+    'm.conf:5: autosave_interval: ignored: ganglion writes every change to its journal as it happens (persistence.fsync)',
+    'm.conf:6: persistence_file: ignored: ganglion keeps a journal of files in persistence_location, not one file',
     'm.conf:7: log_dest: ganglion logs to stderr (redirect it to /var/log/m.log)',
     'm.conf:8: message_size_limit: a payload limit in mosquitto; ganglion limits whole packets: maxPacketSize 66552 (the payload plus 64 KiB for topic and properties)',
     'm.conf:9: pid_file: ignored: ganglion writes no pid file',
     'm.conf: max_connections: per listener in mosquitto; ganglion has one limit for all listeners: 30',
   ]);
   assert.is((m.file.limits as Record<string, number>).maxConnections, 30);
+});
+
+test('persistence true keeps the journal in persistence_location (relative to the current folder, as mosquitto has it)', () => {
+  const m = conf('persistence true', 'persistence_location /var/lib/mosquitto/');
+  assert.equal(m.file.persistence, { dir: '/var/lib/mosquitto/' });
+  assert.equal(m.warnings, []);
+  const c = buildConfig(conf('persistence true', 'persistence_location data').file, {}, '/srv');
+  assert.is(c.persistence?.dir, '/srv/data');
+  assert.is(c.persistence?.fsync, 'always');
+});
+
+test('persistence true without a location: the current folder, as mosquitto writes mosquitto.db there', () => {
+  assert.equal(conf('persistence true').file.persistence, { dir: '.' });
+  assert.is(buildConfig(conf('persistence true').file, {}, '/srv').persistence?.dir, '/srv');
+});
+
+test('persistence off (the default, or false): no journal, and a persistence_location is named as ignored', () => {
+  assert.is(conf('persistence false').file.persistence, undefined);
+  assert.is(buildConfig(conf('listener 1883 127.0.0.1').file, {}, '/').persistence, null);
+  assert.equal(conf('persistence_location /var/lib/m/').warnings, ['m.conf: persistence_location: ignored: persistence is off (no "persistence true")']);
 });
 
 test('errors name the line: unknown directives, mount points, bridges, plugins, unix sockets, TLS options without certfile', () => {
@@ -126,11 +146,11 @@ test('include_dir reads every *.conf in the folder, in order of name, with their
   try {
     mkdirSync(join(tmp.dir, 'conf.d'));
     writeFileSync(join(tmp.dir, 'conf.d', 'b.conf'), 'listener 1884 127.0.0.1\n');
-    writeFileSync(join(tmp.dir, 'conf.d', 'a.conf'), '\nlistener 1883 127.0.0.1\npersistence true\n');
+    writeFileSync(join(tmp.dir, 'conf.d', 'a.conf'), '\nlistener 1883 127.0.0.1\npid_file /run/m.pid\n');
     writeFileSync(join(tmp.dir, 'conf.d', 'notes.txt'), 'not read\n');
     const m = conf(`include_dir ${join(tmp.dir, 'conf.d')}`);
     assert.equal((m.file.listeners as Array<Record<string, unknown>>).map((l) => l.port), [1883, 1884]);
-    assert.match(m.warnings[0], /conf\.d\/a\.conf:3: persistence:/);
+    assert.match(m.warnings[0], /conf\.d\/a\.conf:3: pid_file:/);
   } finally {
     tmp.remove();
   }
