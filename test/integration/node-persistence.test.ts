@@ -81,6 +81,33 @@ test('ganglion --persist DIR: says so at start, a second broker on DIR is refuse
   }
 });
 
+test('kill -9 and restart: every QoS 1 message acknowledged for an offline persistent subscriber reaches it (mosquitto_pub, mosquitto_sub)', async () => {
+  if (!haveMosquitto) return;   // mosquittoCheck() has failed the run in CI, and warned loudly here
+  const t = tempDir('persist-restart');
+  try {
+    const first = ganglion(['-p', '0', '--persist', t.dir]);
+    let port = await listening(first);
+    const sub = (extra: string[]): Promise<Awaited<ReturnType<typeof run>>> =>
+      run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-c', '-i', 'offline-sub', '-q', '1', '-t', 'persist/#', ...extra], 20000);
+    const subscribed = await sub(['-E']);   // a persistent session with its subscription, then away
+    assert.is(subscribed.code, 0, subscribed.stderr);
+    const lines = Array.from({ length: 50 }, (_, i) => `message ${i + 1}`);
+    // -l: one PUBLISH per line; mosquitto_pub exits 0 once every PUBACK has come back
+    const pub = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', 'persist/q', '-l'], 20000, lines.join('\n') + '\n');
+    assert.is(pub.code, 0, pub.stderr);
+    first.kill('SIGKILL');
+    await first.done();
+    const again = ganglion(['-p', '0', '--persist', t.dir]);
+    port = await listening(again);
+    assert.match(again.output(), /state kept in .*: [1-9]\d* records loaded/);
+    const got = await sub(['-C', String(lines.length), '-W', '15']);
+    assert.is(got.code, 0, got.stderr);
+    assert.equal(got.stdout.split('\n').filter((l) => l !== ''), lines, 'every message, in order, once');
+  } finally {
+    t.remove();
+  }
+});
+
 /** node:fs whose writes fail with ENOSPC while `full.on`. */
 function fullDisk(): { layer: typeof fs; full: { on: boolean } } {
   const full = { on: false };
