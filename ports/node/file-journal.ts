@@ -17,9 +17,10 @@
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { Store } from '../../core/index.js';
-import { FRAME_HEADER_BYTES, crc32, frameRecords, writeFrame } from '../../core/index.js';
+import { FRAME_HEADER_BYTES, crc32, frameRecords } from '../../core/index.js';
 import type { JournalFs, Log } from './journal-files.js';
 import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
+import { writeSnapshot } from './journal-snapshot.js';
 import type { Lock, LockFs } from './journal-lock.js';
 import { acquireLock } from './journal-lock.js';
 
@@ -76,8 +77,6 @@ const fastCrc: (payload: Uint8Array) => number = typeof zlibCrc32 === 'function'
 
 // While failed, compactionDue() asks for a snapshot (the way out) at most this often.
 const RETRY_MS = 1000;
-// A snapshot is framed and written in pieces of about this many bytes.
-const SNAPSHOT_CHUNK = 1 << 20;
 
 /** The Node port's durable Store (core/broker/store.ts): the broker appends its state records here. */
 export class FileJournal implements Store {
@@ -103,7 +102,8 @@ export class FileJournal implements Store {
   private closeAfterSync: number[] = [];
   private compacting = false;
   private failures = 0;               // fail() calls: a snapshot ends only the failures before it began
-  private lastRetryMs = 0;
+  private lastAttemptMs = 0;          // a snapshot was begun while failing
+  private nextSnapshot: { seq: number; records: Uint8Array[]; dones: Done[]; failuresBefore: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -200,57 +200,72 @@ export class FileJournal implements Store {
   /** The log has outgrown its bound (and the last snapshot), or a failure waits for a snapshot to end it. */
   compactionDue(): boolean {
     if (this.compacting || this.closed) return false;
-    if (this.failure !== null) {
-      const now = Date.now();
-      if (now - this.lastRetryMs < RETRY_MS) return false;
-      this.lastRetryMs = now;
-      return true;
-    }
+    if (this.failure !== null) return Date.now() - this.lastAttemptMs >= RETRY_MS;
     return this.stats.logBytes > this.options.maxLogBytes && this.stats.logBytes > this.stats.snapshotBytes;
   }
 
   /**
    * Replaces everything kept so far by `records` (the state now, from memory): appends made
-   * before this call are in it, appends after it go to a new segment that follows it.
+   * before this call are in it, appends after it go to a new segment that follows it. One
+   * snapshot is written at a time: one asked for meanwhile waits, and a later one replaces
+   * it (it holds everything the earlier one did); all of them are answered by its outcome.
    */
   compact(records: Uint8Array[], done: Done): void {
-    if (this.compacting || this.closed) return this.refuse(done, null);
+    if (this.closed) return this.refuse(done, null);
+    // A failing disk: at most one attempt a second (a snapshot of a large state is costly).
+    if (this.failure !== null) {
+      const now = Date.now();
+      if (now - this.lastAttemptMs < RETRY_MS) return this.refuse(done, null);
+      this.lastAttemptMs = now;
+    }
     this.flush();
     const seq = this.rotate();
     if (seq < 0) return this.refuse(done, null);
-    this.compacting = true;
-    const failuresBefore = this.failures;
-    const dir = this.options.dir;
-    const tmp = join(dir, snapshotName(seq) + '.tmp');
-    let fd = -1;
-    let bytes = 0;
-    try {
-      fd = this.fs.openSync(tmp, 'w', 0o600);
-      bytes = this.writeSnapshot(fd, records);
-    } catch (e) {
-      return this.snapshotFailed(fd, tmp, 'write', e as Error, done);
-    }
-    this.fs.fsync(fd, (err) => {
-      if (err !== null) return this.snapshotFailed(fd, tmp, 'fsync', err, done);
-      try {
-        this.fs.closeSync(fd);
-        this.fs.renameSync(tmp, join(dir, snapshotName(seq)));
-        syncDir(this.fs, dir);
-      } catch (e) {
-        return this.snapshotFailed(-1, tmp, 'rename', e as Error, done);
-      }
-      this.dropBefore(seq);
+    const next = this.nextSnapshot;
+    const dones = next === null ? [done] : next.dones.concat([done]);
+    this.nextSnapshot = { seq, records, dones, failuresBefore: this.failures };
+    if (!this.compacting) this.startSnapshot();
+  }
+
+  private startSnapshot(): void {
+    const s = this.nextSnapshot;
+    if (s === null) {
       this.compacting = false;
-      this.stats.compactions++;
-      this.stats.snapshotBytes = bytes;
-      this.stats.logBytes = this.segmentBytes;
-      // A failure since this call left a gap after the snapshot: that one needs the next snapshot.
-      if (this.failure !== null && this.failures === failuresBefore) {
-        this.log('warn', `persistence: a snapshot of ${records.length} records is written: appending again after "${this.failure}"`);
-        this.failure = null;
+      return;
+    }
+    this.nextSnapshot = null;
+    this.compacting = true;
+    writeSnapshot(this.fs, this.options.dir, s.seq, s.records, (failed, bytes) => {
+      if (failed !== null) {
+        this.stats.refused += s.dones.length;
+        if (failed.step === 'fsync') this.stats.fsyncErrors++;
+        else this.stats.writeErrors++;
+        this.log('error', `persistence: a snapshot could not be written (${failed.step} ${snapshotName(s.seq)}.tmp: ${failed.error.message}); the log is kept as it was`);
+      } else {
+        this.dropBefore(s.seq);
+        this.stats.compactions++;
+        this.stats.snapshotBytes = bytes;
+        this.stats.logBytes = this.logSince(s.seq);
+        // A failure since this call left a gap after the snapshot: that one needs the next snapshot.
+        if (this.failure !== null && this.failures === s.failuresBefore) {
+          this.log('warn', `persistence: a snapshot of ${s.records.length} records is written: appending again after "${this.failure}"`);
+          this.failure = null;
+        }
       }
-      done(true);
+      for (const d of s.dones) d(failed === null);
+      this.startSnapshot();
     });
+  }
+
+  /** Bytes in the segments from `seq` on (the log after a snapshot of `seq`). */
+  private logSince(seq: number): number {
+    let n = 0;
+    for (const name of this.fs.readdirSync(this.options.dir)) {
+      const m = /^segment-(\d{12})\.log$/.exec(name);
+      if (m === null || +m[1] < seq) continue;
+      n += +m[1] === this.seq ? this.segmentBytes : this.fs.statSync(join(this.options.dir, name)).size;
+    }
+    return n;
   }
 
   /** Writes what is pending, syncs it, and releases the lock; `done` when it is all on disk. */
@@ -428,38 +443,6 @@ export class FileJournal implements Store {
     } catch {
       // already closed or never opened; nothing is lost by it
     }
-  }
-
-  private writeSnapshot(fd: number, records: Uint8Array[]): number {
-    let total = 0;
-    let from = 0;
-    while (from < records.length) {
-      let to = from;
-      let n = 0;
-      while (to < records.length && (n === 0 || n < SNAPSHOT_CHUNK)) n += FRAME_HEADER_BYTES + records[to++].length;
-      const chunk = new Uint8Array(n);
-      let at = 0;
-      for (let i = from; i < to; i++) at = writeFrame(records[i], chunk, at);
-      writeAll(this.fs, fd, chunk);
-      total += n;
-      from = to;
-    }
-    return total;
-  }
-
-  private snapshotFailed(fd: number, tmp: string, step: string, e: Error, done: Done): void {
-    if (fd >= 0) this.closeQuietly(fd);
-    try {
-      this.fs.unlinkSync(tmp);
-    } catch {
-      // never made
-    }
-    this.compacting = false;
-    this.stats.refused++;
-    if (step === 'fsync') this.stats.fsyncErrors++;
-    else this.stats.writeErrors++;
-    this.log('error', `persistence: a snapshot could not be written (${step} ${tmp}: ${e.message}); the log is kept as it was`);
-    done(false);
   }
 
   /** After a snapshot of `seq`: the segments and snapshot before it are in it. */

@@ -18,7 +18,7 @@ import { DAMAGE_CRC, scanSegment } from '../../core/index.js';
 /** The calls of `node:fs` the journal makes (tests hand in a layer that fails). */
 export type JournalFs = Pick<typeof nodeFs,
   'openSync' | 'closeSync' | 'writeSync' | 'fsyncSync' | 'fdatasync' | 'fsync' | 'ftruncateSync' | 'renameSync' |
-  'unlinkSync' | 'readdirSync' | 'readFileSync' | 'mkdirSync' | 'fstatSync'>;
+  'unlinkSync' | 'readdirSync' | 'readFileSync' | 'mkdirSync' | 'fstatSync' | 'statSync'>;
 
 export type Log = (level: 'error' | 'warn' | 'info', line: string) => void;
 

@@ -403,6 +403,68 @@ test('compaction: due past maxLogBytes; the snapshot replaces the log, later app
   }
 });
 
+test('a snapshot that takes long: appends go on meanwhile; one asked for meanwhile waits, a later one replaces it, all answered', async () => {
+  const t = tempDir('journal');
+  try {
+    const held: Array<() => void> = [];
+    const layer: Fs = {
+      ...fs,
+      fsync: ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => { held.push(() => fs.fsync(fd, cb)); }) as typeof fs.fsync,
+    };
+    const a = open(t.dir, {}, layer);
+    assert.ok(await append(a.j, [rec(1)]));
+    const answers: string[] = [];
+    a.j.compact([rec(100)], (ok) => answers.push('first ' + ok));
+    assert.ok(await append(a.j, [rec(2)]), 'an append is not held up by the snapshot in flight');
+    a.j.compact([rec(100), rec(200)], (ok) => answers.push('second ' + ok));
+    assert.ok(await append(a.j, [rec(3)]));
+    a.j.compact([rec(100), rec(200), rec(300)], (ok) => answers.push('third ' + ok));
+    assert.ok(await append(a.j, [rec(4)]));
+    assert.is(held.length, 1, 'one snapshot at a time');
+    held.shift()!();
+    await until('the next snapshot', () => held.length === 1);
+    assert.equal(answers, ['first true']);
+    held.shift()!();
+    await until('answered', () => answers.length === 3);
+    assert.equal(answers, ['first true', 'second true', 'third true'], 'the second was replaced by the third');
+    assert.is(a.j.stats.compactions, 2);
+    await close(a.j);
+    const b = open(t.dir);
+    assert.equal(ids(b.j.load()), [100, 200, 300, 4]);
+    await close(b.j);
+  } finally {
+    t.remove();
+  }
+});
+
+test('a failing disk: a snapshot is tried at most once a second (each is costly), compactionDue() says when', async () => {
+  const t = tempDir('journal');
+  try {
+    let broken = false;
+    let writes = 0;
+    const layer: Fs = {
+      ...fs,
+      writeSync: ((fd: number, b: Uint8Array, off?: number, len?: number) => {
+        writes++;
+        if (broken) throw errno('ENOSPC');
+        return fs.writeSync(fd, b, off, len);
+      }) as typeof fs.writeSync,
+    };
+    const a = open(t.dir, {}, layer);
+    broken = true;
+    assert.is(await append(a.j, [rec(1)]), false);
+    assert.ok(a.j.compactionDue());
+    assert.is(await compact(a.j, [rec(1)]), false);
+    const before = writes;
+    assert.not.ok(a.j.compactionDue());
+    assert.is(await compact(a.j, [rec(1)]), false);
+    assert.is(writes, before, 'refused without writing');
+    await close(a.j);
+  } finally {
+    t.remove();
+  }
+});
+
 test('a compaction that fails before its rename (crash or error) leaves the old log whole; a leftover .tmp is removed at start', async () => {
   const t = tempDir('journal');
   try {
