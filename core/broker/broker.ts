@@ -142,8 +142,10 @@ export class Broker implements JournalHost {
   tree: TopicTree<Subscriber>;
   retained: RetainedStore;
   // Routing state (routing.ts): folded match lists per topic, shared-subscription cursors.
-  matchCache: Map<string, Matches>;
-  matchCacheCount: number;
+  matchCache: Map<string, Matches>;     // the newer half of the cache
+  matchCacheOld: Map<string, Matches>;  // the older half
+  matchCacheCount: number;              // lists in the newer half
+  matchEpoch: number;                   // changes whenever subscriptions do: older lists are stale
   matchScratch: Subscriber[];
   shareCursors: Map<string, number>;
   slowSessions: Session[];          // sessions that lost messages since the last $SYS report (backlog.ts)
@@ -203,7 +205,9 @@ export class Broker implements JournalHost {
     this.tree = new TopicTree<Subscriber>(this.limits.maxTopicLevels);
     this.retained = new RetainedStore(this.limits.maxRetainedCount, this.limits.maxRetainedBytes, this.limits.maxTopicLevels);
     this.matchCache = new Map();
+    this.matchCacheOld = new Map();
     this.matchCacheCount = 0;
+    this.matchEpoch = 0;
     this.matchScratch = [];
     this.shareCursors = new Map();
     this.slowSessions = [];
@@ -701,8 +705,10 @@ export class Broker implements JournalHost {
 
 
   invalidateMatches(): void {
-    if (this.matchCacheCount === 0) return;
+    this.matchEpoch++;   // what connections keep (routing.ts) is stale too
+    if (this.matchCacheCount === 0 && this.matchCacheOld.size === 0) return;
     this.matchCache.clear();
+    this.matchCacheOld.clear();
     this.matchCacheCount = 0;
   }
 

@@ -5,6 +5,7 @@ import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, Will
 import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRING_MAX, disconnectReasonCode, encode, truncateUtf8 } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
+import type { Matches } from './routing.js';
 import { NONE } from './session.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED } from './connection-state.js';
 import { failLater, faulted, settle } from './fault.js';
@@ -68,6 +69,11 @@ export class Connection implements DecoderBudget, Timed {
   newer: Connection | null;
   linked: boolean;
   pendingHeld: number;
+  // The topic this connection last published to and its folded match list (routing.ts),
+  // good while lastMatchEpoch is the broker's matchEpoch.
+  lastTopic: string;
+  lastMatches: Matches | null;
+  lastMatchEpoch: number;
 
   constructor(broker: Broker, transport: Transport, nowMs: number) {
     this.broker = broker;
@@ -113,6 +119,9 @@ export class Connection implements DecoderBudget, Timed {
     this.newer = null;
     this.linked = false;
     this.pendingHeld = 0;
+    this.lastTopic = '';
+    this.lastMatches = null;
+    this.lastMatchEpoch = -1;
   }
 
   // The three entry points a port calls. Whatever is thrown under one of them (a bug, a

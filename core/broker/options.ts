@@ -28,7 +28,7 @@ export interface BrokerOptions {
   maxSessions?: number;             // sessions of clients, online or not (default 2 x maxConnections); past it the one away longest ends
   maxOfflineBytes?: number;         // bytes queued broker-wide for sessions whose client is away
   sysIntervalMs?: number;           // $SYS/ publication interval; 0 turns $SYS off
-  matchCacheSize?: number;          // topics whose subscriber list is cached (0: no cache)
+  matchCacheSize?: number;          // topics whose costly subscriber list (4 or more, or shared) is cached (0: none); beside it each connection keeps its last topic's
   holdTimeoutMs?: number;           // policy 'hold': a held publisher goes on after this
   allowClientIdTakeover?: boolean;  // a CONNECT naming another identity's client id starts that id afresh
                                     // (false: refused, CONNACK 0x87 / 5; see Broker.mayOpenSession)

@@ -2,7 +2,12 @@
 // they are folded into one target per session (several overlapping subscriptions deliver
 // once, at the highest granted QoS [4:MQTT-3.3.5-1], with all their Subscription
 // Identifiers [5:MQTT-3.3.4-3]) and one group per shared subscription (one member each
-// message, 5.0 §4.8.2). The folded list is cached per topic until subscriptions change.
+// message, 5.0 §4.8.2). Folded lists are kept until subscriptions change: each connection
+// keeps the one of the topic it last published to (a device mostly publishes to one
+// topic), and the broker's cache keeps those that are costly to fold (many subscribers, or
+// shared ones). A topic with a few exact subscribers is walked and folded again instead:
+// that is about as fast as a lookup, and with 100,000 devices, each its own topic, caching
+// those would only churn the cache.
 
 import type { QoS } from '../codec/index.js';
 import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8, quote } from '../codec/index.js';
@@ -37,6 +42,13 @@ const NO_MATCHES: Matches = Object.freeze({
   shared: Object.freeze([] as SharedGroup[]) as SharedGroup[],
   topicBytes: null,
 });
+// The shared groups of a list that has none (a list of its own is made for the first shared
+// member); frozen, as NO_MATCHES.
+const NO_GROUPS: SharedGroup[] = Object.freeze([] as SharedGroup[]) as SharedGroup[];
+
+// A folded list with this many subscribers, or with a shared subscription, goes into the
+// broker's cache; below it the walk and fold cost about what the lookup would save.
+const CACHE_FROM = 4;
 
 /** route(): refused before anything was delivered, for a 5.0 publisher's full retained store (0x97). */
 export const ROUTE_REFUSED = -1;
@@ -52,7 +64,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
   if (m.expiresAtMs < 0 && m.properties !== null && m.properties.messageExpiryInterval !== undefined) {
     m.expiresAtMs = b.nowMs + m.properties.messageExpiryInterval * 1000;   // 5.0 §3.3.2.3.3
   }
-  const t = matches(b, m.topic);
+  const t = matches(b, m.topic, from);
   if (m.qos > 0 && !force && b.limits.slowSubscriberPolicy === 'hold' && !roomForAll(b, t, m.topic)) return ROUTE_HOLD;
   m.topicBytes = t.topicBytes;
   b.stats.messagesIn++;
@@ -142,24 +154,62 @@ export function pickMember(b: Broker, g: SharedGroup, topic: string, except: Ses
   return offline !== null ? offline : full;
 }
 
-/** The folded match list for a topic, from the cache or the tree. */
-export function matches(b: Broker, topic: string): Matches {
-  const cached = b.matchCache.get(topic);
-  if (cached !== undefined) return cached;
-  const out = b.matchScratch;
-  const n = b.tree.match(topic, out);
-  const t: Matches = n === 0 ? NO_MATCHES : { direct: [], shared: [], topicBytes: encodeUtf8(topic) };
-  for (let i = 0; i < n; i++) {
-    const sub = out[i];
-    if (sub.shareName !== '') addMember(t.shared, sub);
-    else addDirect(t.direct, sub);
+/**
+ * The folded match list for a topic: the publishing connection's last one, the broker's
+ * cache or the tree. `from` (null for the broker's own messages) keeps what it got.
+ */
+export function matches(b: Broker, topic: string, from: Connection | null): Matches {
+  if (from !== null && from.lastMatchEpoch === b.matchEpoch && from.lastTopic === topic) return from.lastMatches as Matches;
+  let t = b.matchCache.get(topic);
+  if (t === undefined) {
+    t = b.matchCacheOld.get(topic);
+    if (t !== undefined) keep(b, topic, t);   // still in use: back into the newer half
+    else {
+      t = fold(b, topic);
+      if (t.direct.length >= CACHE_FROM || t.shared.length > 0) keep(b, topic, t);
+    }
   }
-  if (b.limits.matchCacheSize > 0) {
-    if (b.matchCacheCount >= b.limits.matchCacheSize) b.invalidateMatches();
-    b.matchCache.set(topic, t);
-    b.matchCacheCount++;
+  if (from !== null) {
+    from.lastTopic = topic;
+    from.lastMatches = t;
+    from.lastMatchEpoch = b.matchEpoch;
   }
   return t;
+}
+
+function fold(b: Broker, topic: string): Matches {
+  const out = b.matchScratch;
+  const n = b.tree.match(topic, out);
+  if (n === 0) return NO_MATCHES;
+  const t: Matches = { direct: [], shared: NO_GROUPS, topicBytes: encodeUtf8(topic) };
+  for (let i = 0; i < n; i++) {
+    const sub = out[i];
+    if (sub.shareName === '') addDirect(t.direct, sub);
+    else {
+      if (t.shared === NO_GROUPS) t.shared = [];
+      addMember(t.shared, sub);
+    }
+  }
+  return t;
+}
+
+/**
+ * Into the broker's cache, which is two halves of matchCacheSize / 2 lists: when the newer
+ * is full it becomes the older and the older one is dropped, so filling the cache never
+ * empties it at once, and a list looked up in the older half moves back to the newer.
+ */
+function keep(b: Broker, topic: string, t: Matches): void {
+  const size = b.limits.matchCacheSize;
+  if (size <= 0) return;
+  if (b.matchCacheCount >= (size + 1) >> 1) {
+    const older = b.matchCacheOld;
+    older.clear();
+    b.matchCacheOld = b.matchCache;
+    b.matchCache = older;
+    b.matchCacheCount = 0;
+  }
+  b.matchCache.set(topic, t);
+  b.matchCacheCount++;
 }
 
 function addDirect(list: Subscriber[], sub: Subscriber): void {
@@ -210,7 +260,7 @@ export function redispatch(b: Broker, s: Session): void {
 }
 
 function resendShared(b: Broker, from: Session, m: Message, shareKey: string): void {
-  const t = matches(b, m.topic);
+  const t = matches(b, m.topic, null);
   for (let i = 0; i < t.shared.length; i++) {
     if (t.shared[i].key !== shareKey) continue;
     const member = pickMember(b, t.shared[i], m.topic, from, true);

@@ -25,8 +25,10 @@ interface Entry {
 
 const ENTRY = Symbol('ganglion.pending');
 const KEY = Symbol('ganglion.pendingKey');
+// Set while the socket is pending; null and '' once it no longer is (a CONNECT arrived),
+// so a logged-in connection keeps neither its entry nor its address key.
 interface GuardedSocket extends Socket {
-  [ENTRY]: Entry;
+  [ENTRY]: Entry | null;
   [KEY]: string;
 }
 
@@ -39,9 +41,11 @@ export class PendingGuard {
     // One listener shared by every socket (`this` is the socket), not a closure each.
     this.onClose = function (this: Socket): void {
       const s = this as GuardedSocket;
+      const entry = s[ENTRY];
+      if (entry === null) return;   // logged in: no longer counted
       const list = lists.get(s[KEY]);
       if (list === undefined) return;
-      const i = list.indexOf(s[ENTRY]);
+      const i = list.indexOf(entry);
       if (i >= 0) list.splice(i, 1);
       if (list.length === 0) lists.delete(s[KEY]);
     };
@@ -76,7 +80,9 @@ export class PendingGuard {
     list.push(entry);
     (socket as GuardedSocket)[ENTRY] = entry;
     (socket as GuardedSocket)[KEY] = key;
-    socket.once('close', this.onClose);
+    // `on`, not `once`: once() wraps the listener in a state object and a bound function
+    // per socket, kept as long as the connection lives.
+    socket.on('close', this.onClose);
   }
 
   /**
@@ -85,7 +91,7 @@ export class PendingGuard {
    */
   attached(socket: Socket, connection: Connection): void {
     const own = (socket as Partial<GuardedSocket>)[ENTRY];
-    if (own !== undefined) {
+    if (own !== undefined && own !== null) {
       own.connection = connection;
       return;
     }
@@ -113,8 +119,17 @@ function prune(list: Entry[]): void {
   let j = 0;
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
-    if (e.socket.destroyed || (e.connection !== null && e.connection.state >= CONNECTING)) continue;
+    if (e.socket.destroyed || (e.connection !== null && e.connection.state >= CONNECTING)) {
+      release(e.socket as GuardedSocket);
+      continue;
+    }
     list[j++] = e;
   }
   list.length = j;
+}
+
+/** The socket is no longer pending: it lets go of its entry and its address key. */
+function release(s: GuardedSocket): void {
+  s[ENTRY] = null;
+  s[KEY] = '';
 }

@@ -7,6 +7,11 @@
 //                                    Node broker, node-relay.mjs; latency, QoS 0 1->1 and fleet only)
 // npm run bench -- --brokers ganglion --profile /tmp/prof qos0-fanout   (node --cpu-prof of the
 //                                    Node brokers, one .cpuprofile per run, written at SIGTERM)
+// npm run bench -- --node-flags '--max-semi-space-size=2' idle   (more flags for the Node
+//                                    brokers, split at spaces)
+// npm run bench -- --svg FILE          also the figures as an SVG picture (charts.ts);
+//                                    --chart-from out.json --svg FILE redraws one from --json
+//                                    output without running anything
 // npm run bench -- --fleet 1000 fleet   (only the fleet, of 1,000 clients; `fleet` names every
 //                                    fleet size, `fleet-1000` one; default sizes 1,000 and
 //                                    5,000, and 50 with --short)
@@ -30,6 +35,7 @@ import { problems, table, targets } from './report.js';
 import type { Scenario } from './scenarios.js';
 import { SCENARIOS, fleet, fleetRate, fleetSizes, runOptions } from './scenarios.js';
 import { PERSISTENCE_SCENARIOS } from './persistence-scenarios.js';
+import { chartsSvg } from './charts.js';
 import { withTimeout } from './load-generator.js';
 
 interface Args {
@@ -38,20 +44,26 @@ interface Args {
   only: string[];
   brokers: BrokerName[];
   json: string | null;
+  svg: string | null;
+  chartFrom: string | null;
   profile: string | null;
+  nodeFlags: string[];
   fleet: number[];
   scenarios: Scenario[];
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, profile: null, fleet: [], scenarios: [] };
+  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, svg: null, chartFrom: null, profile: null, nodeFlags: [], fleet: [], scenarios: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--short') a.short = true;
     else if (x === '--rounds') a.rounds = Number(argv[++i]);
     else if (x === '--brokers') a.brokers = argv[++i].split(',') as BrokerName[];
     else if (x === '--json') a.json = argv[++i];
+    else if (x === '--svg') a.svg = argv[++i];
+    else if (x === '--chart-from') a.chartFrom = argv[++i];
     else if (x === '--profile') a.profile = argv[++i];
+    else if (x === '--node-flags') a.nodeFlags = argv[++i].split(' ').filter((f) => f !== '');
     else if (x === '--fleet') a.fleet = argv[++i].split(',').map(Number);
     else if (x.startsWith('-')) throw new Error(`unknown option ${x}`);
     else a.only.push(x);
@@ -67,9 +79,9 @@ function parse(argv: string[]): Args {
   return a;
 }
 
-async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, profile: string | null): Promise<void> {
+async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, profile: string | null, nodeFlags: string[]): Promise<void> {
   const o = runOptions(short);
-  const flags = profile === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profile, '--cpu-prof-name', `${s.id}-${name}-${Date.now()}.cpuprofile`];
+  const flags = profile === null ? nodeFlags : [...nodeFlags, '--cpu-prof', '--cpu-prof-dir', profile, '--cpu-prof-name', `${s.id}-${name}-${Date.now()}.cpuprofile`];
   const broker = new BrokerProcess(name, await freePort(), flags);
   const started = Date.now();
   try {
@@ -111,8 +123,37 @@ function log(line: string): void {
   process.stderr.write(line + '\n');
 }
 
+/** The caption under the pictures: where, when and how the figures were made. */
+function captionOf(head: string): string {
+  const field = (name: string): string => (new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(head) ?? ['', '?'])[1];
+  return `${field('date').slice(0, 10)}, ${field('machine')}, Node ${field('node')}; rounds: ${field('rounds').split(';')[0]}; ${field('command')}`;
+}
+
+function writeSvg(path: string, rows: Row[], head: string): void {
+  const svg = chartsSvg(rows, captionOf(head));
+  if (svg === null) log('no figures to draw: no SVG written');
+  else {
+    writeFileSync(path, svg);
+    log(`pictures written to ${path}`);
+  }
+}
+
+/** --chart-from: the rows of an earlier run's --json output, drawn again. */
+function redraw(args: Args): number {
+  if (args.svg === null) throw new Error('--chart-from wants --svg FILE');
+  const saved = JSON.parse(readFileSync(args.chartFrom as string, 'utf8')) as { head: string; rows: Array<{ scenario: string; broker: BrokerName; runs: Row['runs']; errors: string[] }> };
+  const known = [...SCENARIOS, ...PERSISTENCE_SCENARIOS, ...saved.rows.filter((r) => r.scenario.startsWith('fleet-')).map((r) => fleet(Number(r.scenario.slice(6))))];
+  const rows: Row[] = saved.rows.map((r) => ({
+    scenario: known.find((s) => s.id === r.scenario) ?? { id: r.scenario, title: r.scenario, brokers: [], run: () => Promise.reject(new Error('not run')) },
+    broker: r.broker, runs: r.runs, errors: r.errors,
+  }));
+  writeSvg(args.svg, rows, saved.head);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
+  if (args.chartFrom !== null) return redraw(args);
   const taskset = hasTaskset();
   const pinned = taskset && pinSelf();
   const cpus = os.cpus();
@@ -151,7 +192,7 @@ async function main(): Promise<number> {
       const mine = rows.filter((r) => r.scenario === s);
       for (let k = 0; k < mine.length; k++) {
         const row = mine[(k + round) % mine.length];   // rotate the order each round
-        await runOne(s, row.broker, row, args.short, args.profile);
+        await runOne(s, row.broker, row, args.short, args.profile, args.nodeFlags);
       }
     }
   }
@@ -166,15 +207,16 @@ async function main(): Promise<number> {
     'lost/dup: summed over all rounds, counted exactly from sequence numbers in the payloads. CPU: % of one core over the measured window;',
     'load CPU near 100% with broker CPU below 90% would mean the load generator, not the broker, is the limit (noted as LOAD-BOUND).',
     '',
-    'Targets (issue 9):',
+    'Targets (issues 9 and 20):',
     targets(rows),
     '',
     `total time: ${seconds.toFixed(0)} s`,
   ].join('\n');
   process.stdout.write(out + '\n');
   if (args.json !== null) {
-    writeFileSync(args.json, JSON.stringify(rows.map((r) => ({ scenario: r.scenario.id, broker: r.broker, runs: r.runs, errors: r.errors })), null, 1));
+    writeFileSync(args.json, JSON.stringify({ head, rows: rows.map((r) => ({ scenario: r.scenario.id, broker: r.broker, runs: r.runs, errors: r.errors })) }, null, 1));
   }
+  if (args.svg !== null) writeSvg(args.svg, rows, head);
 
   const p = problems(rows);
   if (p.length > 0) {

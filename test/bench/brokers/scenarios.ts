@@ -9,7 +9,8 @@
 //   idle:       5,000 connections: connects/s and broker memory per connection, just after
 //               they connected and again after 25 s of idleness
 //   retained:   10,000 retained messages, then a `#` subscribe: time to receive them all and
-//               broker memory per retained message (from a baseline taken after a warm-up
+//               broker memory per retained message (retained-cold: the same on a fresh
+//               broker, without the warm-up; retained: from a baseline taken after a warm-up
 //               of the same publishes that keeps nothing)
 //   fleet:      N clients (`--fleet N[,N]`, 1,000 and 5,000 by default, 50 in the smoke),
 //               each one connection publishing QoS 1 at a fixed rate to fleet/<i>/state and
@@ -296,72 +297,82 @@ function publishAcked(pub: Client, frames: Buffer[], window: number, timeoutMs: 
   return withTimeout(done, timeoutMs, `${frames.length} PUBACKs`);
 }
 
-const retained: Scenario = {
-  id: 'retained',
-  title: 'retained messages, then #',
-  brokers: BROKERS,
-  async run(broker, o) {
-    const n = o.retainedMessages;
-    const pub = await Client.connect(broker.port, 'retained-pub', 4, 60, CONNECT_TIMEOUT_MS);
-    let sub: Client | null = null;
-    try {
-      // Warm-up, so that what a broker allocates once for a burst of publishes (a JIT's
-      // compiled code, a garbage collector's grown young generation, malloc's arenas, a
-      // bounded cache of topics) is in the baseline and the measure is what keeping the
-      // messages costs: the same publishes not retained, then retained but all to one topic
-      // (each replaces the one before, and the last is deleted).
-      await publishAcked(pub, numberedFrames((i) => 'bench/warmup/' + i, n, false), 100, 60000);
-      await publishAcked(pub, numberedFrames(() => 'bench/warmup', n, true), 100, 60000);
-      await publishAcked(pub, [deleteRetainedFrame('bench/warmup', 1)], 1, 10000);
-      await sleep(500);
-      const rss0 = broker.stats().rssBytes;
-      // QoS 1, 100 unacknowledged at most: every message is stored before the subscribe
-      await publishAcked(pub, numberedFrames((i) => 'bench/retained/' + i, n, true), 100, 60000);
-      await sleep(1500);
-      const rss1 = broker.stats().rssBytes;
-
-      const s = await Client.connect(broker.port, 'retained-sub', 4, 60, CONNECT_TIMEOUT_MS);
-      sub = s;
-      const track = new SeqTrack();
-      let received = 0;
-      let resolveAll: () => void = () => {};
-      const all = new Promise<void>((r) => {
-        resolveAll = r;
-      });
-      s.onPublish = (_c, b, at) => {
-        received++;
-        track.add(b.readUInt32BE(at + 4));
-        if (track.unique === n) resolveAll();
-      };
-      const w = new Window(broker);
-      const t0 = performance.now();
-      await s.subscribe('#', 0, CONNECT_TIMEOUT_MS);
-      let note = '';
+/**
+ * Retained messages, then a `#` subscribe. `warm`: after a warm-up, so that what a broker
+ * allocates once for a burst of publishes (a JIT's compiled code, a garbage collector's
+ * grown young generation, malloc's arenas, a bounded cache of topics) is in the baseline and
+ * the measure is what keeping the messages costs: the same publishes not retained, then
+ * retained but all to one topic (each replaces the one before, and the last is deleted).
+ * Without it, the memory figure is what a fresh broker grows by for the burst.
+ */
+function retainedScenario(id: string, title: string, warm: boolean): Scenario {
+  return {
+    id,
+    title,
+    brokers: BROKERS,
+    async run(broker, o) {
+      const n = o.retainedMessages;
+      const pub = await Client.connect(broker.port, 'retained-pub', 4, 60, CONNECT_TIMEOUT_MS);
+      let sub: Client | null = null;
       try {
-        await withTimeout(all, 30000, `${n} retained messages`);
-      } catch (e) {
-        note = (e as Error).message;
+        if (warm) {
+          await publishAcked(pub, numberedFrames((i) => 'bench/warmup/' + i, n, false), 100, 60000);
+          await publishAcked(pub, numberedFrames(() => 'bench/warmup', n, true), 100, 60000);
+          await publishAcked(pub, [deleteRetainedFrame('bench/warmup', 1)], 1, 10000);
+        }
+        await sleep(500);
+        const rss0 = broker.stats().rssBytes;
+        // QoS 1, 100 unacknowledged at most: every message is stored before the subscribe
+        await publishAcked(pub, numberedFrames((i) => 'bench/retained/' + i, n, true), 100, 60000);
+        await sleep(1500);
+        const rss1 = broker.stats().rssBytes;
+
+        const s = await Client.connect(broker.port, 'retained-sub', 4, 60, CONNECT_TIMEOUT_MS);
+        sub = s;
+        const track = new SeqTrack();
+        let received = 0;
+        let resolveAll: () => void = () => {};
+        const all = new Promise<void>((r) => {
+          resolveAll = r;
+        });
+        s.onPublish = (_c, b, at) => {
+          received++;
+          track.add(b.readUInt32BE(at + 4));
+          if (track.unique === n) resolveAll();
+        };
+        const w = new Window(broker);
+        const t0 = performance.now();
+        await s.subscribe('#', 0, CONNECT_TIMEOUT_MS);
+        let note = '';
+        try {
+          await withTimeout(all, 30000, `${n} retained messages`);
+        } catch (e) {
+          note = (e as Error).message;
+        }
+        const ms = performance.now() - t0;
+        const m = w.end();
+        await sleep(100);   // anything extra (duplicates) still on the way
+        return {
+          measures: [
+            { metric: 'ms to receive all', value: ms, better: 'lower' },
+            { metric: 'bytes/retained msg', value: (rss1 - rss0) / n, better: 'lower' },
+          ],
+          lost: n - track.unique,
+          duplicates: track.dups + Math.max(0, received - track.unique - track.dups),
+          brokerCpu: m.brokerCpu,
+          loadCpu: m.loadCpu,
+          note: note || `${n} messages`,
+        };
+      } finally {
+        pub.destroy();
+        if (sub !== null) sub.destroy();
       }
-      const ms = performance.now() - t0;
-      const m = w.end();
-      await sleep(100);   // anything extra (duplicates) still on the way
-      return {
-        measures: [
-          { metric: 'ms to receive all', value: ms, better: 'lower' },
-          { metric: 'bytes/retained msg', value: (rss1 - rss0) / n, better: 'lower' },
-        ],
-        lost: n - track.unique,
-        duplicates: track.dups + Math.max(0, received - track.unique - track.dups),
-        brokerCpu: m.brokerCpu,
-        loadCpu: m.loadCpu,
-        note: note || `${n} messages`,
-      };
-    } finally {
-      pub.destroy();
-      if (sub !== null) sub.destroy();
-    }
-  },
-};
+    },
+  };
+}
+
+const retained = retainedScenario('retained', 'retained messages, then #', true);
+const retainedCold = retainedScenario('retained-cold', 'retained messages without a warm-up, then #', false);
 
 /**
  * The per-client rate of a fleet: 10,000 msg/s offered by the whole fleet and at most 10 a
@@ -463,5 +474,6 @@ export const SCENARIOS: Scenario[] = [
   latency('latency-qos1', 'latency at 1,000 msg/s, QoS 1', 1, 4, [...BROKERS, 'relay']),
   idle,
   retained,
+  retainedCold,
   ...throughputSet(5, BOTH),
 ];
