@@ -1,8 +1,12 @@
 // The subscription tree (5.0 §4.7, 3.1.1 §4.7): a trie keyed by topic level. Each node
 // holds the subscribers (client id -> value) whose filter ends there; `+` and `#` are
-// children of their own, beside a Map of the literal children. Matching a topic looks up,
-// at each level, the literal child, the `+` child and the `#` child, so its cost grows with
-// the topic's levels and the number of matches, never with the number of subscriptions.
+// children of their own, beside a Map of the literal children. A filter without wildcards
+// (most of them: a device's own topic) matches a topic only when the two are the same
+// string, so the nodes where such filters end are also kept in one Map by the whole filter:
+// matching a topic looks it up there once, then walks only the parts of the trie that lead
+// to a wildcard filter (each node counts the wildcard entries below it), at each level the
+// literal child, the `+` child and the `#` child. Its cost grows with the topic's levels and
+// the number of matches, never with the number of subscriptions.
 //
 // Rules of matching [4:MQTT-4.7.3-4 · 5:MQTT-4.7.3-4] and 4.7.1: `+` is exactly one level,
 // possibly empty; `#` is its parent level and every level below (`sport/#` matches
@@ -31,8 +35,11 @@ class SubNode<T> {
   ids: string[] | null;                        // subscriber keys, parallel to vals
   vals: T[] | null;
   index: Map<string, number> | null;           // key -> position, once ids outgrows INDEX_AT
+  exact: boolean;                              // no `+` or `#` on the way here: in TopicTree.exact
+  wild: number;                                // entries of wildcard filters at or below this node
+  childWild: number;                           // ... of them below its literal children
 
-  constructor(parent: SubNode<T> | null, level: string) {
+  constructor(parent: SubNode<T> | null, level: string, exact: boolean) {
     this.parent = parent;
     this.level = level;
     this.children = null;
@@ -41,6 +48,20 @@ class SubNode<T> {
     this.ids = null;
     this.vals = null;
     this.index = null;
+    this.exact = exact;
+    this.wild = 0;
+    this.childWild = 0;
+  }
+}
+
+/** A wildcard filter's entry at `node` came (+1) or went (-1): the counts up to the root. */
+function countWild<T>(node: SubNode<T>, d: number): void {
+  let n: SubNode<T> | null = node;
+  while (n !== null) {
+    n.wild += d;
+    const p: SubNode<T> | null = n.parent;
+    if (p !== null && p.plus !== n && p.hash !== n) p.childWild += d;
+    n = p;
   }
 }
 
@@ -111,16 +132,18 @@ function isEmpty<T>(node: SubNode<T>): boolean {
 }
 
 export class TopicTree<T> {
-  /** Nodes visited by the last match(): a cost measure for tests and benchmarks. */
+  /** Nodes visited by the last match() (the lookup of the whole topic counts one): a cost measure for tests and benchmarks. */
   lastVisits: number;
   private root: SubNode<T>;
+  private exact: Map<string, SubNode<T>>;   // filter without wildcards -> its node, while it has subscribers
   private maxLevels: number;
   private entries: number;
   private frames: Frames<SubNode<T>>;
 
   constructor(maxLevels: number) {
     this.lastVisits = 0;
-    this.root = new SubNode<T>(null, '');
+    this.root = new SubNode<T>(null, '', true);
+    this.exact = new Map<string, SubNode<T>>();
     this.maxLevels = maxLevels;
     this.entries = 0;
     this.frames = new Frames<SubNode<T>>();
@@ -152,6 +175,9 @@ export class TopicTree<T> {
       (node.vals as T[])[i] = value;
       return 0;
     }
+    if (node.exact) {
+      if (node.ids === null) this.exact.set(filter, node);
+    } else countWild(node, 1);
     append(node, key, value);
     this.entries++;
     return 1;
@@ -167,6 +193,8 @@ export class TopicTree<T> {
     const i = find(node, key);
     if (i < 0) return false;
     removeAt(node, i);
+    if (!node.exact) countWild(node, -1);
+    else if (node.ids === null) this.exact.delete(filter);
     this.entries--;
     this.prune(node);
     return true;
@@ -186,20 +214,27 @@ export class TopicTree<T> {
    * per filter.
    */
   match(topic: string, out: T[]): number {
+    // Filters without wildcards: the one equal to the topic [MQTT-4.7.3-4].
+    const same = this.exact.get(topic);
+    let n = same === undefined ? 0 : emit(same, out, 0);
+    let visits = 1;
+    const root = this.root;
+    if (root.wild === 0) {
+      this.lastVisits = visits;
+      return n;
+    }
+    // Wildcard filters: the walk goes only where some lie below.
     const f = this.frames;
-    const len = topic.length;
-    const dollar = len > 0 && topic.charCodeAt(0) === DOLLAR;
-    let n = 0;
-    let visits = 0;
+    const dollar = topic.length > 0 && topic.charCodeAt(0) === DOLLAR;
     f.sp = 0;
-    f.push(this.root, 0);
+    f.push(root, 0);
     while (f.sp > 0) {
       const node = f.pop();
       const start = f.pos[f.sp];
       visits++;
       if (start === END) {
         // The filter ends here, or continues with `#`, which also matches its parent level.
-        n = emit(node, out, n);
+        if (!node.exact) n = emit(node, out, n);
         if (node.hash !== null) {
           visits++;
           n = emit(node.hash, out, n);
@@ -215,9 +250,9 @@ export class TopicTree<T> {
       const slash = topic.indexOf(SLASH, start);
       const next = slash < 0 ? END : slash + 1;
       if (wild && node.plus !== null) f.push(node.plus, next);
-      if (node.children !== null) {
+      if (node.childWild > 0 && node.children !== null) {
         const c = node.children.get(slash < 0 ? topic.substring(start) : topic.substring(start, slash));
-        if (c !== undefined) f.push(c, next);
+        if (c !== undefined && c.wild > 0) f.push(c, next);
       }
     }
     this.lastVisits = visits;
@@ -246,11 +281,11 @@ export class TopicTree<T> {
     if (end - start === 1) {
       const c = filter.charCodeAt(start);
       if (c === PLUS) {
-        if (node.plus === null) node.plus = new SubNode<T>(node, '+');
+        if (node.plus === null) node.plus = new SubNode<T>(node, '+', false);
         return node.plus;
       }
       if (c === HASH) {
-        if (node.hash === null) node.hash = new SubNode<T>(node, '#');
+        if (node.hash === null) node.hash = new SubNode<T>(node, '#', false);
         return node.hash;
       }
     }
@@ -258,7 +293,7 @@ export class TopicTree<T> {
     if (node.children === null) node.children = new Map<string, SubNode<T>>();
     let ch = node.children.get(level);
     if (ch === undefined) {
-      ch = new SubNode<T>(node, level);
+      ch = new SubNode<T>(node, level, node.exact);
       node.children.set(level, ch);
     }
     return ch;

@@ -368,7 +368,16 @@ test('matching cost does not depend on the number of subscriptions (10 vs 10,000
   const small = visitsWith(4995, 5005);
   const large = visitsWith(0, 10000);
   assert.is(large, small);
-  assert.is(small, 4);                   // root, dev, dev/5000, dev/5000/temp
+  assert.is(small, 1);                   // the whole topic looked up once: no wildcard filter, no walk
+});
+
+test('a filter without wildcards is found by one lookup beside wildcard filters elsewhere; the walk skips branches without wildcards', () => {
+  const t = new TopicTree<number>(MAX_LEVELS);
+  for (let i = 0; i < 1000; i++) t.add('dev/' + i + '/temp', 'c' + i, i);
+  t.add('other/+', 'w', -1);
+  assert.equal(matched(t, 'dev/500/temp'), [500]);
+  assert.is(t.lastVisits, 2);            // the lookup, then the root: no wildcard below dev
+  assert.equal(matched(t, 'other/x'), [-1]);
 });
 
 test('matching cost with wildcards grows with topic levels and matches only', () => {
@@ -416,6 +425,30 @@ test('4:§4.7 · 5:§4.7 property: match agrees with a level-by-level reference 
       assert.equal(got, want, 'topic ' + JSON.stringify(topic));
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('4:§4.7 · 5:§4.7 property: after any sequence of add/remove, match agrees with the reference matcher over what is left', () => {
+  const op = fc.tuple(fc.boolean(), filterArb, fc.constantFrom('c1', 'c2'));
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), fc.array(topicArb, { minLength: 1, maxLength: 4 }), (ops, topics) => {
+      const t = new TopicTree<string>(MAX_LEVELS);
+      const ref = new Map<string, string>();   // filter + key -> filter
+      for (const [isAdd, f, k] of ops) {
+        if (isAdd) {
+          t.add(f, k, f);
+          ref.set(f + '\u0000' + k, f);
+        } else {
+          t.remove(f, k);
+          ref.delete(f + '\u0000' + k);
+        }
+      }
+      for (const topic of topics) {
+        const want = sorted(Array.from(ref.values()).filter((f) => refMatches(f, topic)));
+        assert.equal(sorted(matched(t, topic)), want, 'topic ' + JSON.stringify(topic));
+      }
+    }),
+    { numRuns: 1000 },
   );
 });
 
