@@ -311,11 +311,18 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
 
   const withCounts = (): Array<{ config: ListenerConfig; port: number; counts: ListenerCounts }> =>
     listeners.map((b) => ({ config: b.config, port: b.port, counts: counts.get(b.config) as ListenerCounts }));
+  const trouble = (): string | null => (journal !== null && journal.failure !== null ? `persistence failing: ${journal.failure}` : null);
   const ops: Operations = {
     serving: () => stopping === null && listening !== null,
-    trouble: () => (journal !== null && journal.failure !== null ? `persistence failing: ${journal.failure}` : null),
+    trouble,
     metrics: () => metricsText({ broker, totals: monitor.totals(), latency, listeners: withCounts(), version, heapUsed: process.memoryUsage().heapUsed, journal }),
-    status: () => monitor.status(version, withCounts(), stopping !== null),
+    status: () => {
+      // The page shows a state other than "serving" in red: a failing journal is one.
+      const st = monitor.status(version, withCounts(), stopping !== null) as { state: string };
+      const t = stopping === null ? trouble() : null;
+      if (t !== null) st.state = t;
+      return st;
+    },
   };
 
   async function bind(): Promise<BoundListener[]> {

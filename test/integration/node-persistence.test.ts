@@ -159,6 +159,8 @@ test('a full disk: QoS 1 is not acknowledged as a success (5.0 PUBACK >= 0x80), 
     assert.is(health.status, 503);
     assert.match(health.body, /^persistence failing: writing segment-\d+\.log: ENOSPC/);
     assert.ok(lines.some((l) => /^error persistence: writing segment-.*ENOSPC.*not acknowledged/.test(l)));
+    const status = JSON.parse((await httpGet(httpPort, '/status.json')).body) as { state: string };
+    assert.match(status.state, /^persistence failing: writing segment-\d+\.log: ENOSPC/, 'the status page shows it (in red: not "serving")');
     const metrics = await httpGet(httpPort, '/metrics');
     assert.match(metrics.body, /\nganglion_persistence_failing 1\n/);
     assert.match(metrics.body, /\nganglion_persistence_write_errors_total 1\n/);
