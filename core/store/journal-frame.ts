@@ -108,8 +108,8 @@ function allZero(bytes: Uint8Array, from: number, to: number): boolean {
  * the crash interrupted. Otherwise it is damage in the middle, and what follows it is not read
  * (a record missing from the middle would make the state after it wrong). A length over
  * `maxRecordBytes` is refused before any use, so a hostile or garbled length costs nothing.
- * Never throws; `bytes` is only read. `crc`, if given, replaces crc32 (the same function,
- * faster where the runtime has one built in: Node's zlib.crc32 of the payload view).
+ * Never throws; `bytes` is only read. `crc`, if given, replaces crc32: the same sum of the
+ * payload view, faster where a port can spend the memory (Node: ports/node/journal-crc.ts).
  */
 export function scanSegment(bytes: Uint8Array, maxRecordBytes: number, crc?: (payload: Uint8Array) => number): SegmentScan {
   const records: Uint8Array[] = [];

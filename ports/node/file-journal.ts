@@ -15,12 +15,12 @@
 // written: records refused would leave a gap in the log, and the snapshot rewrites the whole
 // state from memory. It is logged once, counted, and `failure` says why meanwhile.
 import { join } from 'node:path';
-import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { Store } from '../../core/index.js';
-import { FRAME_HEADER_BYTES, crc32, frameRecords } from '../../core/index.js';
+import { FRAME_HEADER_BYTES, frameRecords } from '../../core/index.js';
 import type { JournalFs, Log } from './journal-files.js';
 import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
 import { writeSnapshot } from './journal-snapshot.js';
+import { crc32Sliced } from './journal-crc.js';
 import type { Lock, LockFs } from './journal-lock.js';
 import { acquireLock } from './journal-lock.js';
 
@@ -71,10 +71,6 @@ export interface JournalStats {
 
 type Done = (stored: boolean) => void;
 
-/** Node's built-in CRC-32 where it has one (20.15 and later), else the core's. */
-const fastCrc: (payload: Uint8Array) => number = typeof zlibCrc32 === 'function'
-  ? (p) => zlibCrc32(p) : (p) => crc32(p, 0, p.length);
-
 // While failed, compactionDue() asks for a snapshot (the way out) at most this often.
 const RETRY_MS = 1000;
 
@@ -116,7 +112,7 @@ export class FileJournal implements Store {
     this.lock = acquireLock(fs, options.dir, (line) => log('warn', line));
     const started = Date.now();
     try {
-      const found = loadJournal(fs, options.dir, options.maxRecordBytes, fastCrc, log, started);
+      const found = loadJournal(fs, options.dir, options.maxRecordBytes, crc32Sliced, log, started);
       let logBytes = 0;
       for (const s of found.segments) logBytes += s.bytes;
       this.stats = {

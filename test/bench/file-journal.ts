@@ -79,7 +79,7 @@ function appendRound(policy: FsyncPolicy): Promise<{ perSecond: number; fsyncsPe
 }
 
 /** Writes LOAD records (fsync never, big batches), then times opening the directory (load) ROUNDS times. */
-async function loadRounds(): Promise<{ ms: number[]; bytes: number; heapMB: number }> {
+async function loadRounds(): Promise<{ ms: number[]; bytes: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ganglion-bench-load-'));
   try {
     const w = new FileJournal({ ...JOURNAL_DEFAULTS, dir, fsync: 'never', maxLogBytes: 1 << 40 }, fs, quiet);
@@ -91,18 +91,15 @@ async function loadRounds(): Promise<{ ms: number[]; bytes: number; heapMB: numb
     await new Promise<void>((resolve) => w.close(resolve));
     const bytes = w.stats.bytesWritten;
     const ms: number[] = [];
-    let heapMB = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      const before = process.memoryUsage().heapUsed;
       const t = performance.now();
       const j = new FileJournal({ ...JOURNAL_DEFAULTS, dir, fsync: 'never', maxLogBytes: 1 << 40 }, fs, quiet);
       const records = j.load();
       ms.push(performance.now() - t);
       if (records.length !== LOAD) throw new Error(`loaded ${records.length} of ${LOAD}`);
-      heapMB = (process.memoryUsage().heapUsed - before) / (1 << 20);
       await new Promise<void>((resolve) => j.close(resolve));
     }
-    return { ms, bytes, heapMB };
+    return { ms, bytes };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -118,10 +115,10 @@ for (const policy of FSYNC_POLICIES) {
     rates.push(x.perSecond);
     syncs.push(x.fsyncsPerSecond);
   }
-  console.log(`${policy.padEnd(10)} ${Math.round(median(rates)).toString().padStart(17)}   ${Math.round(median(syncs)).toString().padStart(20)}   ${rates.map((x) => Math.round(x)).join(' ')}`);
+  console.log(`${policy.padEnd(10)} ${Math.round(median(rates)).toString().padStart(17)}   ${median(syncs).toFixed(1).padStart(20)}   ${rates.map((x) => Math.round(x)).join(' ')}`);
 }
 if (LOAD > 0) {
   const l = await loadRounds();
   console.log(`load: ${LOAD} records of ${RECORD} bytes (${(l.bytes / (1 << 20)).toFixed(1)} MiB on disk, ${(l.bytes / LOAD).toFixed(0)} bytes each framed): ` +
-    `median ${Math.round(median(l.ms))} ms (rounds ${l.ms.map((x) => Math.round(x)).join(' ')}), heap +${l.heapMB.toFixed(0)} MiB for the records`);
+    `median ${Math.round(median(l.ms))} ms (rounds ${l.ms.map((x) => Math.round(x)).join(' ')})`);
 }

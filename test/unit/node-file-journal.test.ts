@@ -14,6 +14,8 @@ import type { JournalFs } from '../../ports/node/journal-files.js';
 import { segmentName, snapshotName } from '../../ports/node/journal-files.js';
 import type { LockFs } from '../../ports/node/journal-lock.js';
 import { LOCK_FILE, LockedError } from '../../ports/node/journal-lock.js';
+import { crc32Sliced } from '../../ports/node/journal-crc.js';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
 type Fs = JournalFs & LockFs;
 
@@ -81,6 +83,13 @@ function heldSync(): { layer: Fs; held: Array<() => void>; calls: () => number }
   };
   return { layer, held, calls: () => calls };
 }
+
+test('the slicing-by-8 CRC-32 of start-up agrees with zlib at every length 0 to 300 and at odd offsets', () => {
+  const b = new Uint8Array(400);
+  for (let i = 0; i < b.length; i++) b[i] = (i * 151 + 7) & 255;
+  for (let n = 0; n <= 300; n++) assert.is(crc32Sliced(b.subarray(0, n)), zlibCrc32(b.subarray(0, n)), 'length ' + n);
+  for (let off = 1; off < 9; off++) assert.is(crc32Sliced(b.subarray(off, off + 77)), zlibCrc32(b.subarray(off, off + 77)));
+});
 
 test('appended records load back in order after a restart', async () => {
   const t = tempDir('journal');

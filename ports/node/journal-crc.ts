@@ -1,0 +1,36 @@
+// The CRC-32 of the journal framing (core/store/journal-frame.ts: IEEE 802.3 / zlib), computed
+// eight bytes at a time ("slicing-by-8"), for start-up on Node: a log of a million records
+// checks a million payloads. The core's crc32 goes a nibble at a time (16 table entries, for
+// the devices); this one keeps 8 tables of 256 (8 KiB), and on this machine checked 100-byte
+// payloads about twice as fast as zlib.crc32, whose call costs more than the sum itself.
+// The answers are the same: test/unit/node-file-journal.test.ts checks it against zlib.
+
+function makeTables(): Int32Array {
+  const t = new Int32Array(256 * 8);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let s = 1; s < 8; s++) t[s * 256 + n] = (t[(s - 1) * 256 + n] >>> 8) ^ t[t[(s - 1) * 256 + n] & 255];
+  }
+  return t;
+}
+
+const T = makeTables();
+
+/** The CRC-32 of all of `b`, as an unsigned 32-bit number. */
+export function crc32Sliced(b: Uint8Array): number {
+  let c = -1;
+  let i = 0;
+  const end = b.length;
+  for (; i + 8 <= end; i += 8) {
+    c ^= b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    const h = b[i + 4] | (b[i + 5] << 8) | (b[i + 6] << 16) | (b[i + 7] << 24);
+    c = T[1792 + (c & 255)] ^ T[1536 + ((c >>> 8) & 255)] ^ T[1280 + ((c >>> 16) & 255)] ^ T[1024 + (c >>> 24)] ^
+      T[768 + (h & 255)] ^ T[512 + ((h >>> 8) & 255)] ^ T[256 + ((h >>> 16) & 255)] ^ T[h >>> 24];
+  }
+  for (; i < end; i++) c = T[(c ^ b[i]) & 255] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
