@@ -81,7 +81,8 @@ export class Connection implements DecoderBudget, Timed {
     // Before CONNACK only a CONNECT (or AUTH) can come, bounded by maxConnectSize on its fixed
     // header; maxPacketSize applies from acceptance on (handlers/connect.ts finish).
     const l = broker.limits;
-    this.decoder = new Decoder({ maxPacketSize: Math.min(l.maxConnectSize, l.maxPacketSize), scratch: broker.stringScratch, budget: this });
+    // reuseQoS0: a packet is kept past process() only while `waiting` stops it reading.
+    this.decoder = new Decoder({ maxPacketSize: Math.min(l.maxConnectSize, l.maxPacketSize), scratch: broker.stringScratch, budget: this, reuseQoS0: true });
     this.state = AWAIT_CONNECT;
     this.version = 0;
     this.clientId = '';

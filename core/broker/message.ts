@@ -52,7 +52,8 @@ export function reuseMessage(spare: Message | null, topic: string, payload: Uint
   spare.expiresAtMs = -1;
   spare.topicBytes = null;
   spare.storeId = 0;
-  spare.frame = null;
+  // `frame` stays: with frameForm -1 it is no encoding of this message, only an object
+  // frameFor fills again (nothing else holds a PublishFrame: ports are handed its bytes).
   spare.frameForm = -1;
   spare.frames = null;
   return spare;
@@ -91,7 +92,7 @@ export function frameFor(m: Message, version: number, qos: QoS, retain: boolean,
   scratch.topic = m.topic;
   scratch.properties = (__MQTT5__ && version === MQTT_5) ? m.properties : null;
   scratch.payload = m.payload;
-  const f = encodePublishFrame(scratch, version, alloc, m.topicBytes);
+  const f = encodePublishFrame(scratch, version, alloc, m.topicBytes, m.frameForm < 0 ? m.frame : null);
   scratch.payload = EMPTY_PAYLOAD;   // hold no message alive from the scratch object
   scratch.properties = null;
   if (m.frameForm < 0) {

@@ -11,7 +11,7 @@
 import type { CodecError } from './codec-error.js';
 import { codecError, isCodecError } from './codec-error.js';
 import { checkFirstByte } from './fixed-header.js';
-import type { Packet } from './packets.js';
+import type { Packet, PublishPacket } from './packets.js';
 import {
   CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL,
   SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, MQTT_3_1_1,
@@ -19,7 +19,7 @@ import {
 import { Reader, malformed } from './reader.js';
 import { RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED } from './reason-codes.js';
 import { decodeConnack, decodeConnect } from './decode/connect.js';
-import { decodePublish } from './decode/publish.js';
+import { decodePublish, publishPacket } from './decode/publish.js';
 import { decodeSuback, decodeSubscribe, decodeUnsuback, decodeUnsubscribe } from './decode/subscribe.js';
 import { decodeAck, decodeAuth, decodeDisconnect, decodePing } from './decode/acks.js';
 
@@ -32,6 +32,11 @@ export interface DecoderOptions {
   version?: number;         // 0: a server before CONNECT; set by the CONNECT it decodes
   scratch?: number[][];     // string-decoding arrays to share between decoders (see Reader)
   budget?: DecoderBudget | null;   // asked before a body that spans chunks is allocated
+  // One PUBLISH object for every QoS 0 PUBLISH it returns, filled again each time: for an
+  // owner that keeps none of them past its next call to next() (a broker connection: what
+  // holds a packet longer also stops it reading). A routed QoS 0 message then allocates no
+  // packet object.
+  reuseQoS0?: boolean;
 }
 
 /**
@@ -62,11 +67,13 @@ export class Decoder {
   private body: Uint8Array | null; // a body spanning chunks, being copied together
   private bodyFill: number;
   private reader: Reader;
+  private qos0: PublishPacket | null;   // the reused QoS 0 PUBLISH (reuseQoS0), made on first use
 
   constructor(options: DecoderOptions) {
     this.version = options.version === undefined ? 0 : options.version;
     this.maxPacketSize = options.maxPacketSize === undefined ? MAX_PACKET_SIZE : options.maxPacketSize;
     this.budget = options.budget === undefined ? null : options.budget;
+    this.qos0 = options.reuseQoS0 === true ? publishPacket() : null;
     this.error = null;
     this.chunk = EMPTY;
     this.pos = 0;
@@ -206,7 +213,7 @@ export class Decoder {
         return p;
       }
       case CONNACK: return decodeConnack(r, version);
-      case PUBLISH: return decodePublish(r, this.first & 0x0f, version);
+      case PUBLISH: return decodePublish(r, this.first & 0x0f, version, this.qos0);
       case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return decodeAck(r, type, version);
       case SUBSCRIBE: return decodeSubscribe(r, version);
       case SUBACK: return decodeSuback(r, version);

@@ -461,6 +461,19 @@ test('4:MQTT-3.3.5-2 v4: authorizePublish answering a Promise: later packets wai
   assert.equal(t.received('s'), ['yes']);
 });
 
+test('4:MQTT-3.3.5-2 v4: QoS 0 PUBLISHes in one chunk while authorizePublish answers later arrive whole and in order (one reused QoS 0 packet object)', async () => {
+  const t = rig({}, { authorizePublish: () => Promise.resolve(true) });
+  t.connected('s');
+  t.subscribe('s', 'q/#', 0);
+  t.connected('p');
+  // 30 07 00 03 'q/N' 'mN': three QoS 0 PUBLISHes, fed as one read.
+  const chunk: number[] = [];
+  for (let i = 1; i <= 3; i++) chunk.push(0x30, 0x07, 0x00, 0x03, 0x71, 0x2f, 0x30 + i, 0x6d, 0x30 + i);
+  t.feed('p', new Uint8Array(chunk));
+  for (let i = 0; i < 4; i++) await flush();
+  assert.equal(t.frames('s'), ['30 07 00 03 71 2F 31 6D 31', '30 07 00 03 71 2F 32 6D 32', '30 07 00 03 71 2F 33 6D 33']);
+});
+
 // ---- refused 5.0 features ----
 
 test('5:§3.3.4 (1) · 5:§3.2.2.3.8 v5: a PUBLISH with a Topic Alias (maximum 0) gets DISCONNECT 0x94, then close', () => {

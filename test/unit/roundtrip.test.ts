@@ -364,4 +364,21 @@ for (const version of VERSIONS) {
   });
 }
 
+test('Decoder reuseQoS0: every QoS 0 PUBLISH is the same object filled again; QoS 1 and other packets are new; without it, each is new', () => {
+  // 30 04 00 01 'a' 'x' | 30 04 00 01 'b' 'y' | 32 06 00 01 'c' 00 07 'z' (QoS 1, id 7)
+  const bytes = hex('30 04 00 01 61 78 30 04 00 01 62 79 32 06 00 01 63 00 07 7A');
+  const d = new Decoder({ version: 4, reuseQoS0: true });
+  d.push(bytes);
+  const a = d.next() as PublishPacket;
+  assert.equal([a.topic, toHex(a.payload)], ['a', '78']);
+  const b = d.next() as PublishPacket;
+  assert.ok(a === b, 'the same object');
+  assert.equal([b.topic, toHex(b.payload), b.qos, b.packetId, b.retain, b.dup], ['b', '79', 0, 0, false, false]);
+  const c = d.next() as PublishPacket;
+  assert.ok(c !== b, 'QoS 1: a new object');
+  assert.equal([c.topic, c.qos, c.packetId], ['c', 1, 7]);
+  const plain = decodeAll(bytes.subarray(0, 12), 4).packets;
+  assert.ok(plain[0] !== plain[1], 'without reuseQoS0 every packet is its own');
+});
+
 test.run();

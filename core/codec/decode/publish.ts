@@ -8,7 +8,15 @@ import { malformed, protocolError } from '../reader.js';
 import { quote } from '../peer-text.js';
 
 
-export function decodePublish(r: Reader, flags: number, version: number): PublishPacket {
+/** An empty PUBLISH packet object, for a decoder to fill again (DecoderOptions.reuseQoS0). */
+export function publishPacket(): PublishPacket {
+  return { type: PUBLISH, dup: false, qos: 0, retain: false, topic: '', packetId: 0, properties: null, payload: EMPTY };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** `qos0` (optional): the object a QoS 0 PUBLISH is written into instead of a new one. */
+export function decodePublish(r: Reader, flags: number, version: number, qos0?: PublishPacket | null): PublishPacket {
   const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
   // [MQTT-3.3.1-2] DUP is 0 in every QoS 0 message: a flag that cannot be right (5.0 §2.1.3).
   if (qos === 0 && (flags & 0x08) !== 0) throw malformed('4:MQTT-3.3.1-2', 'QoS 0 PUBLISH with DUP set');
@@ -27,6 +35,14 @@ export function decodePublish(r: Reader, flags: number, version: number): Publis
   if (properties !== null && properties.responseTopic !== undefined &&
     (properties.responseTopic.length === 0 || hasWildcard(properties.responseTopic))) {
     throw protocolError('5:MQTT-3.3.2-14', 'Response Topic ' + quote(properties.responseTopic) + ' is not a Topic Name');
+  }
+  if (qos === 0 && qos0) {
+    qos0.dup = false;   // [MQTT-3.3.1-2], checked above
+    qos0.retain = (flags & 0x01) !== 0;
+    qos0.topic = topic;
+    qos0.properties = properties;
+    qos0.payload = r.rest();
+    return qos0;
   }
   return {
     type: PUBLISH, dup: (flags & 0x08) !== 0, qos: qos, retain: (flags & 0x01) !== 0, topic: topic,

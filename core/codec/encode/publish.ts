@@ -4,7 +4,7 @@
 import type { PublishPacket } from '../packets.js';
 import { MQTT_5 } from '../packets.js';
 import { propertiesLength, writeProperties } from '../properties.js';
-import { stringFieldLength, varintLength } from '../writer.js';
+import { Writer, stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
 import type { FrameAllocator } from '../slab-allocator.js';
 
@@ -13,20 +13,25 @@ import type { FrameAllocator } from '../slab-allocator.js';
  * `topicBytes`, when given, are the Topic Name already encoded as UTF-8 (a broker keeps them
  * per topic): written as they are instead of encoding the string again.
  */
-export function encodePublish(p: PublishPacket, version: number, alloc: FrameAllocator | null, topicBytes?: Uint8Array | null): Uint8Array {
+export function encodePublish(p: PublishPacket, version: number, alloc: FrameAllocator | null, topicBytes?: Uint8Array | null,
+  writer?: Writer | null): Uint8Array {
   const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const topicLength = topicBytes ? 2 + topicBytes.length : stringFieldLength(p.topic);
   const n = topicLength + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;
-  const w = frame(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0), n, alloc);
+  const w = frame(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0), n, alloc, writer);
   if (topicBytes) w.binary(topicBytes);
   else w.utf8(p.topic);
   // [MQTT-2.2.1-2] a QoS 0 PUBLISH has no Packet Identifier.
   if (p.qos > 0) w.u16(p.packetId);
   if (v5) writeProperties(w, p.properties, propsLength);
   w.bytes(p.payload);
-  return w.buf;
+  const out = w.buf;
+  if (writer) writer.buf = NO_BYTES;   // a reused Writer holds no frame alive
+  return out;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * One PUBLISH encoded once for many receivers. For QoS 0 `bytes` is the frame to hand to
@@ -43,10 +48,34 @@ export class PublishFrame {
   packetIdOffset: number; // where the packet id sits (QoS > 0)
 
   private alloc: FrameAllocator | null;
+  // The Writer of the next encoding, once this object is reused (encodePublishFrame): set
+  // only then, so a frame that is never reused carries no such property.
+  writer?: Writer;
 
   constructor(bytes: Uint8Array, alloc: FrameAllocator | null) {
     this.alloc = alloc;
     this.bytes = bytes;
+    this.bodyView = null;
+    this.headLength = 0;
+    this.packetIdOffset = 0;
+    this.locate();
+  }
+
+  /**
+   * This object for another encoding: a broker reuses the frame of a message nothing kept,
+   * so that routing allocates no PublishFrame. The old bytes are left as they are (a port
+   * may still hold them, design.md §1); only this object points elsewhere.
+   */
+  reset(bytes: Uint8Array, alloc: FrameAllocator | null): PublishFrame {
+    this.alloc = alloc;
+    this.bytes = bytes;
+    this.bodyView = null;
+    this.locate();
+    return this;
+  }
+
+  private locate(): void {
+    const bytes = this.bytes;
     // Past the fixed header (first byte, Remaining Length) and the Topic Name sits the
     // Packet Identifier, present for QoS 1 and 2 only.
     let i = 1;
@@ -54,7 +83,6 @@ export class PublishFrame {
     i++;
     this.packetIdOffset = i + 2 + ((bytes[i] << 8) | bytes[i + 1]);
     this.headLength = this.packetIdOffset + ((bytes[0] & 0x06) !== 0 ? 2 : 0);
-    this.bodyView = null;
   }
 
   /** Properties and payload: the part every receiver shares (made on first use). */
@@ -100,8 +128,15 @@ export class PublishFrame {
   }
 }
 
-/** Encodes `p` once for many receivers; `alloc` (optional) supplies the frame buffers. */
-export function encodePublishFrame(p: PublishPacket, version: number, alloc?: FrameAllocator | null, topicBytes?: Uint8Array | null): PublishFrame {
+/**
+ * Encodes `p` once for many receivers; `alloc` (optional) supplies the frame buffers.
+ * `reuse` (optional): a PublishFrame nothing uses any more, filled again instead of a new
+ * one, with its own Writer.
+ */
+export function encodePublishFrame(p: PublishPacket, version: number, alloc?: FrameAllocator | null, topicBytes?: Uint8Array | null,
+  reuse?: PublishFrame | null): PublishFrame {
   const a = alloc === undefined ? null : alloc;
-  return new PublishFrame(encodePublish(p, version, a, topicBytes), a);
+  if (!reuse) return new PublishFrame(encodePublish(p, version, a, topicBytes), a);
+  if (reuse.writer === undefined) reuse.writer = new Writer(NO_BYTES, 0);
+  return reuse.reset(encodePublish(p, version, a, topicBytes, reuse.writer), a);
 }
