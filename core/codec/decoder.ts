@@ -67,13 +67,15 @@ export class Decoder {
   private body: Uint8Array | null; // a body spanning chunks, being copied together
   private bodyFill: number;
   private reader: Reader;
-  private qos0: PublishPacket | null;   // the reused QoS 0 PUBLISH (reuseQoS0), made on first use
+  private reuseQoS0: boolean;
+  private qos0: PublishPacket | null;   // the reused QoS 0 PUBLISH, made on first use (a subscriber never needs one)
 
   constructor(options: DecoderOptions) {
     this.version = options.version === undefined ? 0 : options.version;
     this.maxPacketSize = options.maxPacketSize === undefined ? MAX_PACKET_SIZE : options.maxPacketSize;
     this.budget = options.budget === undefined ? null : options.budget;
-    this.qos0 = options.reuseQoS0 === true ? publishPacket() : null;
+    this.reuseQoS0 = options.reuseQoS0 === true;
+    this.qos0 = null;
     this.error = null;
     this.chunk = EMPTY;
     this.pos = 0;
@@ -213,7 +215,9 @@ export class Decoder {
         return p;
       }
       case CONNACK: return decodeConnack(r, version);
-      case PUBLISH: return decodePublish(r, this.first & 0x0f, version, this.qos0);
+      case PUBLISH:
+        if (this.reuseQoS0 && this.qos0 === null) this.qos0 = publishPacket();
+        return decodePublish(r, this.first & 0x0f, version, this.qos0);
       case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return decodeAck(r, type, version);
       case SUBSCRIBE: return decodeSubscribe(r, version);
       case SUBACK: return decodeSuback(r, version);

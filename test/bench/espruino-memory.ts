@@ -4,7 +4,8 @@
 // real interpreter does). Both the TypeScript sources and the built bundle
 // (dist/espruino/ganglion.js; run `node build.mjs` first) are measured: property names the
 // build mangles are shorter there, so fewer of them take a second variable.
-//   node --import ./test/ts-loader.mjs test/bench/espruino-memory.ts
+//   node --import ./test/ts-loader.mjs test/bench/espruino-memory.ts [bundle.js]
+// (another bundle file in place of dist/espruino/ganglion.js: an older build, to compare)
 // Prints, for each: variables with the listener alone, and per idle 3.1.1 client with 8
 // subscriptions (8 clients, the port's default maximum; the difference divided by 8).
 import { join } from 'node:path';
@@ -40,7 +41,8 @@ function measure(env: Env): { listening: number; perClient: number } {
   return { listening, perClient: (all - listening) / CLIENTS };
 }
 
-for (const env of [sourceEnv(port as unknown as PortModule), bundleEnv(join(root, 'dist/espruino/ganglion.js'))]) {
+const bundle = process.argv[2] || join(root, 'dist/espruino/ganglion.js');
+for (const env of [sourceEnv(port as unknown as PortModule), bundleEnv(bundle)]) {
   const r = measure(env);
   console.log(env.name + ': listening ' + r.listening + ' variables, per idle client with ' + SUBSCRIPTIONS +
     ' subscriptions ' + r.perClient.toFixed(1));
