@@ -196,7 +196,7 @@ export async function buildTarget(t, overrides = {}, write = true) {
     ...overrides,
   });
   let bytes = result.outputFiles[0].contents;
-  // Both bundles are ASCII (charset: 'ascii'), so text and bytes correspond one to one.
+  // Every bundle is ASCII (charset: 'ascii'), so its text and its bytes correspond one to one.
   if (t.topLevelConst) bytes = Buffer.from(constTopLevel(Buffer.from(bytes).toString('latin1')).text, 'latin1');
   // Error sentences left out of the board builds (ports/espruino/short-texts.mjs).
   if (t.shortTexts) bytes = Buffer.from(shortTexts(Buffer.from(bytes).toString('latin1')).text, 'latin1');
