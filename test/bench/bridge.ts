@@ -1,22 +1,12 @@
-// npm run bench:bridge [-- --rounds 3 --messages 20000 --short]
-//
-// Throughput through a bridge (issue 16 §4): local publisher -> bridging broker -> bridge ->
-// upstream mosquitto -> subscriber, QoS 1, 64-byte payloads, window 100 at the publisher.
-// The bridging broker is the built `ganglion` command (a "bridges" config: `bench/# out 1`)
-// beside mosquitto with its own bridge (`connection`, `topic bench/# out 1`), each in its own
-// process on loopback, rounds interleaved, medians. Every message is numbered: loss and
-// duplicates counted exactly. Each run is bounded (it gives up 30 s after the last delivery).
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// npm run bench:bridge [-- --rounds 3 --messages 20000 --short]: the bridge scenario
+// (brokers/bridge-scenario.ts) alone, ganglion's bridge and mosquitto's interleaved, medians.
+// BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes flags to the ganglion process.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { canConnect, freePort, mosquittoPath } from './brokers/broker-process.js';
-
-const ROOT = new URL('../..', import.meta.url).pathname;
-import { Client, SeqTrack, sleep } from './brokers/load-generator.js';
-import { PUBACK, publishTemplate } from './brokers/mqtt-frames.js';
+import { mosquittoPath } from './brokers/broker-process.js';
+import type { Run } from './brokers/bridge-scenario.js';
+import { throughBridge } from './brokers/bridge-scenario.js';
 
 interface Args { rounds: number; messages: number; short: boolean }
 
@@ -33,108 +23,6 @@ function args(argv: string[]): Args {
   return a;
 }
 
-async function listening(p: ChildProcess, port: number, name: string, log: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (p.exitCode !== null) throw new Error(`${name} exited: ${log()}`);
-    if (await canConnect(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`${name} does not listen on ${port}: ${log()}`);
-}
-
-function start(cmd: string, argv: string[]): { child: ChildProcess; log: () => string } {
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer): void => { out = (out + d.toString()).slice(-4000); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, log: () => out };
-}
-
-interface Run { rate: number; lost: number; dups: number }
-
-async function once(kind: 'ganglion' | 'mosquitto', mosquitto: string, n: number, dir: string): Promise<Run> {
-  const up = await freePort();
-  const local = await freePort();
-  writeFileSync(join(dir, 'up.conf'), `listener ${up} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 100\nmax_queued_messages 1000000\nset_tcp_nodelay true\n`);
-  const upstream = start(mosquitto, ['-c', join(dir, 'up.conf')]);
-  let bridging: { child: ChildProcess; log: () => string };
-  if (kind === 'ganglion') {
-    writeFileSync(join(dir, 'site.json'), JSON.stringify({
-      listeners: [{ type: 'tcp', port: local }],
-      limits: { sysIntervalMs: 0 },
-      latencyIntervalMs: 0,
-      bridges: [{ name: 'up', addresses: [`mqtt://127.0.0.1:${up}`], topics: ['bench/# out 1'], maxInflight: 100, backoffMinMs: 100 }],
-    }));
-    // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof": flags for the ganglion process.
-    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-    bridging = start(process.execPath, [...flags, join(ROOT, 'dist/node/ganglion-cli.js'), '-c', join(dir, 'site.json')]);
-  } else {
-    writeFileSync(join(dir, 'site.conf'), [`listener ${local} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 100',
-      'max_queued_messages 1000000', 'set_tcp_nodelay true', 'connection up', `address 127.0.0.1:${up}`, 'topic bench/# out 1',
-      'max_inflight_messages 100', 'restart_timeout 1', ''].join('\n'));
-    bridging = start(mosquitto, ['-c', join(dir, 'site.conf')]);
-  }
-  const subs: Client[] = [];
-  try {
-    await listening(upstream.child, up, 'upstream mosquitto', upstream.log);
-    await listening(bridging.child, local, kind, bridging.log);
-    const track = new SeqTrack();
-    let last = performance.now();
-    let probes = 0;
-    const sub = await Client.connect(up, 'bench-sub', 4, 60, 10000, 0, (c, b, at, qos, id) => {
-      const seq = b.readUInt32BE(at + 4);
-      if (seq === 0xffffffff) probes++;
-      else {
-        last = performance.now();
-        track.add(seq);
-      }
-      if (qos === 1) c.queueAck(PUBACK, id);
-    });
-    subs.push(sub);
-    await sub.subscribe('bench/bridge', 1, 10000);
-    const pub = await Client.connect(local, 'bench-pub', 4, 60, 10000);
-    subs.push(pub);
-    // Until the bridge is up: a numbered-out probe message every 100 ms comes through.
-    const probe = publishTemplate('bench/bridge', 0, false, 4, 0, 64);
-    probe.frame.writeUInt32BE(0xffffffff, probe.seqAt);
-    for (let i = 0; probes === 0; i++) {
-      if (i > 100) throw new Error(`${kind}: the bridge did not come up: ${bridging.log()}`);
-      pub.write(Buffer.from(probe.frame));
-      await sleep(100);
-    }
-    const t = publishTemplate('bench/bridge', 1, false, 4, 0, 64);
-    let sent = 0, acked = 0;
-    const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        const parts: Buffer[] = [];
-        while (sent < n && sent - acked < 100) {
-          t.frame.writeUInt32BE(sent, t.seqAt);
-          const id = (sent % 65535) + 1;
-          t.frame[t.idAt] = id >> 8;
-          t.frame[t.idAt + 1] = id & 0xff;
-          parts.push(Buffer.from(t.frame));
-          sent++;
-        }
-        if (parts.length > 0) pub.write(Buffer.concat(parts));
-        if (acked === n) resolve();
-      };
-      pub.onAck = (_c, type) => { if (type === PUBACK) acked++; };
-      pub.afterRead = pump;
-      pump();
-    });
-    while (track.unique < n && performance.now() - last < 30000) await sleep(20);
-    const seconds = (last - t0) / 1000;
-    return { rate: track.unique / seconds, lost: n - track.unique, dups: track.dups };
-  } finally {
-    for (const c of subs) c.destroy();
-    bridging.child.kill(kind === 'ganglion' ? 'SIGTERM' : 'SIGKILL');   // SIGTERM: a --cpu-prof is written
-    upstream.child.kill('SIGKILL');
-    await sleep(100);
-  }
-}
-
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<number> {
@@ -147,7 +35,7 @@ async function main(): Promise<number> {
   try {
     for (let r = 0; r < a.rounds; r++) {
       for (const kind of ['ganglion', 'mosquitto'] as const) {
-        const run = await once(kind, mosquitto, a.messages, dir);
+        const run = await throughBridge(kind, mosquitto, a.messages, dir);
         runs[kind].push(run);
         console.log(`round ${r + 1} ${kind}: ${Math.round(run.rate)} msg/s, lost ${run.lost}, duplicates ${run.dups}`);
       }

@@ -36,6 +36,7 @@ import type { Scenario } from './scenarios.js';
 import { SCENARIOS, fleet, fleetRate, fleetSizes, runOptions } from './scenarios.js';
 import { PERSISTENCE_SCENARIOS } from './persistence-scenarios.js';
 import { chartsSvg } from './charts.js';
+import { BRIDGE_SCENARIOS } from './bridge-scenario.js';
 import { withTimeout } from './load-generator.js';
 
 interface Args {
@@ -72,7 +73,7 @@ function parse(argv: string[]): Args {
   for (const b of a.brokers) if (!ALL_BROKERS.includes(b)) throw new Error(`unknown broker ${b}`);
   if (a.fleet.length === 0) a.fleet = fleetSizes(a.short);
   for (const n of a.fleet) if (!Number.isInteger(n) || n < 1) throw new Error(`--fleet wants client counts, as in --fleet 1000,5000`);
-  const all = [...SCENARIOS, ...PERSISTENCE_SCENARIOS, ...a.fleet.map(fleet)];
+  const all = [...SCENARIOS, ...PERSISTENCE_SCENARIOS, ...BRIDGE_SCENARIOS, ...a.fleet.map(fleet)];
   const named = (s: Scenario, id: string): boolean => s.id === id || (id === 'fleet' && s.id.startsWith('fleet-'));
   for (const id of a.only) if (!all.some((s) => named(s, id))) throw new Error(`unknown scenario ${id} (one of ${all.map((x) => x.id).join(', ')}, fleet)`);
   a.scenarios = all.filter((s) => a.only.length === 0 || a.only.some((id) => named(s, id)));
