@@ -79,7 +79,6 @@ const REFUSED: Record<string, string> = {
   plugin: 'ganglion has no mosquitto plugins (embed ganglion/node and use its hooks)',
   auth_plugin: 'ganglion has no mosquitto plugins (embed ganglion/node and use its hooks)',
   global_plugin: 'ganglion has no mosquitto plugins (embed ganglion/node and use its hooks)',
-  connection: 'ganglion has no bridges yet',
   bind_interface: 'give the listener an address instead',
   require_certificate_for_websockets: 'not supported',
   dhparamfile: 'not supported',
@@ -89,6 +88,30 @@ const REFUSED: Record<string, string> = {
   max_topic_alias: 'set limits.topicAliasMaximum in a JSON config',
   accept_protocol_versions: 'ganglion accepts MQTT 3.1, 3.1.1 and 5.0',
   enable_control_api: 'ganglion has no control API',
+};
+
+// Bridge directives after a `connection NAME` line, as ganglion's "bridges" keys (bridge-config.ts).
+const BRIDGE_IGNORED: Record<string, string> = {
+  local_clientid: 'ignored: a ganglion bridge talks to its own broker in-process, without a client id',
+  local_username: 'ignored: a ganglion bridge talks to its own broker in-process',
+  local_password: 'ignored: a ganglion bridge talks to its own broker in-process',
+  notifications: 'ignored: ganglion publishes the bridge\'s state on $SYS/broker/bridge/NAME/state',
+  notifications_local_only: 'ignored: ganglion publishes the bridge\'s state on $SYS/broker/bridge/NAME/state',
+  notification_topic: 'ignored: ganglion publishes the bridge\'s state on $SYS/broker/bridge/NAME/state',
+  bridge_tls_version: 'ignored: Node\'s TLS defaults apply (TLS 1.2 and 1.3)',
+  bridge_attempt_unsubscribe: 'ignored',
+  bridge_outgoing_retain: 'ignored: retain flags go as published',
+  round_robin: 'ignored: ganglion tries the addresses in order and goes back to the first (round_robin false)',
+};
+const BRIDGE_REFUSED: Record<string, string> = {
+  bridge_capath: 'use bridge_cafile: ganglion reads one CA file',
+  bridge_identity: 'ganglion has no TLS-PSK',
+  bridge_psk: 'ganglion has no TLS-PSK',
+  bridge_require_ocsp: 'not supported',
+  bridge_alpn: 'not supported',
+  bridge_bind_address: 'not supported',
+  idle_timeout: 'ganglion bridges start at once and stay up (start_type automatic)',
+  threshold: 'ganglion bridges start at once and stay up (start_type automatic)',
 };
 
 function yesNo(v: string, where: string): boolean {
@@ -129,6 +152,9 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
   let passwordFile: string | null = null;
   let aclFile: string | null = null;
   let logLevel = -2;
+  const bridges: Array<Record<string, unknown>> = [];
+  let bridge: Record<string, unknown> | null = null;   // the last `connection` section
+  let bridgeTls: Record<string, unknown> | null = null;
   const newListener = (where: string, port: number, host: string | null): Listener => ({
     where, port, host, websockets: false, cafile: null, certfile: null, keyfile: null,
     requireCertificate: null, useIdentity: null, allowAnonymous: null, maxConnections: null, passwordFile: null, aclFile: null,
@@ -183,6 +209,14 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
       continue;
     }
     if (key in REFUSED) throw new ConfigError(`${where}: not supported: ${REFUSED[key]}`);
+    if (key === 'connection') {
+      const name = need();
+      bridge = { name, topics: [] as string[] };
+      bridgeTls = null;
+      bridges.push(bridge);
+      continue;
+    }
+    if (bridge !== null && bridgeDirective(bridge, key, value, where, need)) continue;
     switch (key) {
       case 'per_listener_settings': perListener = yesNo(need(), where); break;
       case 'listener': {
@@ -291,6 +325,63 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
   }
   return { file: toGanglion(), warnings };
 
+  /** A directive of the current connection section; false: not a bridge directive. */
+  function bridgeDirective(b: Record<string, unknown>, key: string, value: string, where: string, need: () => string): boolean {
+    if (key in BRIDGE_IGNORED) {
+      warnings.push(`${where}: ${BRIDGE_IGNORED[key]}`);
+      return true;
+    }
+    if (key in BRIDGE_REFUSED) throw new ConfigError(`${where}: not supported: ${BRIDGE_REFUSED[key]}`);
+    const tls = (): Record<string, unknown> => {
+      if (bridgeTls === null) {
+        bridgeTls = {};
+        b.tls = bridgeTls;
+      }
+      return bridgeTls;
+    };
+    switch (key) {
+      case 'address': case 'addresses':
+        // host[:port] ..., mqtts:// once the section has TLS (bridge_cafile), resolved at the end.
+        b.addresses = need().split(/\s+/).map((a) => {
+          const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/.exec(a);
+          if (m === null) throw new ConfigError(`${where}: host[:port], got "${a}"`);
+          return { host: m[1], port: m[2] === undefined ? null : Number(m[2]) };
+        });
+        return true;
+      case 'topic': (b.topics as string[]).push(need()); return true;
+      case 'bridge_protocol_version': {
+        const v = need();
+        if (v === 'mqttv311') b.protocolVersion = 4;
+        else if (v === 'mqttv50') b.protocolVersion = 5;
+        else throw new ConfigError(`${where}: ganglion bridges speak mqttv311 or mqttv50, got "${v}"`);
+        return true;
+      }
+      case 'remote_clientid': case 'clientid': b.clientId = need(); return true;
+      case 'remote_username': case 'username': b.username = need(); return true;
+      case 'remote_password': case 'password': b.password = need(); return true;
+      case 'cleansession': b.cleanStart = yesNo(need(), where); return true;
+      case 'keepalive_interval': b.keepAlive = Math.min(65535, integer(need(), where, 0)); return true;
+      case 'try_private': b.tryPrivate = yesNo(need(), where); return true;
+      case 'bridge_cafile': tls().ca = need(); return true;
+      case 'bridge_certfile': tls().cert = need(); return true;
+      case 'bridge_keyfile': tls().key = need(); return true;
+      case 'bridge_insecure': tls().insecure = yesNo(need(), where); return true;
+      case 'restart_timeout': {
+        // mosquitto: one value (seconds, constant) or "base cap" (exponential, jittered).
+        const w = need().split(/\s+/).map((x) => integer(x, where, 1));
+        b.backoffMinMs = w[0] * 1000;
+        b.backoffMaxMs = (w[1] ?? w[0]) * 1000;
+        return true;
+      }
+      case 'start_type': {
+        const v = need();
+        if (v !== 'automatic') throw new ConfigError(`${where}: ganglion bridges start at once and stay up (automatic), got "${v}"`);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
   function toGanglion(): Record<string, unknown> {
     const file: Record<string, unknown> = {};
     // Per-listener users and ACLs: ganglion has one of each for all listeners.
@@ -350,6 +441,15 @@ export function parseMosquittoConf(text: string, fileName: string): MosquittoCon
     // ganglion keeps its journal's files there.
     if (persistence) file.persistence = { dir: persistenceLocation ?? '.' };
     else if (persistenceLocation !== null) warnings.push(`${fileName}: persistence_location: ignored: persistence is off (no "persistence true")`);
+    if (bridges.length > 0) {
+      file.bridges = bridges.map((b) => {
+        const addresses = b.addresses as Array<{ host: string; port: number | null }> | undefined;
+        if (addresses === undefined) throw new ConfigError(`${fileName}: connection ${b.name as string}: needs an address`);
+        const secure = b.tls !== undefined;
+        // mosquitto's default try_private for a bridge is true, its default cleansession false.
+        return { ...b, addresses: addresses.map((a) => `${secure ? 'mqtts' : 'mqtt'}://${a.host}:${a.port ?? (secure ? 8883 : 1883)}`) };
+      });
+    }
     return file;
   }
 }

@@ -13,7 +13,11 @@ import { createServer as createNetServer } from 'node:net';
 import { createServer } from '../../ports/node/server.js';
 import { buildConfig } from '../../ports/node/config.js';
 import { Mosquitto, mosquittoOrSkip } from './mosquitto-broker.js';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../bench/brokers/broker-process.js';
+import { parseMosquittoConf } from '../../ports/node/mosquitto-conf.js';
 
 async function client(port: number, o: IClientOptions = {}): Promise<MqttClient> {
   const c = mqtt.connect({ host: '127.0.0.1', port, reconnectPeriod: 0, connectTimeout: 5000, ...o });
@@ -272,6 +276,75 @@ test('two ganglions, 3.1.1: out and in kept apart by their prefixes, each messag
     await upstream.close();
   }
 });
+
+test('one mosquitto.conf with a connection section: the bridging mosquitto and the bridging ganglion carry the same messages', async () => {
+  const bin = mosquittoOrSkip();
+  if (bin === null) return;
+  const up = await Mosquitto.start(bin);
+  const dir = tempDir('bridge-conf');
+  chmodSync(dir.dir, 0o755);
+  const results: Record<string, string[]> = {};
+  try {
+    for (const kind of ['mosquitto', 'ganglion']) {
+      const port = await freePort();
+      const text = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'connection up', `address 127.0.0.1:${up.port}`,
+        `remote_clientid bridge-${kind}`, 'cleansession true', 'topic s/# out 1 "" site/', 'topic c/# in 1 "" site/', 'restart_timeout 1', ''].join('\n');
+      writeFileSync(join(dir.dir, 'site.conf'), text);
+      let stop: () => Promise<void>;
+      if (kind === 'mosquitto') {
+        const child = spawn(bin, ['-c', join(dir.dir, 'site.conf')], { stdio: 'ignore' });
+        stop = async () => { child.kill('SIGKILL'); await new Promise((r) => child.once('exit', r)); };
+      } else {
+        const g = await startTestServer(parseMosquittoConf(text, 'site.conf').file, undefined, 'warn');
+        stop = () => g.close();
+      }
+      try {
+        const upSub = await retryClient(up.port);
+        const localSub = await retryClient(port);
+        const seen: string[] = [];
+        upSub.on('message', (t, p) => seen.push(`up ${t} ${p.toString()}`));
+        localSub.on('message', (t, p) => seen.push(`local ${t} ${p.toString()}`));
+        await subscribe(upSub, 'site/s/#');
+        await subscribe(localSub, 'c/#');
+        const localPub = await client(port);
+        const upPub = await client(up.port);
+        // Until the bridge is up, a probe goes out every 100 ms; then one message each way.
+        for (let i = 0; !seen.some((l) => l.startsWith('up site/s/probe')); i++) {
+          if (i > 100) throw new Error(`${kind}: the bridge did not come up`);
+          localPub.publish('s/probe', 'p', { qos: 0 });
+          await sleep(100);
+        }
+        await sleep(200);   // the in-direction SUBSCRIBE went with the CONNECT's answer
+        seen.length = 0;
+        localPub.publish('s/t', 'from the site', { qos: 1 });
+        upPub.publish('site/c/led', 'from the cloud', { qos: 1 });
+        await until(`${kind}: both delivered`, 5000, () => seen.length >= 2);
+        await sleep(200);
+        results[kind] = seen.sort();
+        for (const c of [upSub, localSub, localPub, upPub]) c.end(true);
+      } finally {
+        await stop();
+      }
+    }
+    assert.equal(results.mosquitto, ['local c/led from the cloud', 'up site/s/t from the site']);
+    assert.equal(results.ganglion, results.mosquitto);
+  } finally {
+    await up.stop();
+    dir.remove();
+  }
+});
+
+/** A client to a broker that may still be starting. */
+async function retryClient(port: number): Promise<MqttClient> {
+  for (let i = 0; ; i++) {
+    try {
+      return await client(port);
+    } catch (e) {
+      if (i > 50) throw e;
+      await sleep(100);
+    }
+  }
+}
 
 test('a hostile upstream (a CONNACK, then a packet announcing 200 MB): the bridge closes, says why, backs off; the site broker serves on', async () => {
   const hostile = createNetServer((sock) => {

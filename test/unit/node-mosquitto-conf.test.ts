@@ -111,7 +111,7 @@ test('errors name the line: unknown directives, mount points, bridges, plugins, 
   const cases: Array<[string[], RegExp]> = [
     [['listener 1883', 'max_inflight_mesages 10'], /m\.conf:2: max_inflight_mesages: unknown directive/],
     [['mount_point site/'], /m\.conf:1: mount_point: not supported: ganglion has no mount points/],
-    [['connection upstream', 'address 10.0.0.1'], /m\.conf:1: connection: not supported: ganglion has no bridges yet/],
+    [['connection upstream', 'address 10.0.0.1', 'start_type lazy'], /m\.conf:3: start_type: ganglion bridges start at once and stay up/],
     [['plugin /usr/lib/auth.so'], /m\.conf:1: plugin: not supported/],
     [['plugin_opt_db x'], /m\.conf:1: plugin_opt_db: ganglion has no mosquitto plugins/],
     [['listener 0 /run/m.sock'], /m\.conf:1: listener: ganglion listens on TCP ports/],
