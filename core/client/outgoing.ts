@@ -34,6 +34,7 @@ export class Outgoing {
   head: number;
   bytes: number;               // of both
   inflightBytes: number;       // of the window alone
+  queuedQoS0: number;          // QoS 0 messages in the queue (dropped first when it is full)
   private nextToken: number;
 
   constructor() {
@@ -43,6 +44,7 @@ export class Outgoing {
     this.head = 0;
     this.bytes = 0;
     this.inflightBytes = 0;
+    this.queuedQoS0 = 0;
     this.nextToken = 1;
   }
 
@@ -61,10 +63,12 @@ export class Outgoing {
   push(m: OutMessage): void {
     this.queue.push(m);
     this.bytes += m.bytes;
+    if (m.qos === 0) this.queuedQoS0++;
   }
 
   /** Puts messages back in front of the queue, in their order (a session the server lost). */
   requeueFront(list: OutMessage[]): void {
+    for (let i = 0; i < list.length; i++) if (list[i].qos === 0) this.queuedQoS0++;
     const rest = this.queue.slice(this.head);
     this.queue = list.concat(rest);
     this.head = 0;
@@ -77,6 +81,7 @@ export class Outgoing {
   /** Takes the oldest queued message out (it goes in flight, or is sent at QoS 0). */
   shift(): OutMessage {
     const m = this.queue[this.head++];   // left in the array until compacted below
+    if (m.qos === 0) this.queuedQoS0--;
     if (this.head > 32 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
@@ -92,17 +97,28 @@ export class Outgoing {
   /**
    * Makes room for `m`: drops queued QoS 0 messages, then the oldest queued ones, until it
    * fits within `maxQueued` and `maxQueuedBytes`. Returns what was dropped (the caller counts
-   * each and frees its bytes with forget()), or null when even an empty queue leaves no room (the in-flight window
-   * holds the bytes): then `m` itself is refused.
+   * each and frees its bytes with forget()), or null when even an empty queue leaves no room
+   * (the in-flight window holds the bytes): then `m` itself is refused.
    */
   makeRoom(m: OutMessage, maxQueued: number, maxQueuedBytes: number): OutMessage[] | null {
     if (this.inflightBytes + m.bytes > maxQueuedBytes || maxQueued < 1) return null;
     const dropped: OutMessage[] = [];
     if (this.queued() < maxQueued && this.bytes + m.bytes <= maxQueuedBytes) return dropped;
-    // QoS 0 first (they may be lost anyway), oldest first.
-    const keep: OutMessage[] = [];
     let need = this.bytes + m.bytes - maxQueuedBytes;
     let count = this.queued() + 1 - maxQueued;
+    if (this.queuedQoS0 === 0) {
+      // Only QoS 1/2 queued: the oldest go, from the head (a full queue under a flood costs
+      // each new message only what it pushes out).
+      while ((need > 0 || count > 0) && this.queued() > 0) {
+        const q = this.shift();
+        dropped.push(q);
+        need -= q.bytes;
+        count--;
+      }
+      return dropped;
+    }
+    // QoS 0 first (they may be lost anyway), oldest first.
+    const keep: OutMessage[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const q = this.queue[i];
       if (q.qos === 0 && (need > 0 || count > 0)) {
@@ -120,6 +136,8 @@ export class Outgoing {
     }
     this.queue = keep.slice(k);
     this.head = 0;
+    this.queuedQoS0 = 0;
+    for (let i = 0; i < this.queue.length; i++) if (this.queue[i].qos === 0) this.queuedQoS0++;
     return dropped;
   }
 

@@ -122,6 +122,14 @@ test('(design) the queue is bounded in bytes: queued QoS 0 goes first, then the 
   assert.is(r.sent(), '32 06 00 01 74 00 01 63 32 06 00 01 74 00 02 64 32 06 00 01 74 00 03 65');
 });
 
+test('(design) a full queue of QoS 1/2 only: each new message pushes out the oldest, told 0x97', () => {
+  const r = new ClientRig({ maxQueued: 3 });
+  const t = ['a', 'b', 'c', 'd', 'e'].map((p) => r.publish('t', p, 1));
+  assert.equal(r.published, [[t[0], 0x97], [t[1], 0x97]]);
+  r.connected();
+  assert.is(r.sent(), '32 06 00 01 74 00 01 63 32 06 00 01 74 00 02 64 32 06 00 01 74 00 03 65');
+});
+
 test('(design) the queue is bounded in messages (maxQueued)', () => {
   const r = new ClientRig({ maxQueued: 2 });
   r.publish('t', 'a', 1);
