@@ -369,24 +369,11 @@ export class FileJournal implements Store {
   /** One fdatasync for everything written before it; the next one starts when it ends. */
   private startSync(): void {
     if (this.syncing || this.unsynced.length === 0) return;
-    this.syncing = true;
     const covered = this.unsynced;
     this.unsynced = [];
-    const fd = this.fd;
-    const name = segmentName(this.seq);
-    this.fs.fdatasync(fd, (err) => {
-      this.syncing = false;
-      this.stats.fsyncs++;
-      for (const old of this.closeAfterSync) this.closeQuietly(old);
-      this.closeAfterSync = [];
-      if (err !== null) {
-        // After a failed fsync the kernel may have dropped the pages and cleared the error:
-        // what it covered is not known to be on disk, and a retry proves nothing.
-        this.stats.fsyncErrors++;
-        this.fail(`fdatasync of ${name}: ${err.message}`);
-        this.stats.refused += covered.length;
-        for (const d of covered) d(false);
-      } else for (const d of covered) d(true);
+    this.datasync('', (failed) => {
+      if (failed) this.stats.refused += covered.length;
+      for (const d of covered) d(!failed);
       this.startSync();
     });
   }
@@ -395,6 +382,16 @@ export class FileJournal implements Store {
   private syncNow(): void {
     if (!this.dirty || this.syncing) return;
     this.dirty = false;
+    this.datasync(` (appends of the last ${this.options.fsyncIntervalMs} ms may not be on disk)`, () => undefined);
+  }
+
+  /**
+   * fdatasync of the current segment, one at a time; then closes the segments rotated away
+   * meanwhile. A failure fails the journal: after a failed fsync the kernel may have dropped
+   * the pages and cleared the error, so what it covered is not known to be on disk, and a
+   * retry proves nothing.
+   */
+  private datasync(note: string, then: (failed: boolean) => void): void {
     this.syncing = true;
     const name = segmentName(this.seq);
     this.fs.fdatasync(this.fd, (err) => {
@@ -404,8 +401,9 @@ export class FileJournal implements Store {
       this.closeAfterSync = [];
       if (err !== null) {
         this.stats.fsyncErrors++;
-        this.fail(`fdatasync of ${name}: ${err.message} (appends of the last ${this.options.fsyncIntervalMs} ms may not be on disk)`);
+        this.fail(`fdatasync of ${name}: ${err.message}${note}`);
       }
+      then(err !== null);
     });
   }
 

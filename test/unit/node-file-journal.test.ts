@@ -70,6 +70,21 @@ function errno(code: string): NodeJS.ErrnoException {
   return e;
 }
 
+/** node:fs whose writes throw `code` while `state.broken` (having written half, with `half`). */
+function failingWrites(code: string, half: boolean): { layer: Fs; state: { broken: boolean; writes: number } } {
+  const state = { broken: false, writes: 0 };
+  const layer: Fs = {
+    ...fs,
+    writeSync: ((fd: number, b: Uint8Array, off?: number, len?: number) => {
+      state.writes++;
+      if (!state.broken) return fs.writeSync(fd, b, off, len);
+      if (half) fs.writeSync(fd, b, off, Math.floor((len as number) / 2));
+      throw errno(code);
+    }) as typeof fs.writeSync,
+  };
+  return { layer, state };
+}
+
 /** node:fs with fdatasync held until release(): shows what waits for it. */
 function heldSync(): { layer: Fs; held: Array<() => void>; calls: () => number } {
   const held: Array<() => void> = [];
@@ -201,22 +216,14 @@ test('fsync never: no fdatasync at all, and the records still load after a resta
 test('a full disk (ENOSPC on write, after half the bytes): done(false), logged, counted, the half frame cut off, later appends refused', async () => {
   const t = tempDir('journal');
   try {
-    let full = false;
-    const layer: Fs = {
-      ...fs,
-      writeSync: ((fd: number, b: Uint8Array, off?: number, len?: number) => {
-        if (!full) return fs.writeSync(fd, b, off, len);
-        fs.writeSync(fd, b, off, Math.floor((len as number) / 2));
-        throw errno('ENOSPC');
-      }) as typeof fs.writeSync,
-    };
-    const a = open(t.dir, {}, layer);
+    const disk = failingWrites('ENOSPC', true);
+    const a = open(t.dir, {}, disk.layer);
     assert.ok(await append(a.j, [rec(1)]));
-    full = true;
+    disk.state.broken = true;
     assert.is(await append(a.j, [rec(2), rec(3)]), false);
     assert.ok(a.j.failure !== null && /ENOSPC/.test(a.j.failure));
     assert.is(a.lines.filter((l) => /^error persistence: writing segment-.*ENOSPC.*not acknowledged/.test(l)).length, 1);
-    full = false;
+    disk.state.broken = false;
     assert.is(await append(a.j, [rec(4)]), false, 'refused until a snapshot: a gap in the log would load a wrong state');
     assert.is(a.j.stats.writeErrors, 1);
     assert.is(a.j.stats.refused, 2);
@@ -233,21 +240,14 @@ test('a full disk (ENOSPC on write, after half the bytes): done(false), logged, 
 test('after a failure compactionDue() asks for a snapshot, and a written snapshot ends the failure', async () => {
   const t = tempDir('journal');
   try {
-    let broken = false;
-    const layer: Fs = {
-      ...fs,
-      writeSync: ((fd: number, b: Uint8Array, off?: number, len?: number) => {
-        if (broken) throw errno('EIO');
-        return fs.writeSync(fd, b, off, len);
-      }) as typeof fs.writeSync,
-    };
-    const a = open(t.dir, {}, layer);
-    broken = true;
+    const disk = failingWrites('EIO', false);
+    const a = open(t.dir, {}, disk.layer);
+    disk.state.broken = true;
     assert.is(await append(a.j, [rec(1)]), false);
     assert.ok(a.j.compactionDue());
     assert.is(await compact(a.j, [rec(1)]), false, 'the disk still fails');
     assert.ok(a.j.failure !== null);
-    broken = false;
+    disk.state.broken = false;
     await until('a retry', () => a.j.compactionDue());
     assert.ok(await compact(a.j, [rec(1), rec(2)]));
     assert.is(a.j.failure, null);
@@ -449,25 +449,16 @@ test('a snapshot that takes long: appends go on meanwhile; one asked for meanwhi
 test('a failing disk: a snapshot is tried at most once a second (each is costly), compactionDue() says when', async () => {
   const t = tempDir('journal');
   try {
-    let broken = false;
-    let writes = 0;
-    const layer: Fs = {
-      ...fs,
-      writeSync: ((fd: number, b: Uint8Array, off?: number, len?: number) => {
-        writes++;
-        if (broken) throw errno('ENOSPC');
-        return fs.writeSync(fd, b, off, len);
-      }) as typeof fs.writeSync,
-    };
-    const a = open(t.dir, {}, layer);
-    broken = true;
+    const disk = failingWrites('ENOSPC', false);
+    const a = open(t.dir, {}, disk.layer);
+    disk.state.broken = true;
     assert.is(await append(a.j, [rec(1)]), false);
     assert.ok(a.j.compactionDue());
     assert.is(await compact(a.j, [rec(1)]), false);
-    const before = writes;
+    const before = disk.state.writes;
     assert.not.ok(a.j.compactionDue());
     assert.is(await compact(a.j, [rec(1)]), false);
-    assert.is(writes, before, 'refused without writing');
+    assert.is(disk.state.writes, before, 'refused without writing');
     await close(a.j);
   } finally {
     t.remove();
