@@ -303,7 +303,7 @@ export class FileJournal implements Store {
   /** Everything appended so far goes to disk in one write (once per event-loop turn). */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.pendingDone.length === 0) return;   // (answers queued with no bytes count too)
     const chunks = this.pending;
     const dones = this.pendingDone;
     const n = this.pendingBytes;

@@ -316,6 +316,29 @@ test('an append with no records is answered after the appends before it, at once
   }
 });
 
+test('an append with no records made while an fdatasync is in flight is answered when it ends, with no later append', async () => {
+  const t = tempDir('journal');
+  try {
+    const h = heldSync();
+    const a = open(t.dir, { fsync: 'always' }, h.layer);
+    const answers: string[] = [];
+    a.j.append([rec(1)], (ok) => answers.push('one ' + ok));
+    await until('the write', () => h.held.length === 1);
+    a.j.append([], (ok) => answers.push('empty ' + ok));
+    a.j.append([new Uint8Array(0)], (ok) => answers.push('refused ' + ok));
+    h.held.shift()!();
+    await until('the first answer', () => answers.length === 1);
+    await until('the fdatasync they wait for', () => h.held.length === 1);   // nothing new to sync, but order is kept
+    assert.equal(answers, ['one true']);
+    h.held.shift()!();
+    await until('answered', () => answers.length === 3);
+    assert.equal(answers, ['one true', 'empty true', 'refused false']);
+    await close(a.j);
+  } finally {
+    t.remove();
+  }
+});
+
 test('an empty or oversized record is refused', async () => {
   const t = tempDir('journal');
   try {
