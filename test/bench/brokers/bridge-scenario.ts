@@ -16,6 +16,7 @@ import { canConnect, freePort, mosquittoPath } from './broker-process.js';
 import { Client, SeqTrack, sleep } from './load-generator.js';
 import { PUBACK, publishTemplate } from './mqtt-frames.js';
 import type { Scenario } from './scenarios.js';
+import { publishNumbered } from './persistence-scenarios.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -90,27 +91,8 @@ export async function throughBridge(kind: 'ganglion' | 'mosquitto', mosquitto: s
       pub.write(Buffer.from(probe.frame));
       await sleep(100);
     }
-    const t = publishTemplate('bench/bridge', 1, false, 4, 0, 64);
-    let sent = 0, acked = 0;
     const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        const parts: Buffer[] = [];
-        while (sent < n && sent - acked < 100) {
-          t.frame.writeUInt32BE(sent, t.seqAt);
-          const id = (sent % 65535) + 1;
-          t.frame[t.idAt] = id >> 8;
-          t.frame[t.idAt + 1] = id & 0xff;
-          parts.push(Buffer.from(t.frame));
-          sent++;
-        }
-        if (parts.length > 0) pub.write(Buffer.concat(parts));
-        if (acked === n) resolve();
-      };
-      pub.onAck = (_c, type) => { if (type === PUBACK) acked++; };
-      pub.afterRead = pump;
-      pump();
-    });
+    await publishNumbered(pub, 'bench/bridge', n, 100, 600000);
     while (track.unique < n && performance.now() - last < 30000) await sleep(20);
     const seconds = (last - t0) / 1000;
     return { rate: track.unique / seconds, lost: n - track.unique, dups: track.dups };

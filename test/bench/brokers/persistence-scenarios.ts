@@ -54,7 +54,7 @@ const killLoopScenario: Scenario = {
 };
 
 /** Sends `n` numbered QoS 1 PUBLISHes to `topic`, at most `window` unacknowledged; resolves when all are acknowledged. */
-function publishNumbered(pub: Client, topic: string, n: number, window: number, timeoutMs: number): Promise<void> {
+export function publishNumbered(pub: Client, topic: string, n: number, window: number, timeoutMs: number): Promise<void> {
   const t = publishTemplate(topic, 1, false, 4, 0, 64);
   let sent = 0;
   let acked = 0;
