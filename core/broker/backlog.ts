@@ -47,7 +47,7 @@ export function hasRoom(b: Broker, s: Session): boolean {
   if (s.connection === null || s.local !== null) return true;
   if (s.queue.length < b.limits.maxQueued && backlogBytes(s) < b.limits.maxQueuedBytes) return true;
   if (!b.limits.dropOldestQoS0) return false;
-  for (let i = 0; i < s.queue.length; i++) if (s.queue[i].qos === 0) return true;
+  for (let i = 0; i < s.queue.length; i++) if (s.queue.item(i).qos === 0) return true;
   return false;
 }
 
@@ -84,7 +84,7 @@ export function makeRoom(b: Broker, s: Session, size: number): boolean {
 /** Drops the oldest queued message (of QoS 0 only, if asked), lost for `limit`; false when there is none. */
 export function dropFirst(b: Broker, s: Session, qos0Only: boolean, limit: string): boolean {
   let i = 0;
-  if (qos0Only) while (i < s.queue.length && s.queue[i].qos !== 0) i++;
+  if (qos0Only) while (i < s.queue.length && s.queue.item(i).qos !== 0) i++;
   if (i >= s.queue.length) return false;
   unqueue(b, s, i);
   lost(b, s, limit);

@@ -54,7 +54,7 @@ export function pump(b: Broker, s: Session): boolean {
   resend(b, s, c);
   const before = s.queue.length;
   while (s.queue.length > 0 && !c.blocked) {
-    const q = s.queue[0];
+    const q = s.queue.item(0);
     if (q.qos > 0 && !windowOpen(b, s, c)) break;
     if (q.qos === 0 || !readable(b, s, q.message)) {
       unqueue(b, s, 0);
@@ -78,8 +78,11 @@ function resend(b: Broker, s: Session, c: Connection): void {
     const o = s.inflight.item(i);
     if (o.sent) continue;
     s.unsent--;
-    // Past PUBREC the client has the message: only the PUBREL is left to send, read check or not.
-    if (o.state !== AWAIT_PUBCOMP && !readable(b, s, o.message)) {
+    // A QoS 2 message is sent again until its PUBREC, read check or not [MQTT-4.3.3-1]: the
+    // client may hold it, and its packet id, waiting for a PUBREL that dropping it would never
+    // send (and a new message given that id would then be taken for a duplicate, never
+    // delivered). Past PUBREC only the PUBREL is left.
+    if (o.qos === 1 && !readable(b, s, o.message)) {
       endInflight(b, s, i--);   // its slot in the window is free again
       continue;
     }
@@ -91,10 +94,9 @@ function resend(b: Broker, s: Session, c: Connection): void {
 }
 
 /**
- * The read check again as a queued or in-flight message leaves (routing asked it when the
- * message was queued): the rules may have changed since (an ACL reload). A refused message
- * is dropped, counted. A QoS 2 message refused before its PUBREC may have reached the client
- * on an earlier connection; it is dropped all the same, as the client must not be sent it again.
+ * The read check again as a queued message leaves, or a QoS 1 one is resent (routing asked it
+ * when the message was queued): the rules may have changed since (an ACL reload). A refused
+ * message is dropped, counted. A QoS 2 message once sent is not asked again (resend()).
  */
 function readable(b: Broker, s: Session, m: Message): boolean {
   if (b.mayRead(s, m.topic)) return true;

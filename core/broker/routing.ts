@@ -254,7 +254,7 @@ export function redispatch(b: Broker, s: Session): void {
     if (o.shareKey !== '' && o.qos === 1) resendShared(b, s, o.message, o.shareKey);
   }
   for (let i = 0; i < s.queue.length; i++) {
-    const q = s.queue[i];
+    const q = s.queue.item(i);
     if (q.shareKey !== '') resendShared(b, s, q.message, q.shareKey);
   }
 }

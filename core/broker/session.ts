@@ -32,19 +32,23 @@ export interface Outgoing {
 }
 
 /**
- * The QoS 1/2 messages in flight to a client, oldest first [MQTT-4.6.0-1]. Acknowledgements
- * mostly come in the order sent, so the oldest leaves by moving a head index, not the other
- * entries: an array's shift() moves them all when it has up to 100 (V8), each move of a new
- * entry into an old array through the garbage collector's write barrier, and a window is
- * 100 by default. The entries left behind are dropped in one go once they are half the array.
+ * A list that mostly loses its oldest entry: a session's QoS 1/2 messages in flight, oldest
+ * first [MQTT-4.6.0-1] (acknowledgements mostly come in the order sent), and its queue (drained
+ * from the front). The oldest leaves by moving a head index, not the other entries: an array's
+ * shift() moves them all (V8 from about 100 entries; 20,000 queued messages drained by shift()
+ * took 2.5 s on Node 20, 100,000 took a minute), each move of a new entry into an old array
+ * through the garbage collector's write barrier. The slots left behind hold `left`, so no
+ * message stays alive, and are dropped in one go once they are half the array.
  */
-export class InflightList {
-  private items: Outgoing[];
+export class HeadList<T> {
+  private items: T[];
   private head: number;
+  private left: T;
 
-  constructor(items: Outgoing[]) {
+  constructor(items: T[], left: T) {
     this.items = items;
     this.head = 0;
+    this.left = left;
   }
 
   get length(): number {
@@ -52,11 +56,11 @@ export class InflightList {
   }
 
   /** The i-th oldest (0: the oldest). */
-  item(i: number): Outgoing {
+  item(i: number): T {
     return this.items[this.head + i];
   }
 
-  push(o: Outgoing): void {
+  push(o: T): void {
     this.items.push(o);
   }
 
@@ -65,7 +69,7 @@ export class InflightList {
       this.items.splice(this.head + i, 1);
       return;
     }
-    this.items[this.head] = LEFT;   // holds no message alive
+    this.items[this.head] = this.left;   // holds no message alive
     this.head++;
     if (this.head === this.items.length) {
       this.items = [];
@@ -77,12 +81,20 @@ export class InflightList {
   }
 }
 
+export type InflightList = HeadList<Outgoing>;
+export type QueueList = HeadList<Queued>;
+
 // What an acknowledged entry's slot holds until the slots before the head are dropped.
 // Frozen: nothing writes to it, and the Moddable linker keeps frozen objects in flash.
 const LEFT: Outgoing = Object.freeze({
   packetId: 0, qos: 0, retain: false, message: null as unknown as Message, state: -1, sent: true,
   subscriptionIds: null, shareKey: '',
 });
+
+/** A new, empty in-flight list of a session's own. */
+export function newInflight(): InflightList {
+  return new HeadList<Outgoing>([], LEFT);
+}
 
 export interface Queued {
   message: Message;
@@ -91,6 +103,16 @@ export interface Queued {
   subscriptionIds: number[] | null;
   shareKey: string;
   bytes: number;            // counted in queuedBytes, and maxOfflineBytes while the client is away (backlog.ts queuedSize)
+}
+
+// What a dequeued entry's slot holds until the slots before the head are dropped.
+const LEFT_QUEUED: Queued = Object.freeze({
+  message: null as unknown as Message, qos: 0, retain: false, subscriptionIds: null, shareKey: '', bytes: 0,
+});
+
+/** A new, empty queue of a session's own. */
+export function newQueue(): QueueList {
+  return new HeadList<Queued>([], LEFT_QUEUED);
 }
 
 /**
@@ -104,15 +126,18 @@ export const QUEUED_ENTRY_BYTES = 80;
  * The empty list every idle session and connection shares until it has something to hold
  * (most never do, and an array is 32 bytes before its first element on V8). Reading works
  * as for any empty array; code that adds must first swap in an array of its own:
- * `if (s.queue === NONE) s.queue = [];`. Frozen, so a push that forgot throws (on V8 and XS).
+ * `if (c.outbound === NONE) c.outbound = [];`. Frozen, so a push that forgot throws (on V8 and XS).
  */
 export const NONE = Object.freeze([]) as unknown as never[];
 
 /**
  * The in-flight list every session shares until it sends a QoS 1/2 message: over NONE, so
- * a push that forgot to swap in `new InflightList([])` throws, as for NONE.
+ * a push that forgot to swap in `newInflight()` throws, as for NONE.
  */
-export const NO_INFLIGHT = Object.freeze(new InflightList(NONE)) as InflightList;
+export const NO_INFLIGHT = Object.freeze(new HeadList<Outgoing>(NONE, LEFT)) as InflightList;
+
+/** The queue every session shares until something is queued for it: over NONE, as NO_INFLIGHT. */
+export const NO_QUEUE = Object.freeze(new HeadList<Queued>(NONE, LEFT_QUEUED)) as QueueList;
 
 export class Session implements Timed {
   clientId: string;
@@ -120,7 +145,7 @@ export class Session implements Timed {
   subscriptions: Map<string, Subscriber> | null;   // by topic filter; made on first use
   subscriptionCount: number;
   inflight: InflightList;                   // in the order sent [MQTT-4.6.0-1]; NO_INFLIGHT until used
-  queue: Queued[];                          // waiting for the window or for the client to return; NONE until used
+  queue: QueueList;                         // waiting for the window or for the client to return; NO_QUEUE until used
   dropped: number;                          // messages to it let go of undelivered, ever, by any cause (drops.ts)
   overflowFrom: number;                     // `dropped` when its backlog last filled up; -1: it has room
   awaitingRelease: Map<string, boolean> | null;    // incoming QoS 2 ids awaiting PUBREL [MQTT-4.3.3-2]; made on first use
@@ -151,7 +176,7 @@ export class Session implements Timed {
     this.subscriptions = null;   // an idle connection costs no Map until it subscribes
     this.subscriptionCount = 0;
     this.inflight = NO_INFLIGHT;   // made on first use, like the maps
-    this.queue = NONE;
+    this.queue = NO_QUEUE;
     this.dropped = 0;
     this.overflowFrom = -1;
     this.awaitingRelease = null;

@@ -38,7 +38,7 @@ export function publishSys(b: Broker): void {
     sessions++;
     subscriptions += session.subscriptionCount;
     // Each queued or in-flight copy counts: a message queued for two sessions counts twice.
-    for (let i = 0; i < session.queue.length; i++) storedBytes += sizeOf(session.queue[i].message.payload.length, session.queue[i].message.topicBytes);
+    for (let i = 0; i < session.queue.length; i++) storedBytes += sizeOf(session.queue.item(i).message.payload.length, session.queue.item(i).message.topicBytes);
     for (let i = 0; i < session.inflight.length; i++) storedBytes += sizeOf(session.inflight.item(i).message.payload.length, session.inflight.item(i).message.topicBytes);
     stored += session.queue.length + session.inflight.length;
   });

@@ -14,7 +14,7 @@ import type { Broker } from '../broker.js';
 import type { Message } from '../message.js';
 import { createMessage } from '../message.js';
 import type { Outgoing } from '../session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, QUEUED_ENTRY_BYTES, Session } from '../session.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, NO_INFLIGHT, NO_QUEUE, QUEUED_ENTRY_BYTES, Session, newInflight, newQueue } from '../session.js';
 import { utf8Length } from '../../codec/index.js';
 import type { StateRecord, StoredMessage } from './records.js';
 import {
@@ -120,7 +120,7 @@ function sessionOf(r: Replay, clientId: string): Session | null {
 
 function endLoaded(r: Replay, s: Session): void {
   endSession(r.b, s);
-  s.queue = NONE;
+  s.queue = NO_QUEUE;
   s.queuedBytes = 0;
   s.inflight = NO_INFLIGHT;
   r.online.delete(s.clientId);
@@ -133,7 +133,7 @@ function findInflight(s: Session, packetId: number): number {
 }
 
 function pushInflight(s: Session, o: Outgoing): void {
-  if (s.inflight === NO_INFLIGHT) s.inflight = new InflightList([]);
+  if (s.inflight === NO_INFLIGHT) s.inflight = newInflight();
   s.inflight.push(o);
 }
 
@@ -198,20 +198,22 @@ function apply(r: Replay, rec: StateRecord): string {
       const m = r.messages.get('' + rec.messageId);
       if (m === undefined) return 'no message ' + rec.messageId;
       const bytes = m.payload.length + utf8Length(m.topic) + QUEUED_ENTRY_BYTES;   // as backlog.ts queuedSize
-      if (s.queue === NONE) s.queue = [];
+      if (s.queue === NO_QUEUE) s.queue = newQueue();
       s.queue.push({ message: m, qos: rec.qos, retain: rec.retain, subscriptionIds: rec.subscriptionIds, shareKey: rec.shareKey, bytes: bytes });
       s.queuedBytes += bytes;
       return '';
     }
     case REC_UNQUEUED: {
       if (rec.index >= s.queue.length) return 'no queued entry ' + rec.index;
-      const q = s.queue.splice(rec.index, 1)[0];
+      const q = s.queue.item(rec.index);
+      s.queue.removeAt(rec.index);
       s.queuedBytes -= q.bytes;
       return '';
     }
     case REC_SENT: {
       if (s.queue.length === 0) return 'nothing queued to send';
-      const q = s.queue.shift() as (typeof s.queue)[0];
+      const q = s.queue.item(0);
+      s.queue.removeAt(0);
       s.queuedBytes -= q.bytes;
       pushInflight(s, outgoing(rec.packetId, q.message, q.qos, q.retain, q.subscriptionIds, q.shareKey));
       return '';

@@ -14,7 +14,7 @@ import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
 import { keep } from '../message.js';
 import type { Outgoing, Queued, Subscriber } from '../session.js';
-import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, InflightList, NONE, NO_INFLIGHT, Session } from '../session.js';
+import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, NO_INFLIGHT, NO_QUEUE, Session, newInflight, newQueue } from '../session.js';
 import type { StoredMessage, WillSet } from './records.js';
 import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_QUEUED,
@@ -146,7 +146,7 @@ export function forgetSession(b: Broker, s: Session): void {
 /** After redispatch: what the ended session held is let go. */
 export function clearSession(b: Broker, s: Session): void {
   b.backOnline(s);   // out of the offline chain and its bytes, as it ends
-  s.queue = NONE;
+  s.queue = NO_QUEUE;
   s.queuedBytes = 0;
   s.inflight = NO_INFLIGHT;
   s.unsent = 0;
@@ -282,7 +282,7 @@ function parseShared(filter: string): [string, string] | null {
 /** A message joins the end of `s`'s queue; `bytes` as backlog.ts counts it. */
 export function queueMessage(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null,
   shareKey: string, bytes: number): void {
-  if (s.queue === NONE) s.queue = [];
+  if (s.queue === NO_QUEUE) s.queue = newQueue();
   s.queue.push({ message: keep(m), qos: qos, retain: retain, subscriptionIds: subscriptionIds, shareKey: shareKey, bytes: bytes });
   s.queuedBytes += bytes;
   if (s.linked) b.offlineBytes += bytes;
@@ -301,7 +301,8 @@ export function unqueue(b: Broker, s: Session, i: number): Queued {
 }
 
 function takeQueued(b: Broker, s: Session, i: number): Queued {
-  const q = i === 0 ? s.queue.shift() as Queued : s.queue.splice(i, 1)[0];
+  const q = s.queue.item(i);
+  s.queue.removeAt(i);
   s.queuedBytes -= q.bytes;
   if (s.linked) b.offlineBytes -= q.bytes;
   return q;
@@ -314,7 +315,7 @@ function takeQueued(b: Broker, s: Session, i: number): Queued {
 export function startInflight(b: Broker, s: Session, m: Message, packetId: number, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string, queued: boolean): void {
   if (queued) takeQueued(b, s, 0);
-  if (s.inflight === NO_INFLIGHT) s.inflight = new InflightList([]);
+  if (s.inflight === NO_INFLIGHT) s.inflight = newInflight();
   s.inflight.push({
     packetId: packetId, qos: qos, retain: retain, message: keep(m), state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
     sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey,

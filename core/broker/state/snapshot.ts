@@ -56,7 +56,7 @@ export function snapshot(b: Broker): Uint8Array[] {
       if (o.state === AWAIT_PUBCOMP) put({ kind: REC_PUBREC_RECEIVED, clientId: id, packetId: o.packetId });
     }
     for (let i = 0; i < s.queue.length; i++) {
-      const q = s.queue[i];
+      const q = s.queue.item(i);
       put({ kind: REC_QUEUED, clientId: id, messageId: idOf(q.message), qos: q.qos, retain: q.retain, subscriptionIds: q.subscriptionIds, shareKey: q.shareKey });
     }
     if (s.awaitingRelease !== null) {
