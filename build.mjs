@@ -94,13 +94,17 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // fc3ca5e (the client role, the Espruino renaming and short texts beside it): node/xs 226947,
 // xs-iife 244658, espruino 96210, espruino-mqtt3 84278; budgets that plus about 2%. The
 // Espruino bundles keep it: a board's own store (issue 19, Espruino Storage) needs it.
+// Raised for the session queue's head index (session.ts HeadList) and start-up that skips a
+// record whose replay throws (+0.3 KB), with the commits since eating the rest of the room:
+// node/xs 231473, xs-iife 249459, espruino 98141, espruino-mqtt3 86201 over main 5cede96;
+// budgets that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 231500,
-  xs: 231500,
-  'xs-iife': 250000,
-  espruino: 98500,
-  'espruino-mqtt3': 86000,
+  node: 236000,
+  xs: 236000,
+  'xs-iife': 254500,
+  espruino: 100000,
+  'espruino-mqtt3': 88000,
 };
 
 export const TARGETS = [

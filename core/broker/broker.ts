@@ -244,6 +244,8 @@ export class Broker implements JournalHost {
   private load(wallMs: number): void {
     const j = new Journal(this.store, wallMs - this.nowMs, this);
     this.journal = j;
+    // A store whose load() throws stops the start-up (createBroker throws): starting empty would
+    // let the next snapshot replace what it could not read.
     const loaded = loadState(this, this.store.load());
     if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem);
     for (let i = 0; i < loaded.delayed.length; i++) loaded.delayed[i].willFrom = this.goneConnection(loaded.delayed[i]);
@@ -257,7 +259,11 @@ export class Broker implements JournalHost {
       if (w.delayMs > 0) delayWill(this, s, from, m, this.nowMs + w.delayMs);
       else {
         willDropped(this, s);
-        publishWill(this, from, m);
+        try {
+          publishWill(this, from, m);
+        } catch (e) {
+          faulted(this, null, e);   // a hook that throws loses this will only
+        }
       }
     }
     this.log(null, 'store: ' + loaded.records + ' records loaded: ' + this.sessionCount + ' sessions, ' + this.retained.count + ' retained messages');

@@ -280,8 +280,11 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
     : new FileJournal(checked.persistence, journalFs, (level, line) => logger.log(level, line));
   let broker: Broker;
   try {
-    broker = createBroker(journal === null ? checked.limits : { ...checked.limits, store: journal },
-      makeHooks(checked, logger, () => security, hooks, throttle, portNow), portNow());
+    // The core's clock is performance.now(); the records keep deadlines on the wall clock, so
+    // the broker is told what the wall clock says at its start (core/broker/options.ts wallClockMs).
+    const startedAt = portNow();
+    broker = createBroker(journal === null ? checked.limits : { ...checked.limits, store: journal, wallClockMs: Date.now() },
+      makeHooks(checked, logger, () => security, hooks, throttle, portNow), startedAt);
   } catch (e) {
     if (journal !== null) journal.close(() => undefined);
     throw e;

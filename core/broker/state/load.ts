@@ -61,7 +61,12 @@ export function loadState(b: Broker, records: Uint8Array[]): Loaded {
   try {
     for (let i = 0; i < records.length; i++) {
       const rec = decodeRecord(records[i]);
-      const problem = rec.kind === 0 ? rec.error : apply(r, rec);
+      let problem = '';
+      try {
+        problem = rec.kind === 0 ? rec.error : apply(r, rec);
+      } catch (e) {
+        problem = 'a record of kind ' + rec.kind + ' failed: ' + String(e);   // a bug of ours: that record only
+      }
       if (problem !== '') {
         if (loaded.skipped === 0) loaded.firstProblem = 'record ' + i + ': ' + problem;
         loaded.skipped++;
