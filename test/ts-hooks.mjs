@@ -5,7 +5,21 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// The Moddable port's SDK modules, for ports/moddable/*.js loaded on Node (test/port-kit/):
+// the fakes beside test/xs/fake-moddable/plugin.mjs, which maps them the same way for XS.
+const MODDABLE = {
+  'embedded:io/socket/tcp': 'test/xs/fake-moddable/tcp.ts',
+  'embedded:io/socket/listener': 'test/xs/fake-moddable/listener.ts',
+  timer: 'test/xs/fake-moddable/timer.ts',
+  time: 'test/xs/fake-moddable/time.ts',
+  ganglion: 'core/index.ts',
+};
+
 export async function resolve(specifier, context, nextResolve) {
+  if (context.parentURL && context.parentURL.includes('/ports/moddable/') && Object.prototype.hasOwnProperty.call(MODDABLE, specifier)) {
+    const root = context.parentURL.slice(0, context.parentURL.indexOf('/ports/moddable/') + 1);
+    return nextResolve(new URL(MODDABLE[specifier], root).href, context);
+  }
   if (specifier.endsWith('.js') && (specifier.startsWith('.') || specifier.startsWith('/')) && context.parentURL) {
     const url = new URL(specifier, context.parentURL);
     const ts = url.href.slice(0, -3) + '.ts';

@@ -15,6 +15,7 @@ import type { Session } from './session.js';
 import { unqueue } from './state/owner.js';
 import { QUEUED_ENTRY_BYTES } from './session.js';
 import { DROP_BACKLOG_FULL, DROP_OFFLINE_BYTES, countDrop } from './drops.js';
+import { LOG_LIMIT } from './log-events.js';
 
 
 /** What a queued message counts in maxQueuedBytes and maxOfflineBytes (session.ts QUEUED_ENTRY_BYTES). */
@@ -104,7 +105,7 @@ export function lost(b: Broker, s: Session, limit: string): void {
   const l = b.limits;
   b.log(null, label(s.clientId) + (limit !== '' ? ': ' + limit + ' reached' : ': backlog full') + (onlineConnection(s) === null ? ' (offline)' : '') + ': ' + s.queue.length +
     ' messages, ' + backlogBytes(s) + ' bytes (maxQueued ' + l.maxQueued + ', maxQueuedBytes ' + l.maxQueuedBytes + '); slowSubscriberPolicy ' +
-    l.slowSubscriberPolicy);
+    l.slowSubscriberPolicy, LOG_LIMIT);
   if (l.sysIntervalMs > 0 && b.slowSessions.indexOf(s) < 0) b.slowSessions.push(s);
 }
 
@@ -112,6 +113,6 @@ export function lost(b: Broker, s: Session, limit: string): void {
 export function drained(b: Broker, s: Session): void {
   const l = b.limits;
   if (s.queue.length * 2 > l.maxQueued || backlogBytes(s) * 2 > l.maxQueuedBytes) return;
-  b.log(null, label(s.clientId) + ': backlog drained, ' + (s.dropped - s.overflowFrom) + ' messages lost while full (' + s.dropped + ' in all)');
+  b.log(null, label(s.clientId) + ': backlog drained, ' + (s.dropped - s.overflowFrom) + ' messages lost while full (' + s.dropped + ' in all)', LOG_LIMIT);
   s.overflowFrom = -1;
 }

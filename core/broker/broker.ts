@@ -39,9 +39,11 @@ import { redispatch, route } from './routing.js';
 import { publishWill, releaseWill, willOnClose } from './will.js';
 import { failLater, faulted, settle } from './fault.js';
 import { Chain } from './chain.js';
-import { admitPending, leavePending } from './pending.js';
+import { admitPending, leavePending, shedPending } from './pending.js';
+import { shutDown } from './shutdown.js';
 import type { Timed } from './deadlines.js';
 import { DUE_CONNECTION, DUE_HELD, DUE_SESSION, DUE_SYS, DeadlineHeap, connectDeadline, keepAliveDeadline } from './deadlines.js';
+import { LOG_CLOSED, LOG_DETAIL, LOG_FAULT, LOG_LIMIT } from './log-events.js';
 
 
 /** The embedding application's say. Each hook may answer at once or with a Promise. */
@@ -50,7 +52,12 @@ export interface Hooks {
   authenticate(client: Connection, username: string | null, password: Uint8Array | null): Answer<boolean | number>;
   authorizePublish(client: Connection, topic: string): Answer<boolean>;
   authorizeSubscribe(client: Connection, topicFilter: string): Answer<boolean>;
-  log(client: Connection | null, line: string): void;
+  /**
+   * A log line; `event` says what it is about (log-events.ts: LOG_FAULT ... LOG_DETAIL), so a
+   * port picks its level from the number, never from the text; `code` is the CONNACK code of
+   * a LOG_REFUSED line, else -1.
+   */
+  log(client: Connection | null, line: string, event: number, code: number): void;
   /**
    * 5.0 enhanced authentication (optional; without it a CONNECT naming an Authentication
    * Method is refused with 0x8C). Called with the client's data at CONNECT, on each AUTH
@@ -176,6 +183,7 @@ export class Broker implements JournalHost {
   faulty: Connection[];             // connections whose transport threw in a write, closed by settle() (fault.ts)
   /** Handles one packet of a connection (handlers/dispatch.ts): given here, so connection.ts imports no handler. */
   dispatch: (c: Connection, p: Packet) => CodecError | null;
+  closed: boolean;                  // close() was called (shutdown.ts)
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
@@ -230,6 +238,7 @@ export class Broker implements JournalHost {
     this.spareMessage = null;
     this.stringScratch = [];
     this.faulty = [];
+    this.closed = false;
     this.dispatch = handle;
     this.journal = null;
     if (this.store.durable) this.load(options.wallClockMs !== undefined ? options.wallClockMs : nowMs);
@@ -247,7 +256,7 @@ export class Broker implements JournalHost {
     // A store whose load() throws stops the start-up (createBroker throws): starting empty would
     // let the next snapshot replace what it could not read.
     const loaded = loadState(this, this.store.load());
-    if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem);
+    if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem, LOG_FAULT);
     for (let i = 0; i < loaded.delayed.length; i++) loaded.delayed[i].willFrom = this.goneConnection(loaded.delayed[i]);
     for (let i = 0; i < loaded.online.length; i++) {
       const s = loaded.online[i];
@@ -266,7 +275,7 @@ export class Broker implements JournalHost {
         }
       }
     }
-    this.log(null, 'store: ' + loaded.records + ' records loaded: ' + this.sessionCount + ' sessions, ' + this.retained.count + ' retained messages');
+    this.log(null, 'store: ' + loaded.records + ' records loaded: ' + this.sessionCount + ' sessions, ' + this.retained.count + ' retained messages', LOG_DETAIL);
     j.flush();
   }
 
@@ -295,7 +304,7 @@ export class Broker implements JournalHost {
   }
 
   storeLog(line: string): void {
-    this.log(null, line);
+    this.log(null, line, LOG_FAULT);   // the store failed (state/journal.ts)
   }
 
   settleLater(): void {
@@ -310,7 +319,36 @@ export class Broker implements JournalHost {
     this.connectionCount++;
     admitPending(this, c);
     this.deadlines.earlier(c, connectDeadline(c.openedAtMs, this.limits.connectTimeoutMs));
+    if (this.closed) this.connectionEnded(c, false);   // shutting down: closed at once
     return c;
+  }
+
+  /**
+   * For a port with a fixed number of sockets, at its cap when a new one arrives: closes the
+   * oldest connection that has sent no CONNECT yet (pending.ts) and returns true, or returns
+   * false when there is none (the port then refuses the new socket). `limit` names the cap.
+   */
+  closeOldestPending(nowMs: number, limit: string): boolean {
+    this.setNow(nowMs);
+    let done = false;
+    try {
+      done = shedPending(this, limit);
+    } catch (e) {
+      faulted(this, null, e);
+    }
+    settle(this);
+    return done;
+  }
+
+  /**
+   * Shuts the broker down (shutdown.ts): every connection is ended (5.0 clients: DISCONNECT
+   * 0x8B first), each transport's close() called; after it nothing is due (nextDeadline -1).
+   */
+  close(nowMs: number): void {
+    this.setNow(nowMs);
+    this.closed = true;
+    shutDown(this);
+    settle(this);
   }
 
   /**
@@ -327,7 +365,7 @@ export class Broker implements JournalHost {
    * re-arms its one timer when the answer changed.
    */
   nextDeadline(): number {
-    return this.deadlines.next();
+    return this.closed ? -1 : this.deadlines.next();
   }
 
   /**
@@ -431,7 +469,7 @@ export class Broker implements JournalHost {
       // AWAIT_CONNECT or CONNECTING: a hook that never answers ends like a missing CONNECT.
       const at = connectDeadline(c.openedAtMs, this.limits.connectTimeoutMs);
       if (nowMs < at) return at;
-      this.log(c, (c.state === AWAIT_CONNECT ? 'no CONNECT' : 'CONNECT not completed') + ' within ' + this.limits.connectTimeoutMs + ' ms');
+      this.log(c, (c.state === AWAIT_CONNECT ? 'no CONNECT' : 'CONNECT not completed') + ' within ' + this.limits.connectTimeoutMs + ' ms', LOG_CLOSED);
       this.connectionEnded(c, false);
       return -1;
     }
@@ -477,7 +515,7 @@ export class Broker implements JournalHost {
     this.setNow(nowMs);
     let routed = -1;
     try {
-      if (!isValidTopicName(topic)) this.log(null, 'publish: ' + quote(topic) + ' is not a Topic Name');
+      if (!isValidTopicName(topic)) this.log(null, 'publish: ' + quote(topic) + ' is not a Topic Name', LOG_DETAIL);
       else routed = route(this, createMessage(topic, typeof payload === 'string' ? encodeUtf8(payload) : payload, qos, retain, null, ''), null, true);
     } catch (e) {
       faulted(this, null, e);
@@ -521,7 +559,7 @@ export class Broker implements JournalHost {
     this.stats.sessionsCapped++;
     const oldest = this.offline.oldest;
     if (oldest === null) return false;
-    this.log(null, label(oldest.clientId) + ': session ended to make room (maxSessions ' + this.limits.maxSessions + ')');
+    this.log(null, label(oldest.clientId) + ': session ended to make room (maxSessions ' + this.limits.maxSessions + ')', LOG_LIMIT);
     this.removeSession(oldest);
     return true;
   }
@@ -567,13 +605,13 @@ export class Broker implements JournalHost {
     if (s !== undefined && s.connection !== null) {
       // [MQTT-3.1.4-2] [5:MQTT-3.1.4-3] the existing connection is closed (5.0: DISCONNECT 0x8E).
       const old = s.connection;
-      this.log(old, 'taken over by a new connection');
+      this.log(old, 'taken over by a new connection', LOG_CLOSED);
       if ((__MQTT5__ && old.version === MQTT_5)) old.disconnect(RC_SESSION_TAKEN_OVER, 'another connection took the session over');
       this.connectionEnded(old, true);
       s = this.sessions.get(clientId);
     }
     if (s !== undefined && (cleanStart || foreign)) {
-      if (foreign) this.log(c, 'another user\'s session discarded');
+      if (foreign) this.log(c, 'another user\'s session discarded', LOG_DETAIL);
       this.removeSession(s);   // [MQTT-3.1.2-6] [5:MQTT-3.1.2-4]
       s = undefined;
     }
@@ -725,9 +763,9 @@ export class Broker implements JournalHost {
     this.deadlines.earlier(this.heldDue, atMs);
   }
 
-  log(c: Connection | null, line: string): void {
+  log(c: Connection | null, line: string, event: number, code?: number): void {
     try {
-      this.hooks.log(c, c !== null && c.clientId !== '' ? label(c.clientId) + ': ' + line : line);
+      this.hooks.log(c, c !== null && c.clientId !== '' ? label(c.clientId) + ': ' + line : line, event, code === undefined ? -1 : code);
     } catch (e) {
       // a log hook that throws cannot be told so; what it was to log is lost, nothing else
     }

@@ -2,7 +2,7 @@
 // transport, time with every call (nowMs). No I/O of its own (design.md §1).
 
 import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, Will } from '../codec/index.js';
-import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, REASON_STRING_MAX, disconnectReasonCode, encode, truncateUtf8 } from '../codec/index.js';
+import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED, RC_RECEIVE_MAXIMUM_EXCEEDED, REASON_STRING_MAX, disconnectReasonCode, encode, truncateUtf8 } from '../codec/index.js';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import type { Matches } from './routing.js';
@@ -12,13 +12,27 @@ import { failLater, faulted, settle } from './fault.js';
 import { pendingHeldNow, reservePending } from './pending.js';
 import type { Timed } from './deadlines.js';
 import { DUE_CONNECTION } from './deadlines.js';
+import { LOG_CLOSED, LOG_LIMIT } from './log-events.js';
 
 
-/** What a port gives the core for each connection. */
+/**
+ * What a port gives the core for each connection (PORT.md is the whole contract). The core
+ * calls these synchronously from inside its entry points, for this connection or while
+ * serving another (routing): the port never calls back into the core from inside them.
+ */
 export interface Transport {
-  write(frame: Uint8Array): boolean;   // false: full; the core waits for connection.writable()
+  /**
+   * Sends `frame` (a whole packet or one piece of one), in order. The frame is the port's
+   * until sent: the core never writes into it again, and the same bytes may go to other
+   * connections, so the port never writes into it either. false: full; the core holds what
+   * follows (bounded) until the port calls connection.writable().
+   */
+  write(frame: Uint8Array): boolean;
+  /** The core is done: send what was written, then close. Idempotent (a fault may repeat it). */
   close(): void;
-  pause?(): void;                      // stop reading from the peer (inbound backpressure)
+  /** Stop reading from the peer: the connection's own backlog, or a hook deciding (never another client). */
+  pause?(): void;
+  /** Read again; input held meanwhile goes to receive() on a later turn, not from inside this call. */
   resume?(): void;
 }
 
@@ -128,7 +142,11 @@ export class Connection implements DecoderBudget, Timed {
   // The three entry points a port calls. Whatever is thrown under one of them (a bug, a
   // hook, a transport) ends this connection only (fault.ts); nothing leaves the core.
 
-  /** Bytes from the peer, split anywhere, received at `nowMs`. */
+  /**
+   * Bytes from the peer, split anywhere, received at `nowMs`. The core never writes into
+   * `chunk` and may keep a view of it after returning (the unread rest while paused, a payload
+   * until it is copied): hand over bytes that will not be written to again (PORT.md).
+   */
   receive(chunk: Uint8Array, nowMs: number): void {
     try {
       if (this.state === CLOSED) return;
@@ -285,7 +303,7 @@ export class Connection implements DecoderBudget, Timed {
   /** A packet of `bytes` does not fit the client's Maximum Packet Size: close instead. */
   private oversize(bytes: number, isConnack: boolean): void {
     this.broker.log(this, 'closing: a packet of ' + bytes + ' bytes is over the client\'s Maximum Packet Size ' +
-      this.maximumPacketSize + ' [5:MQTT-3.1.2-24]');
+      this.maximumPacketSize + ' [5:MQTT-3.1.2-24]', LOG_LIMIT);
     if (isConnack) this.will = null;
     this.broker.connectionEnded(this, !isConnack);
   }
@@ -322,7 +340,10 @@ export class Connection implements DecoderBudget, Timed {
    */
   fail(err: CodecError): void {
     if (this.state === CLOSED) return;
-    this.broker.log(this, 'closing: ' + err.message + ' [' + err.rule + ']');
+    // Closed by a limit (a packet too large, a quota, too many QoS 2 in flight) or for what
+    // the client did: the port logs the first as a limit (log-events.ts).
+    const rc = err.rc;
+    this.broker.log(this, 'closing: ' + err.message + ' [' + err.rule + ']', rc === RC_PACKET_TOO_LARGE || rc === RC_QUOTA_EXCEEDED || rc === RC_RECEIVE_MAXIMUM_EXCEEDED ? LOG_LIMIT : LOG_CLOSED);
     // [4:MQTT-3.1.2-2] an unsupported protocol level is answered with CONNACK 0x01 in the
     // 3.1.1 form (the only one such a client can be expected to read), then closed.
     if (this.state === AWAIT_CONNECT && err.rule === '4:MQTT-3.1.2-2') this.transport.write(UNACCEPTABLE_PROTOCOL_VERSION);

@@ -16,6 +16,7 @@ import type { Session } from './session.js';
 import { backlogBytes, dropFirst, lost, makeRoom, queuedSize } from './backlog.js';
 import { AWAIT_PUBCOMP, allocatePacketId } from './session.js';
 import { endInflight, queueMessage, startInflight, unqueue } from './state/owner.js';
+import { LOG_DETAIL } from './log-events.js';
 
 
 /**
@@ -101,7 +102,7 @@ function resend(b: Broker, s: Session, c: Connection): void {
 function readable(b: Broker, s: Session, m: Message): boolean {
   if (b.mayRead(s, m.topic)) return true;
   countDrop(b, s, DROP_READ_REFUSED);
-  b.log(null, label(s.clientId) + ': read refused: ' + quote(m.topic) + ' dropped');
+  b.log(null, label(s.clientId) + ': read refused: ' + quote(m.topic) + ' dropped', LOG_DETAIL);   // one per message: not a warning each
   return false;
 }
 

@@ -16,11 +16,12 @@ import { MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, isCodecError } from '../codec
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { ACTIVE, CLOSED } from './connection-state.js';
+import { LOG_FAULT } from './log-events.js';
 
 /** Something was thrown while the core served `c` (null: no one connection, a timer's sweep). */
 export function faulted(b: Broker, c: Connection | null, e: unknown): void {
   b.stats.errors++;
-  b.log(c, 'internal error: ' + describe(e));
+  b.log(c, 'internal error: ' + describe(e), LOG_FAULT);
   if (c !== null) closeFaulted(b, c, isCodecError(e) ? e.rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
 }
 
@@ -31,7 +32,7 @@ export function faulted(b: Broker, c: Connection | null, e: unknown): void {
  */
 export function hookFailed(b: Broker, c: Connection | null, hook: string, reason: unknown, close: boolean): void {
   b.stats.errors++;
-  b.log(c, 'internal error: the ' + hook + ' hook failed: ' + describe(reason));
+  b.log(c, 'internal error: the ' + hook + ' hook failed: ' + describe(reason), LOG_FAULT);
   if (c !== null && close) closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
 }
 
@@ -43,7 +44,7 @@ export function failLater(b: Broker, c: Connection, what: string, e: unknown): v
   if (c.faulty) return;
   c.faulty = true;
   b.stats.errors++;
-  b.log(c, 'internal error in ' + what + ': ' + describe(e));
+  b.log(c, 'internal error in ' + what + ': ' + describe(e), LOG_FAULT);
   b.faulty.push(c);
 }
 
@@ -86,7 +87,7 @@ function closeFaulted(b: Broker, c: Connection, rc: number): void {
     b.connectionEnded(c, true);
   } catch (e2) {
     b.stats.errors++;
-    b.log(c, 'internal error while closing: ' + describe(e2));
+    b.log(c, 'internal error while closing: ' + describe(e2), LOG_FAULT);
     c.state = CLOSED;
     forget(b, c);
     try {

@@ -2,7 +2,8 @@
 // signal and a clock.
 export { Broker, LocalSubscription, createBroker } from './broker.js';
 export type { AuthAnswer, Hooks, Stats } from './broker.js';
-export { Connection } from './connection.js';
+export { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';   // CONNECTING too is 1, but that name is the client role's (core/client)
+export { LOG_CLOSED, LOG_CONNECTED, LOG_DENIED, LOG_DETAIL, LOG_FAULT, LOG_LIMIT, LOG_REFUSED } from './log-events.js';
 export type { Transport } from './connection.js';
 export type { BrokerOptions, Limits, SlowSubscriberPolicy } from './options.js';
 export { SLOW_SUBSCRIBER_POLICIES } from './options.js';

@@ -8,6 +8,7 @@
 import type { Broker } from './broker.js';
 import type { Connection } from './connection.js';
 import { AWAIT_CONNECT } from './connection-state.js';
+import { LOG_CLOSED } from './log-events.js';
 
 /**
  * A new connection joins the pending ones; past maxPending the oldest that has not sent a
@@ -17,15 +18,31 @@ import { AWAIT_CONNECT } from './connection-state.js';
 export function admitPending(b: Broker, c: Connection): void {
   b.pending.add(c);
   if (b.pending.size <= b.limits.maxPending) return;
-  let oldest = b.pending.oldest as Connection;   // not `c`: maxPending is at least 1
-  for (let x: Connection | null = oldest; x !== c && x !== null; x = x.newer) {
-    if (x.state === AWAIT_CONNECT) {
-      oldest = x;
-      break;
-    }
-  }
+  const oldest = oldestAwaiting(b, c);
   b.stats.pendingClosed++;
-  closePending(b, oldest, 'maxPending ' + b.limits.maxPending);
+  closePending(b, oldest === null ? b.pending.oldest as Connection : oldest, 'maxPending ' + b.limits.maxPending);   // not `c`: maxPending is at least 1
+}
+
+/**
+ * A port whose sockets are few (a device: a fixed number of lwIP PCBs) has a new socket and
+ * no room for it: the oldest pending connection that has not sent a whole CONNECT is closed
+ * instead, as for maxPending, and counted with it; `limit` names the port's cap in the log.
+ * false: none is (all are clients, or authenticating): the port refuses the new socket.
+ */
+export function shedPending(b: Broker, limit: string): boolean {
+  const oldest = oldestAwaiting(b, null);
+  if (oldest === null) return false;
+  b.stats.pendingClosed++;
+  closePending(b, oldest, limit);
+  return true;
+}
+
+/** The oldest pending connection still waiting for its CONNECT, older than `newest`; null: none. */
+function oldestAwaiting(b: Broker, newest: Connection | null): Connection | null {
+  for (let x: Connection | null = b.pending.oldest; x !== newest && x !== null; x = x.newer) {
+    if (x.state === AWAIT_CONNECT) return x;
+  }
+  return null;
 }
 
 /** Accepted or closed: no longer pending, and what its decoder held no longer counts. */
@@ -78,6 +95,8 @@ function makeRoom(b: Broker, c: Connection, extra: number): boolean {
 }
 
 function closePending(b: Broker, c: Connection, limit: string): void {
-  b.log(c, 'closed before CONNACK: limit ' + limit);
+  // LOG_CLOSED, not LOG_LIMIT: counted in $SYS, and a flood of silent sockets must not flood
+  // a port's warnings with a line each.
+  b.log(c, 'closed before CONNACK: limit ' + limit, LOG_CLOSED);
   b.connectionEnded(c, false);
 }

@@ -20,6 +20,7 @@ import { setRetained } from './state/owner.js';
 import type { Message } from './message.js';
 import { DROP_NO_SHARE_MEMBER, DROP_READ_REFUSED, DROP_RETAINED_FULL, countDrop } from './drops.js';
 import type { Session, Subscriber } from './session.js';
+import { LOG_LIMIT } from './log-events.js';
 
 
 /** The members of one shared subscription ($share/{name}/{filter}) that match a topic. */
@@ -72,7 +73,7 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
     const rc = setRetained(b, m);
     if (rc === RC_QUOTA_EXCEEDED) {
       countDrop(b, null, DROP_RETAINED_FULL);
-      b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained');
+      b.log(from, 'retained store full: ' + quote(m.topic) + ' not retained', LOG_LIMIT);
       if (from !== null && (__MQTT5__ && from.version === MQTT_5) && m.qos > 0 && !force) return ROUTE_REFUSED;
     }
   }

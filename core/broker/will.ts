@@ -14,6 +14,7 @@ import { route } from './routing.js';
 import type { Session } from './session.js';
 import { isThenable } from './handlers/common.js';
 import { hookFailed } from './fault.js';
+import { LOG_DENIED } from './log-events.js';
 
 /**
  * The CONNECT's will, copied out of the receive chunk: it lives as long as the connection
@@ -54,7 +55,7 @@ export function publishWill(b: Broker, from: Connection, m: Message): void {
   const allowed = b.hooks.authorizePublish(from, m.topic);
   if (!isThenable(allowed)) {
     if (allowed) route(b, m, null, true);
-    else b.log(from, 'will to ' + quote(m.topic) + ' not authorized');
+    else b.log(from, 'will to ' + quote(m.topic) + ' not authorized', LOG_DENIED);
     return;
   }
   keep(m);

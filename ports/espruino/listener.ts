@@ -6,7 +6,7 @@
 //   var g = require("ganglion");
 //   var b = g.listen({ port: 1883 }, { log: function (c, line) { print(line); } });
 import type { Broker, BrokerOptions, Connection, Hooks, QoS } from '../../core/index.js';
-import { createBroker } from '../../core/index.js';
+import { LOG_FAULT, LOG_LIMIT, createBroker } from '../../core/index.js';
 import type { EspruinoNet, EspruinoServer, EspruinoSocket } from './espruino-api.js';
 import type { TransportOwner } from './socket-transport.js';
 import { SocketTransport } from './socket-transport.js';
@@ -19,11 +19,9 @@ export interface ListenOptions extends BrokerOptions {
   net?: EspruinoNet;        // the net module (default: require("net"))
 }
 
+/** The core's hooks (core/broker/broker.ts): `connected` and `disconnected` say when a client is in and out. */
 export interface ListenHooks extends Partial<Hooks> {
-  /** A client's CONNECT was accepted (its CONNACK has gone out). */
-  onConnect?(c: Connection): void;
-  /** A client's socket closed (after onConnect). */
-  onDisconnect?(c: Connection): void;
+  // nothing of the port's own: one name per concept, the core's
 }
 
 /** Espruino's clock is fractional: the core gets whole milliseconds. */
@@ -39,7 +37,6 @@ export class Listener implements TransportOwner {
   sockets: number;          // open client sockets
   maxSockets: number;       // one more than maxConnections: room to refuse with a CONNACK
   refused: number;          // sockets closed at once because all slots were taken
-  private hooks: ListenHooks;
   private timer: unknown;   // the one timer, or null
   private armedAt: number;  // the deadline it is set for; -1: none
   private stopped: boolean;
@@ -48,7 +45,6 @@ export class Listener implements TransportOwner {
   constructor(net: EspruinoNet, o: ListenOptions, hooks: ListenHooks) {
     const limits = boardLimits(o);
     this.broker = createBroker(limits, hooks, nowMs());
-    this.hooks = hooks;
     this.sendBudget = o.sendBudget === undefined ? SEND_BUDGET : o.sendBudget;
     this.receiveBudget = o.receiveBudget === undefined ? RECEIVE_BUDGET : o.receiveBudget;
     this.sockets = 0;
@@ -86,10 +82,12 @@ export class Listener implements TransportOwner {
 
   /** A new client socket. */
   accept(socket: EspruinoSocket): void {
-    if (this.sockets >= this.maxSockets) {
-      // Every slot is taken, including the one kept for refusing with CONNACK 0x03/0x89.
+    // Every slot is taken, including the one kept for refusing with CONNACK 0x03/0x89: the
+    // oldest socket that has sent no CONNECT makes room (as the core's maxPending), else
+    // this one is refused.
+    if (this.sockets >= this.maxSockets && !this.broker.closeOldestPending(nowMs(), 'sockets ' + this.maxSockets)) {
       this.refused++;
-      this.broker.log(null, 'refused a socket: ' + this.sockets + ' open');
+      this.broker.log(null, 'refused a socket: ' + this.sockets + ' open', LOG_LIMIT);
       socket.end();
       return;
     }
@@ -112,14 +110,15 @@ export class Listener implements TransportOwner {
     return n;
   }
 
-  /** Stops listening and the timer, and closes every client (their wills go out). */
+  /**
+   * Stops listening and the timer; the core ends every client (broker.close: 5.0 clients get
+   * DISCONNECT 0x8B, wills go out) and each socket closes once its last frame has gone.
+   */
   close(): void {
     this.stopped = true;
     this.disarm();
     this.server.close();
-    const list = this.broker.connections.slice();
-    const now = nowMs();
-    for (let i = 0; i < list.length; i++) list[i].closed(now);
+    this.broker.close(nowMs());
   }
 
   /** After every call into the core: the timer follows the core's next deadline. */
@@ -143,13 +142,8 @@ export class Listener implements TransportOwner {
 
   // ---- TransportOwner ----
 
-  opened(t: SocketTransport): void {
-    if (this.hooks.onConnect) this.hooks.onConnect(t.connection as Connection);
-  }
-
-  ended(t: SocketTransport): void {
+  ended(): void {
     this.sockets--;
-    if (t.accepted && this.hooks.onDisconnect) this.hooks.onDisconnect(t.connection as Connection);
   }
 
   now(): number {
@@ -174,7 +168,7 @@ export class Listener implements TransportOwner {
   private fault(c: Connection | null, where: string, e: unknown): void {
     this.broker.stats.errors++;
     const stack = e !== null && typeof e === 'object' ? (e as { stack?: unknown }).stack : undefined;
-    this.broker.log(c, 'internal error in the port (' + where + '): ' + String(e) + (typeof stack === 'string' ? '\n' + stack : ''));
+    this.broker.log(c, 'internal error in the port (' + where + '): ' + String(e) + (typeof stack === 'string' ? '\n' + stack : ''), LOG_FAULT);
   }
 }
 

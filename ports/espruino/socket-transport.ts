@@ -13,15 +13,13 @@
 // pause the strings are held here, and a client that sends more than the receive budget
 // meanwhile is dropped.
 import type { Connection, Transport } from '../../core/index.js';
+import { CLOSED } from '../../core/index.js';
 import type { EspruinoSocket } from './espruino-api.js';
-
-const CLOSED = 3;   // Connection state once the core has let go
 
 /** What a transport reports back to its listener. */
 export interface TransportOwner {
   sendBudget: number;
   receiveBudget: number;
-  opened(t: SocketTransport): void;    // a CONNACK accepting the client went out
   ended(t: SocketTransport): void;     // the socket is gone
   now(): number;                       // the port's clock, for every call into the core
   after(): void;                       // re-arm the timer after a call into the core
@@ -36,7 +34,6 @@ export class SocketTransport implements Transport {
   queued: number;           // bytes written to the socket since its last 'drain'
   full: boolean;            // write() said false; 'drain' calls writable()
   closing: boolean;
-  accepted: boolean;        // a successful CONNACK was sent
   paused: boolean;
   held: string[];           // data received while paused
   heldBytes: number;
@@ -50,7 +47,6 @@ export class SocketTransport implements Transport {
     this.queued = 0;
     this.full = false;
     this.closing = false;
-    this.accepted = false;
     this.paused = false;
     this.held = [];
     this.heldBytes = 0;
@@ -89,11 +85,6 @@ export class SocketTransport implements Transport {
 
   write(frame: Uint8Array): boolean {
     if (this.closing || this.gone) return true;   // nowhere to go: dropped
-    // CONNACK with return/reason code 0 (byte 3 in 3.1, 3.1.1 and 5.0): the client is in.
-    if (!this.accepted && frame[0] === 0x20 && frame.length > 3 && frame[3] === 0) {
-      this.accepted = true;
-      this.owner.opened(this);
-    }
     this.queued += frame.length;
     try {
       this.socket.write(E.toString(frame));

@@ -30,7 +30,7 @@ import Listener from "embedded:io/socket/listener";
 import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import Time from "time";
-import { createBroker } from "ganglion";
+import { CLOSED, LOG_FAULT, LOG_LIMIT, createBroker, label } from "ganglion";
 
 /**
  * Broker limits for an ESP32 board target (about 150 KB for all of JS; lwIP allows 8 active
@@ -209,7 +209,7 @@ export class SocketTransport {
     const c = this.connection;
     this.server.fault(c, where, e);
     try { this.shut("closed after an internal error"); } catch (e2) { this.closed = true; }
-    if (c !== null && c.state !== 3) {
+    if (c !== null && c.state !== CLOSED) {
       try { c.closed(this.server.clock.read()); } catch (e3) { /* the core guards closed() itself */ }
     }
     this.server.after();
@@ -299,9 +299,11 @@ export class BrokerServer {
 
   /** Accepts one socket from the listener. */
   accept(raw) {
-    if (this.stopping || this.transports.length >= this.maxSockets) {
+    // At the socket cap the oldest socket that has sent no CONNECT makes room (as the core's
+    // maxPending), else this one is refused.
+    if (this.stopping || (this.transports.length >= this.maxSockets && !this.broker.closeOldestPending(this.clock.read(), "sockets " + this.maxSockets))) {
       raw.close();
-      this.say("refused a socket: " + this.transports.length + " open");
+      this.broker.log(null, "refused a socket: " + this.transports.length + " open", LOG_LIMIT);
       return;
     }
     const t = new SocketTransport(this);
@@ -384,7 +386,7 @@ export class BrokerServer {
   removed(t, why) {
     const i = this.transports.indexOf(t);
     if (i >= 0) this.transports.splice(i, 1);
-    const id = t.connection !== null && t.connection.clientId !== "" ? t.connection.clientId + " " : "";
+    const id = t.connection !== null && t.connection.clientId !== "" ? label(t.connection.clientId) + " " : "";
     this.say(id + "(" + t.remote + ") " + why);
   }
 
@@ -396,10 +398,14 @@ export class BrokerServer {
   fault(c, where, e) {
     this.broker.stats.errors++;
     const stack = e !== null && typeof e === "object" && typeof e.stack === "string" ? "\n" + e.stack : "";
-    this.broker.log(c, "internal error in the port (" + where + "): " + String(e) + stack);
+    this.broker.log(c, "internal error in the port (" + where + "): " + String(e) + stack, LOG_FAULT);
   }
 
-  /** Stops listening, closes every socket (the core publishes wills) and stops the timers. */
+  /**
+   * Stops listening and the timers; the core ends every client (broker.close: 5.0 clients get
+   * DISCONNECT 0x8B, wills go out) and each socket is shut as soon as its last frame has been
+   * handed to the stack: no timer runs to let one linger.
+   */
   close() {
     this.stopping = true;
     this.listener.close();
@@ -407,10 +413,7 @@ export class BrokerServer {
     this.timer = null;
     if (this.readTimer !== null) Timer.clear(this.readTimer);
     this.readTimer = null;
-    while (this.transports.length > 0) {
-      const t = this.transports[this.transports.length - 1];
-      t.shut("server closing");
-      t.connection.closed(this.clock.read());
-    }
+    this.broker.close(this.clock.read());
+    while (this.transports.length > 0) this.transports[this.transports.length - 1].shut("server closing");
   }
 }

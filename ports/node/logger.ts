@@ -2,6 +2,7 @@
 // hit) unless -v (info: connects, disconnects, latency) or -v -v / --log-level debug (also a
 // line per packet in and out). Text or JSON lines, to stderr or a file reopened on SIGHUP.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { LOG_CLOSED, LOG_CONNECTED, LOG_DENIED, LOG_FAULT, LOG_LIMIT, LOG_REFUSED } from '../../core/index.js';
 
 export const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -84,15 +85,13 @@ export function createLogger(
 }
 
 /**
- * The core's log lines carry no level: classify them by what they say. Limits hit and
- * refusals are warnings; connects and closes are info; the rest is debug.
+ * The level of a core log line, from the event the core gives with it (core/broker/
+ * log-events.ts), never from its text: faults are errors; limits, denials and refused
+ * CONNECTs warn; connects and closes are info; the rest is debug.
  */
-export function levelOfCoreLine(line: string): Level {
-  if (/internal error/.test(line)) return 'error';   // a fault caught in the core or the port (issue 13)
-  // "maximum": a packet over a size limit ("a packet of N bytes, maximum M"); "reached": a broker-wide limit.
-  if (/not authorized|refused: CONNACK|queue full|backlog full|backlog drained|store full|held:|too large|over a limit|maximum|reached|maxSessions/i.test(line)) return 'warn';
-  // Closed before CONNACK by a limit: counted in $SYS; one line each at warn would let a
-  // flood of silent sockets flood the log too.
-  if (/connected \(MQTT|disconnected|connection lost|closing:|taken over|no CONNECT within|closed before CONNACK/.test(line)) return 'info';
+export function levelOfEvent(event: number): Level {
+  if (event === LOG_FAULT) return 'error';
+  if (event === LOG_LIMIT || event === LOG_DENIED || event === LOG_REFUSED) return 'warn';
+  if (event === LOG_CONNECTED || event === LOG_CLOSED) return 'info';
   return 'debug';
 }

@@ -3,7 +3,7 @@
 // user's hash or, for an unknown name, a dummy hash of the same kind (the same work and the
 // same answer either way), then the failure counted and logged with the remote address.
 import type { Connection } from '../../core/index.js';
-import { RC_SERVER_BUSY, quote } from '../../core/index.js';
+import { CLOSED, RC_SERVER_BUSY, quote } from '../../core/index.js';
 import type { CheckQueue } from './check-queue.js';
 import type { Logger } from './logger.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -19,8 +19,6 @@ export interface PasswordLogin {
   /** The users now (the file may be re-read meanwhile) and the dummy for unknown names. */
   users: () => { users: Map<string, PasswordEntry>; dummy: PasswordEntry };
 }
-
-const CLOSED = 3;   // the core's Connection state once it has let go
 
 function later<T>(ms: number, value: T): Promise<T> {
   return new Promise<T>((resolve) => setTimeout(resolve, ms, value).unref());

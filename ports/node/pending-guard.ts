@@ -11,6 +11,7 @@
 // aged connections out of the core's maxPending (core/broker/pending.ts).
 import type { Socket } from 'node:net';
 import type { Broker, Connection } from '../../core/index.js';
+import { LOG_CLOSED } from '../../core/index.js';
 import { portNow } from './deadline-timer.js';
 import { addressKey } from './login-throttle.js';
 import { socketFault } from './socket-guard.js';
@@ -72,7 +73,7 @@ export class PendingGuard {
       while (list.length >= this.maxPerAddress && now - list[0].sinceMs >= this.graceMs) {
         const oldest = list.shift() as Entry;
         this.broker.stats.pendingPerAddressClosed++;
-        this.broker.log(oldest.connection, `closed before CONNACK: limit maxPendingPerAddress ${this.maxPerAddress} from ${key}`);
+        this.broker.log(oldest.connection, `closed before CONNACK: limit maxPendingPerAddress ${this.maxPerAddress} for ${key}`, LOG_CLOSED);
         oldest.socket.destroy();
       }
     }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Broker, Connection, Hooks, LocalSubscription, Message, QoS } from '../../core/index.js';
-import { RC_NOT_AUTHORIZED, RC_SERVER_SHUTTING_DOWN, createBroker, quote, reasonName } from '../../core/index.js';
+import { LOG_CONNECTED, LOG_FAULT, LOG_REFUSED, RC_NOT_AUTHORIZED, createBroker, label, quote, reasonName } from '../../core/index.js';
 import type { Acl } from './acl.js';
 import { mayPublish, mayRead, maySubscribe, parseAcl } from './acl.js';
 import type { Client } from './client.js';
@@ -25,7 +25,7 @@ import type { ListenerCounts } from './monitor.js';
 import { Monitor, STEP_MS } from './monitor.js';
 import { packageVersion } from './version.js';
 import type { Level, Logger } from './logger.js';
-import { LogFile, createLogger, levelOfCoreLine } from './logger.js';
+import { LogFile, createLogger, levelOfEvent } from './logger.js';
 import { CheckQueue } from './check-queue.js';
 import { LoginThrottle, peerAddress } from './login-throttle.js';
 import type { PasswordEntry } from './password-file.js';
@@ -164,7 +164,7 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
   };
   const who = (c: Connection): string => {
     const t = portOf(c);
-    return `${c.clientId || '(no client id)'} from ${t.remoteAddress} on ${t.listener.name}`;
+    return `${c.clientId === '' ? '(no client id)' : label(c.clientId)} from ${t.remoteAddress} on ${t.listener.name}`;   // a peer's id, quoted when it is not plain (peer-text.ts)
   };
   const appAuthenticate = app.authenticate;
   const appPublish = app.authorizePublish;
@@ -200,7 +200,7 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
       const users = security().users;
       if (users === null) {
         if (l.allowAnonymous) return true;   // no password file: names are not checked
-        logger.log('warn', `auth failed: ${who(c)}: user "${username}": no users configured`);
+        logger.log('warn', `auth failed: ${who(c)}: user ${quote(username)}: no users configured`);
         return RC_NOT_AUTHORIZED;
       }
       // Known or not, a name costs the same, and failures slow the next guesses (password-login.ts).
@@ -223,16 +223,16 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
         // A shared subscription ($share/GROUP/FILTER) reads what FILTER reads.
         const shared = /^\$share\/[^/]+\/(.+)$/.exec(filter);
         ruled = maySubscribe(acl, c.username, c.clientId, shared ? shared[1] : filter);
-        if (!ruled) logger.log('warn', `${who(c)}: SUBSCRIBE to "${filter}" not authorized`);
+        if (!ruled) logger.log('warn', `${who(c)}: SUBSCRIBE to ${quote(filter)} not authorized`);
       }
       return both(ruled, appSubscribe === undefined ? null : () => appSubscribe(clientOf(c), filter));
     },
     connected: appConnected === undefined ? undefined : (c) => appConnected(clientOf(c)),
     disconnected: appDisconnected === undefined ? undefined : (c, clean) => appDisconnected(clientOf(c), clean),
-    log(c, line) {
-      const level = levelOfCoreLine(line);
+    log(c, line, event, code) {
+      const level = levelOfEvent(event);
       if (!logger.enabled(level)) return;
-      if (c !== null) line += peerOf(c, line);
+      if (c !== null && event !== LOG_FAULT) line += peerOf(c, event, code);
       logger.log(level, line);
     },
   };
@@ -242,21 +242,19 @@ export function makeHooks(config: Config, logger: Logger, security: () => Securi
 const CONNACK_3 = ['accepted', 'unacceptable protocol version', 'identifier rejected', 'server unavailable', 'bad user name or password', 'not authorized'];
 
 /**
- * What a core line about a connection leaves out: who it is (remote address, listener, user
- * name) and, for a refused CONNECT, the code in words.
+ * What a core line about a connection leaves out (by its event, log-events.ts): who it is
+ * (remote address, listener; the user name of a connect or a refusal) and, for a refused
+ * CONNECT, the code in words.
  */
-function peerOf(c: Connection, line: string): string {
+function peerOf(c: Connection, event: number, code: number): string {
   const t = portOf(c);
   const where = ` from ${t.remoteAddress} on ${t.listener.name}`;
-  if (/ connected \(MQTT/.test(line)) return where + (c.username !== null ? ` as ${quote(c.username)}` : '');
-  const refused = /refused: CONNACK 0x([0-9a-f]+)/.exec(line);
-  if (refused !== null) {
-    const code = parseInt(refused[1], 16);
+  if (event === LOG_CONNECTED) return where + (c.username !== null ? ` as ${quote(c.username)}` : '');
+  if (event === LOG_REFUSED) {
     const words = c.version === 5 ? reasonName(code) : CONNACK_3[code] ?? 'unknown code';
     return ` (${words})${where}` + (c.username !== null ? ` user ${quote(c.username)}` : '');
   }
-  if (/^(.*: )?(closing|no CONNECT within|not authorized|taken over)/.test(line) && !line.includes(' from ')) return where;
-  return '';
+  return where;
 }
 
 /**
@@ -412,11 +410,10 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
         for (const t of timers) clearInterval(t);
         // The operations listener stays up until the end, answering /health with 503.
         for (const b of listeners) if (b.config.type !== 'http') b.server.close();
-        const list = broker.connections.slice();
-        logger.log('info', `shutting down: ${list.length} connection(s)`);
-        // 5.0 clients get DISCONNECT 0x8B (server shutting down); 3.x clients are closed.
-        broker.setNow(portNow());
-        for (const c of list) c.fail({ rc: RC_SERVER_SHUTTING_DOWN, rule: '5:§3.14.2.1', message: 'server shutting down' });
+        logger.log('info', `shutting down: ${broker.connections.length} connection(s)`);
+        // The core ends every connection (5.0 clients: DISCONNECT 0x8B server shutting down);
+        // each socket then ends once its last frames are out.
+        broker.close(portNow());
         ctx.flusher.now();
         // Sockets with no MQTT connection yet (TLS handshakes, HTTP requests) are cut.
         for (const s of sockets) if (!s.destroyed && s.writableLength === 0 && !s.writableEnded) s.end();

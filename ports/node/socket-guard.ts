@@ -5,15 +5,15 @@
 // ($SYS/broker/errors) and logged once with its stack.
 import type { Socket } from 'node:net';
 import type { Broker, Connection } from '../../core/index.js';
+import { CLOSED, LOG_FAULT } from '../../core/index.js';
 import { portNow } from './deadline-timer.js';
 
-const CLOSED = 3;   // Connection state after the core has let go
 
 /** A throw in a callback of `socket` (whose connection is `c`, if it has one yet). */
 export function socketFault(broker: Broker, socket: Socket, c: Connection | null, where: string, e: unknown): void {
   broker.stats.errors++;
   const stack = e instanceof Error && e.stack !== undefined ? e.stack : String(e);
-  broker.log(c, `internal error in the port (${where}), closing the socket: ${stack}`);
+  broker.log(c, `internal error in the port (${where}), closing the socket: ${stack}`, LOG_FAULT);
   try {
     socket.destroy();
   } catch {
@@ -31,5 +31,5 @@ export function socketFault(broker: Broker, socket: Socket, c: Connection | null
 export function portFault(broker: Broker, where: string, e: unknown): void {
   broker.stats.errors++;
   const stack = e instanceof Error && e.stack !== undefined ? e.stack : String(e);
-  broker.log(null, `internal error in the port (${where}): ${stack}`);
+  broker.log(null, `internal error in the port (${where}): ${stack}`, LOG_FAULT);
 }

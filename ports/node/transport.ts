@@ -7,6 +7,7 @@
 // transport for the hooks.
 import type { Socket } from 'node:net';
 import type { Broker, Connection, Transport } from '../../core/index.js';
+import { CLOSED, LOG_CLOSED } from '../../core/index.js';
 import type { PendingGuard } from './pending-guard.js';
 import type { LatencyHistogram } from './latency.js';
 import type { Logger } from './logger.js';
@@ -18,8 +19,6 @@ import type { ListenerCounts } from './monitor.js';
 import { portFault, socketFault } from './socket-guard.js';
 import type { Trace } from './packet-trace.js';
 import { traceOf } from './packet-trace.js';
-
-const CLOSED = 3;   // Connection state after the core has let go
 
 export interface Flushable {
   flush(): void;
@@ -257,7 +256,7 @@ export class SocketTransport implements PortTransport, Flushable {
   lost(reason: string): void {
     const c = this.connection as Connection;
     if (c.state === CLOSED) return;
-    this.ctx.broker.log(c, `connection lost (${reason}) from ${this.remoteAddress} on ${this.listener.name}`);
+    this.ctx.broker.log(c, `connection lost (${reason})`, LOG_CLOSED);   // the log hook adds who and where
     lost(this.ctx, c);
   }
 }

@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Connection } from '../../core/index.js';
+import { CLOSED, LOG_CLOSED } from '../../core/index.js';
 import type { Client } from './client.js';
 import type { Trace } from './packet-trace.js';
 import type { ListenerConfig } from './config.js';
@@ -21,8 +22,6 @@ import {
   CLOSE_NORMAL, CLOSE_NO_STATUS, FrameParser, OP_BINARY, OP_CLOSE, OP_PONG, acceptKey, chooseProtocol,
   closePayload, controlFrame, frameHeader, validKey,
 } from './websocket.js';
-
-const CLOSED = 3;
 
 export class WebSocketTransport implements PortTransport, Flushable {
   connection: Connection | null = null;
@@ -145,7 +144,7 @@ function upgrade(ctx: PortContext, listener: ListenerConfig, req: IncomingMessag
   const end = (why: string): void => {
     reason = why;
     if (c.state !== CLOSED) {
-      ctx.broker.log(c, `connection lost (${reason}) from ${t.remoteAddress} on ${listener.name}`);
+      ctx.broker.log(c, `connection lost (${reason})`, LOG_CLOSED);   // the log hook adds who and where
       lost(ctx, c);
     }
   };

@@ -195,6 +195,16 @@ export class FakeSocket extends Emitter {
     return moved;
   }
 
+  /** The peer reset the connection: 'error', then 'close', and what was queued is dropped. */
+  resetByPeer(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sendQueue = '';
+    this.inbound = '';
+    this.emit('error', { code: -104, message: 'reset' });
+    this.emit('close', true);
+  }
+
   private shut(hadError: boolean): void {
     this.closed = true;
     this.sendQueue = '';
@@ -227,6 +237,12 @@ export class ClientEnd {
   /** The client closes its socket (FIN, no DISCONNECT). */
   fin(): void {
     this.finSent = true;
+  }
+
+  /** The connection is reset, whatever the server still had to send. */
+  reset(): void {
+    this.finSent = true;
+    this.socket.resetByPeer();
   }
 
   get closed(): boolean {

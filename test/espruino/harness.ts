@@ -164,8 +164,8 @@ export class World {
     const logs = this.logs;
     this.listener = this.in((m) => m.listen({ port: this.port, ...options }, {
       log: (_c: unknown, line: string) => { logs.push(line); },
-      onConnect: (c: { clientId: string }) => { events.push('+' + c.clientId); },
-      onDisconnect: (c: { clientId: string }) => { events.push('-' + c.clientId); },
+      connected: (c: { clientId: string }) => { events.push('+' + c.clientId); },
+      disconnected: (c: { clientId: string }) => { events.push('-' + c.clientId); },
       ...hooks,
     }));
     this.fake.roots.push(this.listener);

@@ -29,7 +29,7 @@ const internal = new Set(internalProps(root));
 const DOCUMENTED = [
   'listen', 'createBroker', 'broker', 'publish', 'close', 'subscribe', 'unsubscribe', 'stats', 'sessions',
   'connections', 'connectionCount', 'clientCount', 'limits', 'retained', 'nextDeadline', 'connect', 'tick',
-  'timeout', 'receive', 'closed', 'writable', 'clientId', 'username', 'version', 'onConnect', 'onDisconnect',
+  'timeout', 'receive', 'closed', 'writable', 'clientId', 'username', 'version', 'connected', 'disconnected',
   'authenticate', 'authorizePublish', 'authorizeSubscribe', 'authorizeRead', 'log', 'port', 'maxConnections',
   'maxPacketSize', 'maxSubscriptionsPerClient', 'maxInflight', 'maxQueued', 'maxQueuedBytes', 'sendBudget',
   'receiveBudget', 'topic', 'payload', 'qos', 'retain', 'properties', 'messagesIn', 'dropped', 'errors',
@@ -51,7 +51,7 @@ function names(o: object): string[] {
 function reach(env: Env): Seen {
   const seen: Seen = {};
   let connection: object | null = null;
-  const w = new World(env, {}, { onConnect: (c: object) => { connection = c; } });
+  const w = new World(env, {}, { connected: (c: object) => { connection = c; } });
   const l = w.listener as unknown as { broker: { stats: object; limits: object; retained: object; subscribe: Function } };
   const c = w.connected('pub');
   let message: object | null = null;
@@ -63,7 +63,7 @@ function reach(env: Env): Seen {
   seen.stats = names(l.broker.stats);
   seen.limits = names(l.broker.limits);
   seen.retained = names(l.broker.retained);
-  assert.ok(connection, env.name + ': onConnect called');
+  assert.ok(connection, env.name + ': the connected hook called');
   seen.connection = names(connection!);
   assert.ok(message, env.name + ': the local subscriber got the message');
   seen.message = names(message!);

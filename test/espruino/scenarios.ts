@@ -38,7 +38,7 @@ export function scenarios(env: Env): void {
     worlds = [];
   });
 
-  test('connect: CONNECT in as a binary string, CONNACK out as a string; onConnect fires', () => {
+  test('connect: CONNECT in as a binary string, CONNACK out as a string; the connected hook fires', () => {
     const w = world();
     const c = w.dial();
     c.raw(hex(CONNECT_A));
@@ -49,11 +49,16 @@ export function scenarios(env: Env): void {
     assert.is(w.listener.sockets, 1);
   });
 
-  test('issue 13: a throw in one socket\'s handler (onDisconnect, from its close event) ends that socket only: counted, logged', () => {
-    const w = world({}, { onDisconnect: (c: { clientId: string }) => { if (c.clientId === 'a') throw new Error('hook bug'); } });
+  test('issue 13: a throw in one socket\'s handler (its data event) ends that socket only: counted, logged', () => {
+    const w = world();
     const a = w.connected('a');
     const s = w.connected('s');
-    a.end.fin();
+    const toArrayBuffer = w.fake.E.toArrayBuffer;
+    w.fake.E.toArrayBuffer = function (str: string): ArrayBuffer {
+      w.fake.E.toArrayBuffer = toArrayBuffer;      // once: a's PINGREQ, in the port's data handler
+      throw new Error('hook bug');
+    };
+    a.raw(hex('C0 00'));
     w.run();
     assert.is(w.listener.broker.stats.errors, 1);
     assert.ok(w.logs.some((l) => l.indexOf('internal error in the port') >= 0 && l.indexOf('hook bug') >= 0), w.logs.join('\n'));
@@ -294,21 +299,22 @@ export function scenarios(env: Env): void {
     assert.is(acks, total);
   });
 
-  test('too many clients: the 9th gets CONNACK 0x03 (3.1.1) and is closed; a 10th socket is closed at once', () => {
+  test('too many clients: the 9th gets CONNACK 0x03 (3.1.1) and is closed; a 10th socket closes the oldest silent one, not itself', () => {
     const w = world();
     const clients = [];
     for (let i = 1; i <= 8; i++) clients.push(w.connected('c' + i));
     assert.is(w.listener.sockets, 8);
     const ninth = w.dial();
-    const tenth = w.dial();                           // both open before the 9th's CONNECT
+    const tenth = w.dial();                           // both open before either sends CONNECT
     w.run();
-    assert.ok(tenth.end.closed, 'the 10th socket (no slot left) was closed');
-    assert.is(tenth.hex(), '', 'without a byte');
-    assert.is(w.listener.refused, 1);
-    ninth.raw(hex('10 0D 00 04 4D 51 54 54 04 02 00 00 00 01 39'));   // CONNECT "9"
+    assert.ok(ninth.end.closed, 'the oldest socket without a CONNECT made room');
+    assert.is(ninth.hex(), '', 'without a byte');
+    assert.not.ok(tenth.end.closed, 'the new socket is served');
+    assert.is(w.listener.refused, 0);
+    tenth.raw(hex('10 0D 00 04 4D 51 54 54 04 02 00 00 00 01 39'));   // CONNECT "9"
     w.run();
-    assert.is(ninth.hex(), H('20 02 00 03'));         // Server unavailable [MQTT-3.2.2-6]
-    assert.ok(ninth.end.closed);
+    assert.is(tenth.hex(), H('20 02 00 03'));         // Server unavailable [MQTT-3.2.2-6]
+    assert.ok(tenth.end.closed);
     assert.is(w.listener.sockets, 8);
     // The eight carry on.
     clients[0].raw(hex('82 08 00 01 00 03 61 2F 62 00'));
@@ -322,6 +328,23 @@ export function scenarios(env: Env): void {
     w.run();
     assert.is(w.listener.sockets, 7);
     w.connected('new');
+  });
+
+  test('a socket past the cap is closed at once when every other socket has sent its CONNECT', () => {
+    // Three sockets (maxConnections 2, and the spare): one client, and two that have sent
+    // CONNECT and wait for their authenticate hook.
+    const answers: Array<(ok: boolean) => void> = [];
+    const w = world({ maxConnections: 2 }, { authenticate: (c: { clientId: string }) => (c.clientId === 'c1' ? true : new Promise<boolean>((r) => { answers.push(r); })) });
+    w.connected('c1');
+    const s1 = w.connect('s1');
+    const s2 = w.connect('s2');
+    const late = w.dial();
+    w.run();
+    assert.ok(late.end.closed, 'no socket without a CONNECT to close: the new one goes');
+    assert.is(late.hex(), '');
+    assert.is(w.listener.refused, 1);
+    assert.not.ok(s1.end.closed || s2.end.closed, 'the two authenticating are kept');
+    assert.is(answers.length, 2);
   });
 
   test('too many clients at 5.0: CONNACK reason code 0x89 Server busy', () => {

@@ -6,7 +6,8 @@ import { ConfigError, NODE_LIMITS, buildConfig, isLoopback } from '../../ports/n
 import { parseArgs } from '../../ports/node/cli.js';
 import { createBroker } from '../../core/index.js';
 import { LatencyHistogram, _internals } from '../../ports/node/latency.js';
-import { levelOfCoreLine } from '../../ports/node/logger.js';
+import { levelOfEvent } from '../../ports/node/logger.js';
+import { LOG_CLOSED, LOG_CONNECTED, LOG_DENIED, LOG_DETAIL, LOG_FAULT, LOG_LIMIT, LOG_REFUSED } from '../../core/index.js';
 import { JOURNAL_DEFAULTS } from '../../ports/node/file-journal.js';
 import { resolve } from 'node:path';
 
@@ -141,13 +142,9 @@ test('latency histogram: exact below 32 us, within 1/16 above, p50/p99/max', () 
   assert.is(h.summary().max, 0x7fffffff);
 });
 
-test('log levels of core lines: limits and refusals warn, connects are info', () => {
-  assert.is(levelOfCoreLine('c1: PUBLISH to "a" not authorized'), 'warn');
-  assert.is(levelOfCoreLine('c1: refused: CONNACK 0x86'), 'warn');
-  assert.is(levelOfCoreLine('c1: queue full, a QoS 1 message dropped'), 'warn');
-  assert.is(levelOfCoreLine('c1: connected (MQTT 5.0)'), 'info');
-  assert.is(levelOfCoreLine('c1: disconnected'), 'info');
-  assert.is(levelOfCoreLine('something else'), 'debug');
+test('log levels of core lines, from the event the core gives (not the text): faults are errors, limits, denials and refusals warn, connects and closes are info', () => {
+  assert.equal([LOG_FAULT, LOG_LIMIT, LOG_DENIED, LOG_REFUSED, LOG_CONNECTED, LOG_CLOSED, LOG_DETAIL].map(levelOfEvent),
+    ['error', 'warn', 'warn', 'warn', 'info', 'info', 'debug']);
 });
 
 test('persistence: off unless a directory is named (no "persistence", no --persist)', () => {

@@ -369,17 +369,17 @@ scenario('slow consumer: send buffer full, memory bounded, then drained in order
   return r.finish();
 });
 
-scenario('a 9th connection is refused cleanly (maxConnections 8)', function () {
+scenario('a 9th connection is refused cleanly (maxConnections 8); a socket over the spare closes the oldest silent one', function () {
   // A stack with PCBs to spare (the simulator, or a board with a raised lwIP limit).
   const r = new Rig(SMALL, 8192, 16, 0);
   for (let i = 1; i <= 8; i++) r.connect('c' + i, 60, '', '');
   r.open('c9');
-  r.open('c10');                                          // one socket over the spare: closed on accept
-  r.expectOpen('accept', 'c10', false);
-  r.expect('accept', 'c10', '');
-  r.send('c9', connect('c9', 60, '', ''));
-  r.expect('refused', 'c9', CONNACK_UNAVAILABLE);
-  r.expectOpen('refused', 'c9', false);
+  r.open('c10');                                          // one socket over the spare: c9, silent and older, makes room
+  r.expectOpen('accept', 'c9', false);
+  r.expect('accept', 'c9', '');
+  r.send('c10', connect('c10', 60, '', ''));
+  r.expect('refused', 'c10', CONNACK_UNAVAILABLE);
+  r.expectOpen('refused', 'c10', false);
   r.send('c1', subscribe(1, 't', 0));
   r.expect('others', 'c1', '90 03 00 01 00');
   r.send('c8', publish('30', 't', '', 'ok'));

@@ -12,6 +12,7 @@ import { ACTIVE } from '../connection.js';
 import type { Session } from '../session.js';
 import { willArmed } from '../state/owner.js';
 import { MQTT_3_1, MQTT_5 } from './common.js';
+import { LOG_CONNECTED, LOG_DENIED, LOG_REFUSED } from '../log-events.js';
 
 // `ok`: true to accept, false for "bad user name or password", or a 5.0 reason code.
 export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: boolean | number, authData?: Uint8Array): void {
@@ -27,7 +28,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   if (!b.mayOpenSession(clientId, c.username)) {
     // The session belongs to another identity: refused before anything is touched, so the
     // connected owner stays connected and its session keeps its messages.
-    b.log(c, 'not authorized: the session is another user\'s');
+    b.log(c, 'not authorized: the session is another user\'s', LOG_DENIED);
     refuse(c, RC_NOT_AUTHORIZED, CONNACK_NOT_AUTHORIZED);
     return;
   }
@@ -59,7 +60,7 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
   }
   c.sendPacket({ type: CONNACK, sessionPresent: sessionPresent, reasonCode: RC_SUCCESS, properties: props });
   if (c.state !== ACTIVE) return;   // the CONNACK did not fit the client's Maximum Packet Size
-  b.log(c, 'connected (MQTT ' + ((__MQTT5__ && c.version === MQTT_5) ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')');
+  b.log(c, 'connected (MQTT ' + ((__MQTT5__ && c.version === MQTT_5) ? '5.0' : c.version === MQTT_3_1 ? '3.1' : '3.1.1') + ')', LOG_CONNECTED);
   b.resumeSession(c);
   if (b.hooks.connected !== undefined) b.hooks.connected(c);
 }
@@ -70,7 +71,8 @@ export function finish(c: Connection, p: ConnectPacket, clientId: string, ok: bo
  */
 export function refuse(c: Connection, rc5: number, rc3: number, props?: Properties): CodecError | null {
   c.sendPacket({ type: CONNACK, sessionPresent: false, reasonCode: (__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3, properties: (__MQTT5__ && c.version === MQTT_5) && props !== undefined ? props : null });
-  c.broker.log(c, 'refused: CONNACK 0x' + ((__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3).toString(16));
+  const code = (__MQTT5__ && c.version === MQTT_5) ? rc5 : rc3;
+  c.broker.log(c, 'refused: CONNACK 0x' + code.toString(16), LOG_REFUSED, code);
   c.will = null;
   c.broker.connectionEnded(c, false);
   return null;

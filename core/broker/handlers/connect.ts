@@ -16,6 +16,7 @@ import { CONNECTING } from '../connection.js';
 import { MQTT_3_1, MQTT_5, isThenable } from './common.js';
 import { hookFailed } from '../fault.js';
 import { ownWill } from '../will.js';
+import { LOG_LIMIT } from '../log-events.js';
 
 
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
@@ -45,7 +46,7 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   c.will = p.will === null ? null : ownWill(p.will);   // outlives this call: a copy, not a view
   const keepAlive = keepAliveFor(c, p.keepAlive);
   if (keepAlive < 0) {
-    b.log(c, 'Keep Alive ' + p.keepAlive + ' is over maxKeepAlive ' + limits.maxKeepAlive + ' (maxKeepAlivePolicy3x "refuse")');
+    b.log(c, 'Keep Alive ' + p.keepAlive + ' is over maxKeepAlive ' + limits.maxKeepAlive + ' (maxKeepAlivePolicy3x "refuse")', LOG_LIMIT);
     return refuse(c, RC_CLIENT_IDENTIFIER_NOT_VALID, CONNACK_IDENTIFIER_REJECTED);
   }
   c.keepAliveMs = keepAlive * 1000;

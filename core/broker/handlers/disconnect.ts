@@ -6,6 +6,7 @@ import { RC_DISCONNECT_WITH_WILL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { setSessionExpiry } from '../state/owner.js';
 import { MQTT_5, RC_PROTOCOL_ERROR, codecError } from './common.js';
+import { LOG_CLOSED } from '../log-events.js';
 
 
 export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | null {
@@ -20,7 +21,7 @@ export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | n
   }
   if (!withWill) c.will = null;
   c.disconnectReceived = true;
-  c.broker.log(c, 'disconnected');
+  c.broker.log(c, 'disconnected', LOG_CLOSED);
   c.broker.connectionEnded(c, withWill);
   return null;
 }

@@ -17,6 +17,7 @@ import {
   MQTT_5, RC_NOT_AUTHORIZED, RC_PROTOCOL_ERROR, RC_QUOTA_EXCEEDED,
   RC_RECEIVE_MAXIMUM_EXCEEDED, RC_TOPIC_ALIAS_INVALID, RC_NO_MATCHING_SUBSCRIBERS, codecError, isThenable,
 } from './common.js';
+import { LOG_DENIED, LOG_DETAIL, LOG_LIMIT } from '../log-events.js';
 
 
 export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
@@ -92,14 +93,14 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   if (c.session === null) return null;
   if (!allowed) {
     b.stats.denied++;
-    b.log(c, 'PUBLISH to ' + quote(p.topic) + ' not authorized');
+    b.log(c, 'PUBLISH to ' + quote(p.topic) + ' not authorized', LOG_DENIED);
     // 5.0 tells the client; 3.1.1 acknowledges and drops [4:MQTT-3.3.5-2].
     acknowledgePublish(c, p, RC_NOT_AUTHORIZED);
     return null;
   }
   if (__MQTT5__ && !payloadFormatValid(b, p.payload, p.properties)) {
     // 5.0 §3.3.2.3.2: QoS 1/2 are refused with 0x99; a QoS 0 message is dropped (logged).
-    b.log(c, 'PUBLISH to ' + quote(p.topic) + ' is marked UTF-8 and is not');
+    b.log(c, 'PUBLISH to ' + quote(p.topic) + ' is marked UTF-8 and is not', LOG_DETAIL);
     acknowledgePublish(c, p, RC_PAYLOAD_FORMAT_INVALID);
     return null;
   }
@@ -151,7 +152,7 @@ export function hold(b: Broker, c: Connection, p: PublishPacket, m: Message): vo
   keep(m);
   c.waiting++;
   // Logged once until a held message finds room, not once per message held.
-  if (!b.holding) b.log(c, 'held: a subscriber\'s backlog is full (slowSubscriberPolicy hold)');
+  if (!b.holding) b.log(c, 'held: a subscriber\'s backlog is full (slowSubscriberPolicy hold)', LOG_LIMIT);
   b.holding = true;
   b.held.push({ connection: c, packet: p, message: m, sinceMs: b.nowMs });
   b.heldUntil(b.nowMs + b.limits.holdTimeoutMs);

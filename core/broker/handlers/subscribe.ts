@@ -13,6 +13,7 @@ import {
   MQTT_3_1, MQTT_5, RC_NOT_AUTHORIZED, RC_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, RC_SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
   RC_TOPIC_FILTER_INVALID, SUBACK_FAILURE, codecError, isThenable,
 } from './common.js';
+import { LOG_DETAIL } from '../log-events.js';
 
 
 export function onSubscribe(c: Connection, p: SubscribePacket): CodecError | null {
@@ -81,7 +82,7 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
         isNew.push(added === 1);
       }
     }
-    if (code >= 0x80) b.log(c, 'SUBSCRIBE ' + quote(s.topicFilter) + ' refused: 0x' + code.toString(16));
+    if (code >= 0x80) b.log(c, 'SUBSCRIBE ' + quote(s.topicFilter) + ' refused: 0x' + code.toString(16), LOG_DETAIL);
     codes.push(code);
   }
   if (c.version === MQTT_3_1 && granted.length < codes.length) {

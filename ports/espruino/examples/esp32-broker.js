@@ -8,14 +8,15 @@ var broker = null;
 
 function startBroker(ip) {
   broker = require("ganglion").listen({ port: 1883 }, {
-    onConnect: function (c) {
-      print("+ " + c.clientId + " (" + broker.broker.connectionCount + " connected)");
+    connected: function (c) {
+      print("+ " + c.clientId + " (" + broker.broker.clientCount + " connected)");
     },
-    onDisconnect: function (c) {
-      print("- " + c.clientId + " (" + (broker.broker.connectionCount) + " connected)");
+    disconnected: function (c) {
+      print("- " + c.clientId + " (" + broker.broker.clientCount + " connected)");
     },
-    log: function (c, line) {
-      if (line.indexOf("refused") >= 0 || line.indexOf("closing") >= 0) print("  " + line);
+    log: function (c, line, event) {
+      // event (core/broker/log-events.ts): 0 a fault, 1 a limit acted, 2 denied, 3 a refused CONNECT
+      if (event <= 3) print("  " + line);
     }
   });
   print("MQTT broker on mqtt://" + ip + ":1883, " + process.memory().free + " variables free");
