@@ -1,7 +1,10 @@
 // End-to-end flows through the broker core: bytes in, bytes out, fake clock.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Rig } from '../helpers/rig.js';
 import { rig } from '../helpers/rig.js';
+import type { Store } from '../../core/broker/store.js';
+import { PUBREC } from '../../core/codec/index.js';
 import { hex, toHex } from '../helpers/hex.js';
 
 test('4:MQTT-3.2.2-1 a clean 3.1.1 CONNECT gets CONNACK 20 02 00 00', () => {
@@ -101,22 +104,58 @@ test('an offline persistent session with a full queue drops the new message and 
   assert.is(got.length, 2);
 });
 
-test('a durable store delays PUBACK until the record of what it changed is stored', () => {
+/** A durable store whose appends wait: `pending` holds their done callbacks, oldest first. */
+function deferredStore(): { store: Store; pending: Array<(ok: boolean) => void> } {
   const pending: Array<(ok: boolean) => void> = [];
-  const store = {
+  const store: Store = {
     durable: true,
     load: () => [],
     append: (_records: Uint8Array[], done: (ok: boolean) => void) => { pending.push(done); },
     compactionDue: () => false,
-    compact: (_records: Uint8Array[], done: (ok: boolean) => void) => { done(true); },
+    compact: (_records: Uint8Array[], done: (ok: boolean) => void) => { pending.push(done); },
   };
-  const t = rig({ store, sysIntervalMs: 0 });
+  return { store, pending };
+}
+
+test('a durable store delays PUBACK until the record of what it changed is stored', () => {
+  const d = deferredStore();
+  const t = rig({ store: d.store, sysIntervalMs: 0 });
   t.connected('pub');
   t.publish('pub', 'x', 'durable', 1, 9, true);   // retained: a record to wait for
   assert.is(t.sent('pub').length, 0);
-  assert.is(pending.length, 1);
-  pending[0](true);
+  assert.is(d.pending.length, 1);
+  d.pending[0](true);
   assert.is(toHex(t.sent('pub')), toHex(hex('40 02 00 09')));
+});
+
+/** A persistent subscriber that has just been sent QoS 2 "x" on q2 with packet id 1, everything before stored. */
+function qos2Delivered(d: { store: Store; pending: Array<(ok: boolean) => void> }, version: 4 | 5): Rig {
+  const t = rig({ store: d.store, sysIntervalMs: 0 });
+  t.connected('sub', { clean: false, version, properties: version === 5 ? { sessionExpiryInterval: 60 } : null });
+  t.subscribe('sub', 'q2', 2);
+  t.connected('pub');
+  t.publish('pub', 'q2', 'x', 2, 7);
+  while (d.pending.length > 0) (d.pending.shift() as (ok: boolean) => void)(true);
+  assert.equal(t.received('sub'), ['x']);
+  return t;
+}
+
+test('4:MQTT-4.3.3-1 on a durable store the PUBREL for a subscriber\'s PUBREC waits until that PUBREC is stored: a crash before sends the PUBLISH again, never once PUBREL went out', () => {
+  const d = deferredStore();
+  const t = qos2Delivered(d, 4);
+  t.send('sub', { type: PUBREC, packetId: 1, reasonCode: 0, properties: null });
+  assert.is(t.sent('sub').length, 0);
+  assert.is(d.pending.length, 1);
+  (d.pending.shift() as (ok: boolean) => void)(true);
+  assert.is(toHex(t.sent('sub')), toHex(hex('62 02 00 01')));   // PUBREL 1
+});
+
+test('5:MQTT-4.3.3-5 a PUBREC whose record the store could not keep gets no PUBREL (no PUBREL reason code says so): it goes out when the subscriber comes back', () => {
+  const d = deferredStore();
+  const t = qos2Delivered(d, 5);
+  t.send('sub', { type: PUBREC, packetId: 1, reasonCode: 0, properties: null });
+  (d.pending.shift() as (ok: boolean) => void)(false);
+  assert.is(t.sent('sub').length, 0);
 });
 
 // ---- server-to-client Topic Aliases (5.0 §3.3.2.3.4), an option ----

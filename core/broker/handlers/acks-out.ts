@@ -7,6 +7,7 @@ import { PUBREL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, findOutgoing } from '../session.js';
 import { endInflight, pubrecReceived } from '../state/owner.js';
+import { acknowledge } from './acks-in.js';
 
 export function onPuback(c: Connection, p: AckPacket): CodecError | null {
   return complete(c, p.packetId, AWAIT_PUBACK);
@@ -23,9 +24,12 @@ export function onPubrec(c: Connection, p: AckPacket): CodecError | null {
   if (i < 0 || s.inflight.item(i).state !== AWAIT_PUBREC) return null;
   // [5:MQTT-4.4.0-2] a PUBREC >= 0x80 ends the delivery.
   if (p.reasonCode >= 0x80) return complete(c, p.packetId, AWAIT_PUBREC);
-  // [MQTT-4.3.3-1] answer with PUBREL and never send that PUBLISH again.
+  // [MQTT-4.3.3-1] answer with PUBREL and never send that PUBLISH again. On a durable store the
+  // PUBREL waits until the PUBREC's record is stored: once the subscriber has its PUBREL it
+  // forgets the packet id, and a broker restarted from records without the PUBREC would send
+  // the PUBLISH again, a second delivery.
   pubrecReceived(c.broker, s, i);
-  c.sendPacket({ type: PUBREL, packetId: p.packetId, reasonCode: 0, properties: null });
+  acknowledge(c, PUBREL, p.packetId, 0);
   return null;
 }
 

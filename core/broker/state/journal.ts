@@ -1,6 +1,6 @@
 // The broker's side of a durable store: the records of one event-loop turn, appended together
 // when the entry point that made them returns (settle(), fault.ts), and the acknowledgements
-// that wait for them. PUBACK, PUBREC and PUBCOMP of a durable broker go out only once every
+// that wait for them. PUBACK, PUBREC, PUBCOMP and PUBREL of a durable broker go out only once every
 // record appended before them is stored (done(true)), in the order their packets came
 // [MQTT-4.6.0-2] [MQTT-4.6.0-3]; when a store says done(false), those are not acknowledged
 // as a success (the handler's release function decides what goes out instead), the failure is
@@ -17,7 +17,7 @@ import { encodeRecord } from './record-codec.js';
 /** An acknowledgement waiting for the records before it. */
 export interface HeldAck {
   connection: Connection;
-  type: number;        // PUBACK, PUBREC or PUBCOMP
+  type: number;        // PUBACK, PUBREC, PUBCOMP or PUBREL
   packetId: number;
   reasonCode: number;  // what goes out once stored
 }
