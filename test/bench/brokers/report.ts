@@ -28,7 +28,7 @@ export function fmt(v: number, metric: string): string {
     return v.toFixed(0);
   }
   if (v >= 100) return Math.round(v).toLocaleString('en-US');
-  return v.toFixed(1);
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
 function ratio(a: number, b: number): string {
