@@ -14,15 +14,16 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type BrokerName = 'ganglion' | 'mosquitto' | 'aedes' | 'relay' | 'mosquitto-persist';
+export type BrokerName = 'ganglion' | 'mosquitto' | 'aedes' | 'relay' | 'mosquitto-persist' | 'ganglion-always' | 'ganglion-interval' | 'ganglion-never';
 /** The brokers compared by default. */
 export const BROKERS: BrokerName[] = ['ganglion', 'mosquitto', 'aedes'];
 /**
  * Brokers that keep their state in a directory across restarts, for the persistence
- * scenarios: `mosquitto-persist` is mosquitto with `persistence true` and its autosave
- * defaults (the database is written at shutdown and every 1800 s: not crash-safe).
+ * scenarios: ganglion with `--persist DIR --fsync always|interval|never`, and
+ * `mosquitto-persist`, mosquitto with `persistence true` and its autosave defaults (the
+ * database is written at shutdown and every 1800 s: not crash-safe).
  */
-export const PERSISTENT: BrokerName[] = ['mosquitto-persist'];
+export const PERSISTENT: BrokerName[] = ['ganglion-always', 'ganglion-interval', 'ganglion-never', 'mosquitto-persist'];
 /** Also `relay` (node-relay.mjs): not a broker, the floor of one on Node, when asked for. */
 export const ALL_BROKERS: BrokerName[] = [...BROKERS, ...PERSISTENT, 'relay'];
 
@@ -34,13 +35,13 @@ export function family(name: BrokerName): string {
 /** The name in the report's tables. */
 export function label(name: BrokerName): string {
   if (name === 'mosquitto-persist') return 'mosquitto, persistence true (not crash-safe)';
+  if (family(name) === 'ganglion' && name !== 'ganglion') return `ganglion, fsync ${name.slice(9)}`;
   return name;
 }
 
 /** Whether the broker claims that what it acknowledged survives a kill -9. */
 export function crashSafe(name: BrokerName): boolean {
-  void name;
-  return false;
+  return family(name) === 'ganglion' && name !== 'ganglion';
 }
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -225,6 +226,18 @@ export class BrokerProcess {
     if (this.name === 'ganglion') {
       const g = ganglionCommand();
       return [g[0], ...this.nodeFlags, g[1], '--host', '127.0.0.1', '-p', port];
+    }
+    if (family(this.name) === 'ganglion') {
+      // queues with room for a million messages: nothing dropped for want of room
+      const data = this.stateDir();
+      mkdirSync(data, { recursive: true });
+      const conf = join(data, '..', 'ganglion.json');
+      writeFileSync(conf, JSON.stringify({
+        listeners: [{ type: 'tcp', host: '127.0.0.1', port: this.port }],
+        limits: { maxQueued: 2000000, maxQueuedBytes: 2 ** 30, maxOfflineBytes: 2 ** 30 },
+      }));
+      const g = ganglionCommand();
+      return [g[0], ...this.nodeFlags, g[1], '-c', conf, '--persist', data, '--fsync', this.name.slice(9)];
     }
     if (this.name === 'aedes') return [process.execPath, ...this.nodeFlags, join(ROOT, 'test/bench/brokers/aedes-server.mjs'), port];
     if (this.name === 'relay') return [process.execPath, ...this.nodeFlags, join(ROOT, 'test/bench/brokers/node-relay.mjs'), port];

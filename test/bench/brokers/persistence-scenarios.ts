@@ -30,6 +30,7 @@ const killLoopScenario: Scenario = {
   id: 'kill-loop',
   title: 'kill -9 loop (QoS 1 + QoS 2 floods, persistent sessions, seed 1)',
   brokers: PERSISTENT,
+  smokeBrokers: [],   // npm test runs the loop itself (test/integration/kill-loop.test.ts)
   startsBroker: true,
   boundMs: 600000,
   async run(broker, o) {
@@ -102,6 +103,7 @@ const queuedStore: Scenario = {
   id: 'queued-store',
   title: 'a store of queued 64-byte QoS 1 messages: start-up and disk',
   brokers: PERSISTENT,
+  smokeBrokers: ['ganglion-always'],
   startsBroker: true,
   boundMs: 900000,
   async run(broker, o) {
@@ -152,9 +154,10 @@ const queuedStore: Scenario = {
 const WITH_PEERS: BrokerName[] = ['ganglion', 'mosquitto', ...PERSISTENT];
 const q = { version: 4 as const, payloadSize: 64, window: 100, batch: 100, publishers: 1, subscribers: 1, credit: 1000, sessionExpiryS: SESSION_EXPIRY_S };
 
-export const PERSISTENCE_SCENARIOS: Scenario[] = [
-  throughput('qos1-persist', 'QoS 1, 1 -> 1, window 100, persistent sessions', WITH_PEERS, { ...q, qos: 1, topicOf: () => 'bench/p1', filter: 'bench/p1' }),
-  throughput('qos2-persist', 'QoS 2, 1 -> 1, window 100, persistent sessions', WITH_PEERS, { ...q, qos: 2, topicOf: () => 'bench/p2', filter: 'bench/p2' }),
-  killLoopScenario,
-  queuedStore,
-];
+const qos1 = throughput('qos1-persist', 'QoS 1, 1 -> 1, window 100, persistent sessions', WITH_PEERS, { ...q, qos: 1, topicOf: () => 'bench/p1', filter: 'bench/p1' });
+qos1.smokeBrokers = ['ganglion-always'];
+const qos2 = throughput('qos2-persist', 'QoS 2, 1 -> 1, window 100, persistent sessions', WITH_PEERS, { ...q, qos: 2, topicOf: () => 'bench/p2', filter: 'bench/p2' });
+qos2.smokeBrokers = [];
+
+// The smoke (npm test) runs QoS 1 and the store of queued messages with fsync always only.
+export const PERSISTENCE_SCENARIOS: Scenario[] = [qos1, qos2, killLoopScenario, queuedStore];

@@ -159,9 +159,67 @@ export const TARGETS: Target[] = [
   timesPeer('fleet-5000', 'broker CPU us/delivery', 1, 'fleet of 5,000: CPU per delivery at most mosquitto\'s'),
 ];
 
-export function targets(rows: Row[]): string {
+/** `ours` at least `times` the peer's median of `metric` (both brokers of the same scenario). */
+function ratioAtLeast(scenarioId: string, ours: BrokerName, peer: BrokerName, times: number, what: string): Target {
+  return {
+    what,
+    check(rows) {
+      const a = value(rows, scenarioId, ours, 'deliveries/s');
+      const b = value(rows, scenarioId, peer, 'deliveries/s');
+      if (!(a > 0) || !(b > 0)) return null;
+      const clean = lossFree(rows, scenarioId, ours);
+      return { met: a / b >= times && clean, shown: `${(a / b).toFixed(2)}x${clean ? '' : ', with losses or duplicates'}` };
+    },
+  };
+}
+
+/** The median of `metric` for `broker` at most `limit`. */
+function atMostOf(scenarioId: string, broker: BrokerName, metric: string, limit: number, unit: string, what: string): Target {
+  return {
+    what,
+    check(rows) {
+      const v = value(rows, scenarioId, broker, metric);
+      if (!Number.isFinite(v)) return null;
+      return { met: v <= limit, shown: `${fmt(v, metric)} ${unit}`.trim() };
+    },
+  };
+}
+
+/** Nothing acknowledged lost in any round of the kill loop. */
+function noneLost(broker: BrokerName, what: string): Target {
+  return {
+    what,
+    check(rows) {
+      const r = rows.find((x) => x.scenario.id === 'kill-loop' && x.broker === broker);
+      if (r === undefined || r.runs.length === 0) return null;
+      const lost = r.runs.reduce((n, x) => n + x.lost, 0);
+      return { met: lost === 0 && r.errors.length === 0, shown: `${lost} lost in ${r.runs.length} run(s)` };
+    },
+  };
+}
+
+/** Bytes on disk per queued message beyond its 64-byte payload. */
+const overhead: Target = {
+  what: 'on disk at most 100 bytes of overhead per queued 64-byte message (fsync always)',
+  check(rows) {
+    const v = value(rows, 'queued-store', 'ganglion-always', 'bytes on disk/message');
+    if (!Number.isFinite(v)) return null;
+    return { met: v - 64 <= 100, shown: `${Math.round(v)} bytes a message, ${Math.round(v - 64)} beyond the payload` };
+  },
+};
+
+export const PERSISTENCE_TARGETS: Target[] = [
+  ratioAtLeast('qos1-persist', 'ganglion-always', 'mosquitto', 1, 'fsync always: QoS 1 at least mosquitto\'s in-memory QoS 1 rate'),
+  noneLost('ganglion-always', 'fsync always: 0 acknowledged messages lost in the kill -9 loop'),
+  ratioAtLeast('qos1-persist', 'ganglion-never', 'ganglion', 0.8, 'fsync never: QoS 1 at least 80% of ganglion in memory'),
+  ratioAtLeast('qos2-persist', 'ganglion-never', 'ganglion', 0.8, 'fsync never: QoS 2 at least 80% of ganglion in memory'),
+  atMostOf('queued-store', 'ganglion-always', 'start-up ms', 2000, 'ms', 'start-up of a store of queued messages under 2 s (1 million in the full run)'),
+  overhead,
+];
+
+export function targets(rows: Row[], list?: Target[]): string {
   const out: string[] = [];
-  for (const t of TARGETS) {
+  for (const t of list ?? TARGETS) {
     const c = t.check(rows);
     out.push(`- ${c === null ? 'n/a    ' : c.met ? 'met    ' : 'NOT MET'}  ${t.what}${c === null ? '' : ` (${c.shown})`}`);
   }

@@ -74,6 +74,8 @@ export interface Scenario {
   startsBroker?: boolean;
   /** Most time one run may take (else the warm-up, measure and drain times plus 150 s). */
   boundMs?: number;
+  /** The brokers of the --short smoke run, when not all of `brokers` (none: not in the smoke). */
+  smokeBrokers?: BrokerName[];
   run(broker: BrokerProcess, o: RunOptions): Promise<RunResult>;
 }
 
