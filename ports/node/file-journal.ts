@@ -145,8 +145,13 @@ export class FileJournal implements Store {
    * policy. Every done is called in the order of the appends, refusals too: an append refused
    * at once still waits for the answers of the appends before it.
    */
-  append(records: Uint8Array[], done: Done): void {
-    if (this.closed) return this.refuse(done, 'the journal is closed');
+  append(records: Uint8Array[], given: Done): void {
+    if (this.closed) return this.refuse(given, 'the journal is closed');
+    // Counted where it is answered, once, whichever path answers it.
+    const done: Done = (stored) => {
+      if (!stored) this.stats.refused++;
+      given(stored);
+    };
     let n = 0;
     for (const r of records) {
       if (r.length === 0 || r.length > this.options.maxRecordBytes) {
@@ -168,10 +173,7 @@ export class FileJournal implements Store {
 
   /** Answers `ok` (and what the appends before it got, if false) once every earlier append is answered. */
   private answerInTurn(done: Done, ok: boolean, why: string | null): void {
-    if (!ok) {
-      this.stats.refused++;
-      if (why !== null) this.log('warn', `persistence: refused: ${why}`);
-    }
+    if (!ok && why !== null) this.log('warn', `persistence: refused: ${why}`);
     const answer: Done = ok ? done : () => done(false);
     if (this.pendingDone.length === 0 && this.unsynced.length === 0 && !this.syncing) return answer(true);
     this.pendingDone.push(answer);
@@ -187,7 +189,6 @@ export class FileJournal implements Store {
   /** Answers `dones` false after whatever waits for the fdatasync in flight. */
   private refuseInTurn(dones: Done[]): void {
     for (const d of dones) {
-      this.stats.refused++;
       if (this.syncing || this.unsynced.length > 0) this.unsynced.push(() => d(false));
       else d(false);
     }
@@ -372,7 +373,6 @@ export class FileJournal implements Store {
     const covered = this.unsynced;
     this.unsynced = [];
     this.datasync('', (failed) => {
-      if (failed) this.stats.refused += covered.length;
       for (const d of covered) d(!failed);
       this.startSync();
     });

@@ -272,6 +272,7 @@ test('an fdatasync error (EIO): done(false) for what it covered, never done(true
     const a = open(t.dir, { fsync: 'always' }, layer);
     assert.is(await append(a.j, [rec(1)]), false);
     assert.is(a.j.stats.fsyncErrors, 1);
+    assert.is(a.j.stats.refused, 1);
     assert.ok(/fdatasync.*EIO/.test(a.j.failure ?? ''));
     await close(a.j);
   } finally {
@@ -288,6 +289,7 @@ test('appends past maxPendingBytes (a disk that cannot keep up) are refused befo
     assert.equal(answers, [], 'even a refusal waits for the answers of the appends before it');
     await until('all answered', () => answers.length === 5);
     assert.equal(answers, [[0, true], [1, true], [2, true], [3, false], [4, false]]);
+    assert.is(a.j.stats.refused, 2, 'each refusal counted once');
     assert.is(a.j.stats.bytesWritten, 3 * 38, 'the refused ones were never buffered');
     await close(a.j);
   } finally {
