@@ -115,6 +115,7 @@ export class Listener implements TransportOwner {
    * DISCONNECT 0x8B, wills go out) and each socket closes once its last frame has gone.
    */
   close(): void {
+    if (this.stopped) return;   // once: a second server.close() fails ("Server not found")
     this.stopped = true;
     this.disarm();
     this.server.close();

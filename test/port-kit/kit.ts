@@ -47,6 +47,8 @@ export interface KitRig {
   sockets(): number;
   /** Timers the port has armed now; -1 when the adapter cannot see them. */
   timers(): number;
+  /** An in-process publish (the port's publish: broker.publish at its clock, the timer re-armed). */
+  publish(topic: string, payload: string, qos: 0 | 1 | 2, retain: boolean): number;
   /** An in-process subscription (broker.subscribe at the port's clock). */
   subscribe(filter: string, onMessage: (m: Message) => void): void;
   /** What went wrong under the port that a scenario did not ask for: socket API breaches, handler throws. */

@@ -69,6 +69,9 @@ export async function startModdable(options: BrokerOptions): Promise<KitRig> {
     timers() {
       return world.timers.filter((t) => t.active).length;
     },
+    publish(topic, payload, qos, retain) {
+      return server.publish(topic, payload, qos, retain);
+    },
     subscribe(filter, onMessage) {
       server.subscribe(filter, onMessage);
     },

@@ -85,6 +85,9 @@ export async function startNode(options: BrokerOptions): Promise<KitRig> {
     timers() {
       return -1;
     },
+    publish(topic, payload, qos, retain) {
+      return server.publish(topic, payload, { qos, retain });
+    },
     subscribe(filter, onMessage) {
       server.subscribe(filter, onMessage);
     },

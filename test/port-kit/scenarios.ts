@@ -338,5 +338,93 @@ export function portScenarios(start: StartRig, name: string): void {
     assert.ok(r.timers() <= 0, r.timers() + ' timers armed');
   });
 
+  test('a message larger than a read and than the socket\'s send buffer: in whole, out whole, byte for byte', async () => {
+    const r = await rig({ maxPacketSize: 20000 });
+    const sub = await connected(r, 'sub');
+    await subscribed(r, sub, 'big', 0);
+    const pub = await connected(r, 'pub');
+    const payload = new Uint8Array(12000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 255;
+    pub.peer.send(publish0('big', payload));
+    await r.until(() => sub.packets().length > 0);
+    const m = sub.got[0] as { type: number; topic: string; payload: Uint8Array };
+    assert.equal([m.type, m.topic, m.payload.length], [3, 'big', payload.length]);
+    assert.is(toHex(m.payload), toHex(payload));
+  });
+
+  test('MQTT-3.1.4-2 takeover: a second connection with the same client id closes the first (5.0: DISCONNECT 0x8E first)', async () => {
+    const r = await rig();
+    const first = await connected(r, 'same', { version: 5 });
+    await connected(r, 'same', { version: 5 });
+    await r.until(() => first.peer.closed());
+    assert.equal(first.packets().map((p) => [p.type, (p as { reasonCode: number }).reasonCode]), [[14, 0x8e]]);
+    assert.ok(first.peer.closed());
+    assert.is(r.broker.clientCount, 1);
+  });
+
+  test('MQTT-3.1.2-8 a client that closes its socket without DISCONNECT: its will goes out', async () => {
+    const r = await rig();
+    const watcher = await connected(r, 'watcher');
+    await subscribed(r, watcher, 'will/#', 0);
+    const c = await connected(r, 'c', { will: 'will/c' });
+    c.peer.end();
+    await r.until(() => watcher.packets().length > 0);
+    assert.equal(watcher.got.map((p) => (p as { topic: string }).topic), ['will/c']);
+    await r.until(() => r.sockets() === 1);
+    assert.is(r.sockets(), 1);
+  });
+
+  test('MQTT-3.14.4-3 DISCONNECT: the will is discarded and the server closes the socket', async () => {
+    const r = await rig();
+    const watcher = await connected(r, 'watcher');
+    await subscribed(r, watcher, 'will/#', 0);
+    const c = await connected(r, 'c', { will: 'will/c' });
+    c.peer.send(hex('E0 00'));
+    await r.until(() => c.peer.closed());
+    assert.ok(c.peer.closed(), 'closed by the server');
+    await r.settle();
+    assert.equal(watcher.packets(), []);
+  });
+
+  test('close() twice is harmless, and a socket after close() gets no MQTT answer', async () => {
+    const r = await rig();
+    await connected(r, 'a');
+    await r.close();
+    await r.close();
+    const late = r.open();
+    if (late !== null) {
+      late.send(connectPacket('late', {}));
+      await r.settle();
+      assert.is(late.take().length, 0, 'no CONNACK after shutdown');
+    }
+    assert.is(r.broker.clientCount, 0);
+  });
+
+  test('an in-process publish at the port\'s clock reaches a socket subscriber at QoS 1', async () => {
+    const r = await rig();
+    const sub = await connected(r, 'sub');
+    await subscribed(r, sub, 'app/#', 1);
+    assert.is(r.publish('app/x', 'hi', 1, false), 1, 'one receiver');
+    await r.until(() => sub.packets().length > 0);
+    const m = sub.got[0] as { type: number; qos: number; topic: string; packetId: number; payload: Uint8Array };
+    assert.equal([m.type, m.qos, m.topic, new TextDecoder().decode(m.payload)], [3, 1, 'app/x', 'hi']);
+    sub.peer.send(new Uint8Array([0x40, 2, m.packetId >> 8, m.packetId & 255, 0xc0, 0]));   // PUBACK, PINGREQ
+    await r.until(() => sub.packets().length > 1);
+    assert.is(sub.got[1].type, 13);
+  });
+
+  test('MQTT-4.8.0-1 garbage from one client closes that connection only; the others are served', async () => {
+    const r = await rig();
+    const good = await connected(r, 'good');
+    const bad = await connected(r, 'bad');
+    bad.peer.send(hex('F0 00'));                      // packet type 15 (AUTH) with flags 0 in 3.1.1: reserved
+    await r.until(() => bad.peer.closed());
+    assert.ok(bad.peer.closed());
+    good.peer.send(PINGREQ);
+    await r.until(() => good.packets().length > 0);
+    assert.is(good.got[0].type, 13);
+    assert.is(r.broker.clientCount, 1);
+  });
+
   test.run();
 }
