@@ -1,12 +1,12 @@
 // The `ganglion` command keeps V8's young generation at its starting size (two 1 MB
 // semi-spaces) instead of letting it grow to 16 MB each. What a broker holds is mostly
 // long-lived (sockets, sessions, retained messages) and what it allocates per message dies
-// at once, so a larger young generation buys little: measured side by side (README,
-// "Figures"), the floods ran at the same speed per CPU second within the machine's noise,
-// while the grown young generation was 32 MB of RSS that V8 keeps until it has been idle
-// for a while: 6.4 KB of the figure per connection just after a burst of 5,000 connects,
-// and a third of the broker's RSS in the fleet of 1,000 clients. Node flags given to the
-// command (`node --max-semi-space-size=16 ganglion-cli.js`, or in NODE_OPTIONS) win.
+// at once. Measured on 2026-12-03 (README, "Figures"): the grown young generation was 32 MB
+// of RSS, which V8 keeps until the broker has been idle for a while; kept small, a burst of
+// 5,000 connects cost 4.0 KB a connection instead of 6.4 KB, and the fleet of 1,000 clients
+// 84 MB of RSS instead of 96 (one run each); the floods' deliveries per CPU second were 4-10% lower
+// (medians of 3 interleaved rounds on a busy machine). Node flags given to the command
+// (`node --max-semi-space-size=16 ganglion-cli.js`, or in NODE_OPTIONS) win.
 import { setFlagsFromString } from 'node:v8';
 
 const FLAG = /semi-space/;
