@@ -57,7 +57,8 @@ function legend(brokers: BrokerName[], x: number, y: number): string {
 
 /** Horizontal bars, one group per scenario, one bar per broker, on a log scale. */
 function throughputPanel(rows: Row[], top: number): { svg: string; height: number } {
-  const brokers = brokersIn(rows).filter((b) => b !== 'relay');
+  const drawn = rows.filter((r) => THROUGHPUT.includes(r.scenario.id));
+  const brokers = brokersIn(drawn).filter((b) => b !== 'relay');
   const scenarios = THROUGHPUT.filter((id) => brokers.some((b) => value(rows, id, b, 'deliveries/s') > 0));
   if (scenarios.length === 0) return { svg: '', height: 0 };
   const vals: number[] = [];
@@ -80,7 +81,9 @@ function throughputPanel(rows: Row[], top: number): { svg: string; height: numbe
   scenarios.forEach((id, i) => {
     const y0 = plotTop + i * group;
     const row = rows.find((r) => r.scenario.id === id);
-    out.push(text(left - 8, y0 + (brokers.length * bar) / 2 + 4, row === undefined ? id : row.scenario.title, 'font-size="12" text-anchor="end"'));
+    // The scenario's title without what the picture does not need to say.
+    const title = row === undefined ? id : row.scenario.title.replace(' (bench/+/data)', '').replace(', window 100', '');
+    out.push(text(left - 8, y0 + (brokers.length * bar) / 2 + 4, title, 'font-size="12" text-anchor="end"'));
     brokers.forEach((b, k) => {
       const v = value(rows, id, b, 'deliveries/s');
       if (!(v > 0)) return;
@@ -177,7 +180,7 @@ export function chartsSvg(rows: Row[], caption: string): string | null {
     ], true, y, 0, half));
     parts.push(linePanel('Broker RSS (lower is better)', 'MB', fleetSeries(rows, 'broker RSS MB', (b) => b, false, brokers), false, y, half, half));
     y += 240;
-    parts.push(linePanel('Broker CPU per delivery (lower is better)', 'µs', fleetSeries(rows, 'broker CPU us/delivery', (b) => b, false, brokers), false, y, 0, half));
+    parts.push(linePanel('Broker CPU per delivery (log scale)', 'µs', fleetSeries(rows, 'broker CPU us/delivery', (b) => b, false, brokers), true, y, 0, half));
     parts.push(linePanel('Deliveries per second', '/s', fleetSeries(rows, 'deliveries/s', (b) => b, false, brokers), false, y, half, half));
     y += 240;
   }
