@@ -15,6 +15,7 @@
 // npm run bench -- --fleet 1000 fleet   (only the fleet, of 1,000 clients; `fleet` names every
 //                                    fleet size, `fleet-1000` one; default sizes 1,000 and
 //                                    5,000, and 50 with --short)
+// npm run bench -- --queued 100000 queued-store   (the store of queued messages holds 100,000, not 1 M)
 // npm run bench -- qos1-persist qos2-persist kill-loop queued-store   (persistence: the brokers
 //                                    that keep state on disk beside ganglion and mosquitto in
 //                                    memory; persistence-scenarios.ts)
@@ -50,11 +51,12 @@ interface Args {
   profile: string | null;
   nodeFlags: string[];
   fleet: number[];
+  queued: number;
   scenarios: Scenario[];
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, svg: null, chartFrom: null, profile: null, nodeFlags: [], fleet: [], scenarios: [] };
+  const a: Args = { short: false, rounds: 0, only: [], brokers: BROKERS.slice(), json: null, svg: null, chartFrom: null, profile: null, nodeFlags: [], fleet: [], queued: 0, scenarios: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--short') a.short = true;
@@ -66,6 +68,7 @@ function parse(argv: string[]): Args {
     else if (x === '--profile') a.profile = argv[++i];
     else if (x === '--node-flags') a.nodeFlags = argv[++i].split(' ').filter((f) => f !== '');
     else if (x === '--fleet') a.fleet = argv[++i].split(',').map(Number);
+    else if (x === '--queued') a.queued = Number(argv[++i]);
     else if (x.startsWith('-')) throw new Error(`unknown option ${x}`);
     else a.only.push(x);
   }
@@ -80,8 +83,9 @@ function parse(argv: string[]): Args {
   return a;
 }
 
-async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, profile: string | null, nodeFlags: string[]): Promise<void> {
+async function runOne(s: Scenario, name: BrokerName, row: Row, short: boolean, profile: string | null, nodeFlags: string[], queued: number): Promise<void> {
   const o = runOptions(short);
+  if (queued > 0) o.queuedMessages = queued;
   const flags = profile === null ? nodeFlags : [...nodeFlags, '--cpu-prof', '--cpu-prof-dir', profile, '--cpu-prof-name', `${s.id}-${name}-${Date.now()}.cpuprofile`];
   const broker = new BrokerProcess(name, await freePort(), flags);
   const started = Date.now();
@@ -196,7 +200,7 @@ async function main(): Promise<number> {
       const mine = rows.filter((r) => r.scenario === s);
       for (let k = 0; k < mine.length; k++) {
         const row = mine[(k + round) % mine.length];   // rotate the order each round
-        await runOne(s, row.broker, row, args.short, args.profile, args.nodeFlags);
+        await runOne(s, row.broker, row, args.short, args.profile, args.nodeFlags, args.queued);
       }
     }
   }
