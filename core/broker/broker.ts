@@ -675,10 +675,8 @@ export class Broker implements JournalHost {
     const own = s !== null && s.connection === c;
     if (own) {
       const session = s as Session;
-      if (session.expiryMs === 0) {
-        session.connection = null;
-        this.removeSession(session);   // [5:MQTT-3.1.2-23] ends with the connection
-      } else sessionOffline(this, session);
+      if (session.expiryMs === 0) this.removeSession(session);   // [5:MQTT-3.1.2-23] ends with the connection
+      else sessionOffline(this, session);
     }
     const will = c.will;
     c.will = null;

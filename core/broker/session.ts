@@ -1,5 +1,6 @@
 // Session state (5.0 §4.1, 3.1.1 §4.1): what outlives a connection when the client asked
-// for it. Plain data; the rules that change it live in the handlers and in deliver.ts.
+// for it. Plain data; every change of it is made by its one owner, state/owner.ts, which also
+// records the change for a durable store.
 
 import type { QoS } from '../codec/index.js';
 import type { Message } from './message.js';

@@ -118,6 +118,7 @@ export function sessionOffline(b: Broker, s: Session): void {
  * will that was waiting for it.
  */
 export function endSession(b: Broker, s: Session): void {
+  s.connection = null;   // a clean session ends with its connection [5:MQTT-3.1.2-23]
   const subs: Subscriber[] = [];
   if (s.subscriptions !== null) s.subscriptions.forEach(function (sub: Subscriber) { subs.push(sub); });
   for (let i = 0; i < subs.length; i++) b.tree.remove(subs[i].topicFilter, treeKey(s, subs[i].shareName));
