@@ -5,7 +5,9 @@
 //   4. xs          the built core inside the real XS engine (test/xs/run.mjs)
 //   5. bench smoke  the broker benchmark's short mode against the built ganglion command:
 //                  checks the harness still runs and nothing is lost or duplicated, never a speed
-// A step that fails counts as failed; a suite's tests are counted one by one.
+// A step that fails counts as failed; a suite's tests are counted one by one. Each step has a
+// time limit, so a suite that never ends (a test left a socket or a child process open, and
+// the runner waits for it) fails with what it printed instead of holding CI until it is killed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -13,11 +15,15 @@ const root = new URL('..', import.meta.url).pathname;
 let passed = 0;
 let failed = 0;
 
-function step(name, cmd, args, count) {
+function step(name, cmd, args, count, limitMinutes = 10) {
   const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, {
+    cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 << 20,
+    timeout: limitMinutes * 60_000, killSignal: 'SIGKILL',
+  });
   const out = (r.stdout || '') + (r.stderr || '');
   process.stdout.write(out.endsWith('\n') || out === '' ? out : out + '\n');
+  if (r.error && r.error.code === 'ETIMEDOUT') console.log(`== ${name}: still running after ${limitMinutes} min: killed`);
   const ok = r.status === 0;
   const counted = count ? count(out) : null;
   if (counted !== null) {
@@ -46,7 +52,7 @@ function lineCount(out) {
 const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
 step('typecheck', process.execPath, [tsc, '-p', 'tsconfig.json']);
 step('build', process.execPath, ['build.mjs']);
-step('unit', process.execPath, ['--import', './test/ts-loader.mjs', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$', '-c', 'false'], uvuCount);
+step('unit', process.execPath, ['--import', './test/ts-loader.mjs', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$', '-c', 'false'], uvuCount, 20);
 if (existsSync(new URL('./xs/run.mjs', import.meta.url))) step('xs', process.execPath, ['test/xs/run.mjs'], lineCount);
 step('bench smoke', process.execPath, ['--import', './test/ts-loader.mjs', 'test/bench/brokers/main.ts', '--short', '--brokers', 'ganglion']);
 
