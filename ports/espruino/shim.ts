@@ -86,9 +86,5 @@ StringMap.prototype['delete'] = function <K extends Key, V>(this: StringMap<K, V
   return true;
 };
 
-// `Object.freeze` is only a guard against our own mistakes; Espruino has none.
-function __freeze<T>(x: T): T {
-  return x;
-}
-
-export { StringMap as Map, __freeze };
+export { StringMap as Map };
+export { __freeze } from './freeze.js';

@@ -18,6 +18,11 @@
 //     countVariables) over what the program keeps: the `roots` a test registers (the
 //     listener) and each open socket's event listeners. Closures are opaque to it, so state
 //     held only in a closure is not seen.
+//   - require("Storage"): a test gives the board a FakeStorage (fake-storage.ts) on a fake
+//     flash; when that flash loses power (FakeFlash.onCut), the board stops: the loop runs
+//     nothing more and socket writes never reach the wire (what a client saw before the cut
+//     is all it ever sees);
+//   - require(name) of a module the test registered in `modules` (Modules.addCached).
 // Nothing here is a real socket: a test drives it with run() and advance(ms).
 
 export const CHUNK = 536;
@@ -63,6 +68,7 @@ export class Loop {
   nextId = 1;
   sockets: FakeSocket[] = [];
   errors: unknown[] = [];  // exceptions thrown by handlers (Espruino prints "Uncaught …" and goes on)
+  powered = true;          // false once the board's flash lost power: nothing runs any more
 
   queue(fn: () => void): void {
     this.events.push(fn);
@@ -87,6 +93,7 @@ export class Loop {
   /** Runs events and network passes until nothing more happens (timers due now included). */
   run(): void {
     for (let guard = 0; guard < 100000; guard++) {
+      if (!this.powered) return;
       if (this.events.length > 0) {
         const e = this.events.shift() as () => void;
         try { e(); } catch (err) { this.errors.push(err); }
@@ -152,6 +159,7 @@ export class FakeSocket extends Emitter {
 
   write(data: unknown): boolean {
     if (this.closed) throw new Error('This socket is closed');
+    if (!this.loop.powered) return false;   // the board is off: nothing leaves it
     const s = typeof data === 'string' ? data : String(data);
     fromBinaryString(s);   // throws on a char > 255, which a real socket would mangle
     this.sendQueue += s;
@@ -355,11 +363,22 @@ function countVariables(roots: unknown[]): number {
   return n;
 }
 
-/** One fake Espruino: loop, net, E, timers and clock. */
+/** One fake Espruino: loop, net, E, timers and clock (and Storage, if a test gives one). */
 export class FakeEspruino {
   loop = new Loop();
   net = new FakeNet(this.loop);
   E = new FakeE();
+  /** require("Storage"), if the board has one (a FakeStorage). */
+  storage: { flash: { onCut: (() => void) | null } } | null = null;
+  /** Modules a test added (Modules.addCached): require(name) gives them. */
+  modules: Record<string, unknown> = {};
+
+  /** Gives the board a Storage; power goes off for the whole board when its flash is cut. */
+  useStorage(storage: { flash: { onCut: (() => void) | null } }): void {
+    this.storage = storage;
+    const loop = this.loop;
+    storage.flash.onCut = () => { loop.powered = false; };
+  }
   /** What the program keeps, for process.memory(): a test registers the listener here. */
   roots: unknown[] = [];
   process = {
@@ -373,6 +392,7 @@ export class FakeEspruino {
   globals(): Record<string, unknown> {
     const loop = this.loop;
     const net = this.net;
+    const self = this;
     return {
       E: this.E,
       setTimeout: (fn: () => void, ms: number) => loop.setTimeout(fn, ms),
@@ -381,6 +401,8 @@ export class FakeEspruino {
       clearInterval: (id: number) => loop.clearTimer(id),
       require: (name: string) => {
         if (name === 'net') return net;
+        if (name === 'Storage' && self.storage !== null) return self.storage;
+        if (Object.prototype.hasOwnProperty.call(self.modules, name)) return self.modules[name];
         throw new Error('Module "' + name + '" not found');
       },
       dateNow: () => loop.now,

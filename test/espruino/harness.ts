@@ -5,7 +5,10 @@
 // Object.freeze, Array.from, TextEncoder or TextDecoder, and whose strings are byte strings
 // as on an ESP32 (Espruino built without Unicode): String.fromCharCode keeps the low 8 bits
 // of each code, and a char above 255 in a string the bundle reads is an error (scenarios.ts).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { Packet } from '../../core/index.js';
 import { Decoder, encode } from '../../core/index.js';
@@ -72,6 +75,26 @@ export function sourceEnv(mod: PortModule): Env {
 
 // ---- (b) the built bundle ----
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The path of a built Espruino bundle (relative to the repository), rebuilt first when missing or older than core/ or ports/espruino/. */
+export function builtBundle(rel: string): string {
+  const bundle = join(root, rel);
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(newest(join(root, 'core')), newest(join(root, 'ports/espruino')))) {
+    spawnSync(process.execPath, ['build.mjs'], { cwd: root, encoding: 'utf8' });
+  }
+  return bundle;
+}
+
 // Espruino without Unicode support (ESP32): chars are bytes. Node's own strings can hold
 // more, so a char above 255 reaching the bundle is a test's mistake (a string not given as
 // env.text(...)) or the bundle making one, and either is reported.
@@ -83,8 +106,13 @@ const BYTE_STRINGS = '(function () {' +
   '  if (c > 255) throw new Error("not a byte string: char " + c); return c; };' +
   '})();';
 
-export function bundleEnv(bundlePath: string): Env {
+/**
+ * The bundle in a context as on the board; `modules` are more bundles loaded into the same
+ * context first (Modules.addCached(name, src)), which require(name) then gives.
+ */
+export function bundleEnv(bundlePath: string, modules: Record<string, string> = {}): Env {
   const source = readFileSync(bundlePath, 'latin1');
+  const extra: Array<[string, string]> = Object.keys(modules).map((n) => [n, readFileSync(modules[n], 'latin1')]);
   const contexts = new WeakMap<FakeEspruino, PortModule>();
   return {
     name: 'bundle',
@@ -108,11 +136,15 @@ export function bundleEnv(bundlePath: string): Env {
         );
         // Modules.addCached("ganglion", src) + require("ganglion"): the source runs with its
         // own module and exports.
-        const load = vm.runInContext('(function (module, exports) {\n' + source + '\n})', context) as
-          (mm: { exports: object }, e: object) => void;
-        const mod = { exports: {} };
-        load(mod, mod.exports);
-        m = mod.exports as PortModule;
+        const addCached = (src: string): object => {
+          const load = vm.runInContext('(function (module, exports) {\n' + src + '\n})', context) as
+            (mm: { exports: object }, e: object) => void;
+          const mod = { exports: {} };
+          load(mod, mod.exports);
+          return mod.exports;
+        };
+        for (const [name, src] of extra) fake.modules[name] = addCached(src);
+        m = addCached(source) as PortModule;
         contexts.set(fake, m);
       }
       return fn(m);

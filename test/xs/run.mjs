@@ -24,8 +24,9 @@
 //    alone and through the Moddable port (alloc-port.ts); then, in the same worker, the
 //    Moddable port's memory per client, subscription and retained message from XS heap
 //    snapshots (test/xs/memory.ts, see memoryPlan below).
-// The Moddable port's cases (moddable-cases.ts) run in the same script as the others; the
-// bundles map the SDK's modules to the fakes in fake-moddable/ (plugin.mjs).
+// The Moddable port's cases (moddable-cases.ts) and its store's (store-cases.ts: power cuts
+// over the fake file module) run in the same script as the others; the bundles map the SDK's
+// modules to the fakes in fake-moddable/ (plugin.mjs).
 // The last line is `xs: N passed, N failed`; N counts cases once per XS build, plus one
 // failure when XS threw, a worker is missing or cannot be built, or the bundle does not build. Exit status 1 on any failure.
 import { build } from 'esbuild';
@@ -46,6 +47,7 @@ const customCases = !allocOnly && !memoryOnly && process.argv[2] ? resolve(proce
 const casesFile = customCases || join(here, 'codec-cases.ts');
 const brokerCasesFile = join(here, 'broker-cases.ts');
 const moddableCasesFile = join(here, 'moddable-cases.ts');
+const storeCasesFile = join(here, 'store-cases.ts');
 const BEGIN = '@@XS-BEGIN@@';
 const END = '@@XS-END@@';
 
@@ -353,7 +355,8 @@ const entry = customCases ? [
   `import { runCodecCases } from ${JSON.stringify(casesFile)};`,
   `import { runBrokerCases } from ${JSON.stringify(brokerCasesFile)};`,
   `import { runModdableCases } from ${JSON.stringify(moddableCasesFile)};`,
-  `print(${JSON.stringify(BEGIN)} + JSON.stringify(runCodecCases(api).concat(runBrokerCases(api), runModdableCases(api))) + ${JSON.stringify(END)});`,
+  `import { runStoreCases } from ${JSON.stringify(storeCasesFile)};`,
+  `print(${JSON.stringify(BEGIN)} + JSON.stringify(runCodecCases(api).concat(runBrokerCases(api), runModdableCases(api), runStoreCases())) + ${JSON.stringify(END)});`,
 ].join('\n');
 let script;
 try {
@@ -451,7 +454,8 @@ if (utf8) compare('XS UTF-8', utf8);
 
 const broker = nodeCases.filter((c) => c.name.startsWith('broker: ')).length;
 const moddable = nodeCases.filter((c) => c.name.startsWith('moddable: ')).length;
-console.log(`xs cases: ${nodeCases.length} (${nodeCases.length - broker - moddable} codec, ${broker} broker, ${moddable} Moddable port), ` +
+const store = nodeCases.filter((c) => c.name.startsWith('store: ')).length;
+console.log(`xs cases: ${nodeCases.length} (${nodeCases.length - broker - moddable - store} codec, ${broker} broker, ${moddable} Moddable port, ${store} Moddable store), ` +
   'each run on Node, in XS built with mxCESU8 (strings as UTF-16) and in XS built without it (strings as UTF-8, as on a device)');
 for (const [label, run] of [['UTF-16', cesu], ['UTF-8', utf8]]) {
   if (run && run.meters) {

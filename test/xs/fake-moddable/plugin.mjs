@@ -12,13 +12,16 @@ const MAP = {
   'embedded:io/socket/listener': join(here, 'listener.ts'),
   timer: join(here, 'timer.ts'),
   time: join(here, 'time.ts'),
+  file: join(here, 'file.ts'),
+  'mc/config': join(here, 'config.ts'),
   ganglion: join(root, 'core/index.ts'),
+  'ganglion/store': join(root, 'ports/moddable/file-store.js'),
   'ganglion/server': join(root, 'ports/moddable/broker-server.js'),   // as ports/moddable/manifest.json names it
 };
 
 export const moddableFakes = {
   name: 'moddable-fakes',
   setup(b) {
-    b.onResolve({ filter: /^(embedded:io\/socket\/(tcp|listener)|timer|time|ganglion|ganglion\/server)$/ }, (args) => ({ path: MAP[args.path] }));
+    b.onResolve({ filter: /^(embedded:io\/socket\/(tcp|listener)|timer|time|file|mc\/config|ganglion|ganglion\/(server|store))$/ }, (args) => ({ path: MAP[args.path] }));
   },
 };
