@@ -31,6 +31,7 @@ import { makeHooks } from '../../ports/node/server.js';
 import { rig } from '../helpers/rig.js';
 import type { Rig } from '../helpers/rig.js';
 import { ReferenceAcl, topicMatches } from './acl-reference.js';
+import { prng as random } from '../helpers/prng.js';
 
 const USERS: Array<string | null> = ['alice', 'bob', 'carol', null];
 const CLIENT_IDS = ['c1', 'c2', 'c3', 'c4', 'c/5', 'c+6'];           // the last two never fill %c
@@ -44,18 +45,6 @@ const LIMITS: BrokerOptions = {
   maxRetainedCount: 100000, maxRetainedBytes: 1 << 26, sysIntervalMs: 0, matchCacheSize: 16,
   topicAliasMaximum: 4, topicAliasesOut: 4, maxOutboundBytes: 1 << 26, maxOfflineBytes: 1 << 30, maxQueuedBytes: 1 << 30,
 };
-
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Conn {
   name: string;                         // the rig's name for this connection

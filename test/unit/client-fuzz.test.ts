@@ -11,17 +11,7 @@ import type { Packet } from '../../core/index.js';
 import { CONNACK, Decoder, PUBLISH, encode } from '../../core/index.js';
 import { ClientRig } from '../helpers/client-rig.js';
 import { concat } from '../helpers/hex.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 function serverPacket(rnd: () => number, version: number): Packet {
   const id = 1 + Math.floor(rnd() * 4);

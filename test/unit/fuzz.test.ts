@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { Decoder, encode, MAX_PACKET_SIZE } from '../../core/index.js';
 import type { Packet, CodecError } from '../../core/index.js';
 import { hex, toHex } from '../helpers/hex.js';
+import { prng } from '../helpers/prng.js';
 
 // ---------------------------------------------------------------------------------------
 // A valid packet of every type in every version, encoded with our encoder. The fuzz cases
@@ -234,18 +235,6 @@ test('fast-check: mutated valid packets of every type and version never break th
     }),
   { seed: 1883, numRuns: 6000 });
 });
-
-// mulberry32: a small seeded PRNG for the stream cases
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('seeded PRNG: mutated streams of several packets (CONNECT first) in random splits', () => {
   const rnd = prng(8883);

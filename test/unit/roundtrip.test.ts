@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { Decoder, decodeAll, encode, encodePublishFrame } from '../../core/index.js';
 import type { Packet, Properties, PublishPacket } from '../../core/index.js';
 import { concat, hex, toHex } from '../helpers/hex.js';
+import { prng } from '../helpers/prng.js';
 
 const te = new TextEncoder();
 const utf8 = (s: string): Uint8Array => te.encode(s);
@@ -17,18 +18,6 @@ function bytesOf(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
   return b;
-}
-
-// Deterministic PRNG (mulberry32) for chunk sizes and packet choice.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Drops undefined-valued keys so an optional field left undefined equals an absent one.
