@@ -1,6 +1,6 @@
 // The parts of Espruino's own API that the port uses, as types: `require("net")` sockets
 // and servers, and the `E` conversions between binary strings and typed arrays. What they
-// do on a real board is written down in /work/shared/espruino.md ("Socket API").
+// do on a real board is written down in shared/espruino.md ("Socket API").
 // Types only: nothing here is emitted into the bundle.
 
 /** A TCP connection: data arrives as binary strings (one char per byte, <= 536 per event). */

@@ -1,5 +1,5 @@
 // The Espruino subset check: does a script use anything Espruino 2v29 lacks or gets wrong?
-// The list is /work/shared/espruino.md ("Language features (measured)" and "Constructs the
+// The list is shared/espruino.md ("Language features (measured)" and "Constructs the
 // source must avoid"). build.mjs runs it on dist/espruino/ganglion.js and fails the build
 // on any violation; test/unit/espruino-subset.test.ts tests it.
 //

@@ -1,5 +1,5 @@
 // A fake of the Espruino runtime pieces the port touches, behaving as
-// /work/shared/espruino.md ("Socket API") describes the real one:
+// shared/espruino.md ("Socket API") describes the real one:
 //   - require("net"): createServer(cb) + listen(port); the server emits nothing itself;
 //   - received data are binary strings, at most 536 bytes per 'data' event;
 //   - socket.write(x) converts x with String(x) (so a Uint8Array goes out as "1,2,255"),

@@ -1,6 +1,6 @@
 // The Espruino subset check (ports/espruino/subset-check.mjs), the Espruino build that it
 // guards (build.mjs), and the Map shim that build injects (ports/espruino/shim.ts).
-// What counts as "outside the subset" is /work/shared/espruino.md.
+// What counts as "outside the subset" is shared/espruino.md.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';

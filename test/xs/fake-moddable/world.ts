@@ -2,7 +2,7 @@
 // `embedded:io/socket/tcp`) and of its `timer` and `time` modules, for running the Moddable
 // port (ports/moddable/broker-server.js) inside real XS (xsnap) and on Node with no SDK.
 //
-// It follows what /work/shared/moddable.md and the SDK's lwIP implementation
+// It follows what shared/moddable.md and the SDK's lwIP implementation
 // (modules/io/socket/lwip/tcp.c) describe, including the parts a port gets wrong first:
 //   - callbacks are never called from inside a method: events are queued and delivered by
 //     run() (the device's run loop), per socket, with the same order as tcpDeliver:
