@@ -7,7 +7,8 @@
 // half its bounds.
 
 import { RC_QUOTA_EXCEEDED, codecError, label, utf8Length } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { DropsHost } from './drops.js';
+import type { OwnerHost } from './state/owner.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection-state.js';
 import type { Message } from './message.js';
@@ -16,6 +17,13 @@ import { unqueue } from './state/owner.js';
 import { QUEUED_ENTRY_BYTES } from './session.js';
 import { DROP_BACKLOG_FULL, DROP_OFFLINE_BYTES, countDrop } from './drops.js';
 import { LOG_LIMIT } from './log-events.js';
+
+
+/** What bounding a backlog needs of the broker. */
+export interface BacklogHost extends OwnerHost, DropsHost {
+  slowSessions: Session[];          // sessions that lost messages since the last $SYS report
+  log(c: Connection | null, line: string, event: number, code?: number): void;
+}
 
 
 /** What a queued message counts in maxQueuedBytes and maxOfflineBytes (session.ts QUEUED_ENTRY_BYTES). */
@@ -35,7 +43,7 @@ export function backlogBytes(s: Session): number {
   return c === null ? s.queuedBytes : s.queuedBytes + c.outboundBytes;
 }
 
-function fits(b: Broker, s: Session, size: number): boolean {
+function fits(b: BacklogHost, s: Session, size: number): boolean {
   return s.queue.length < b.limits.maxQueued && backlogBytes(s) + size <= b.limits.maxQueuedBytes;
 }
 
@@ -44,7 +52,7 @@ function fits(b: Broker, s: Session, size: number): boolean {
  * subscription choosing a member). An offline session always takes it: its own full queue
  * drops, as a session that may never return cannot hold back everyone else.
  */
-export function hasRoom(b: Broker, s: Session): boolean {
+export function hasRoom(b: BacklogHost, s: Session): boolean {
   if (s.connection === null || s.local !== null) return true;
   if (s.queue.length < b.limits.maxQueued && backlogBytes(s) < b.limits.maxQueuedBytes) return true;
   if (!b.limits.dropOldestQoS0) return false;
@@ -59,7 +67,7 @@ export function hasRoom(b: Broker, s: Session): boolean {
  * TODO(issue 15): a persistent session's overflow may go to the durable store, within a
  * quota, instead of being dropped here; the store would give it back as the queue drains.
  */
-export function makeRoom(b: Broker, s: Session, size: number): boolean {
+export function makeRoom(b: BacklogHost, s: Session, size: number): boolean {
   const l = b.limits;
   if (fits(b, s, size)) return true;
   // Nothing was promised for QoS 0: the oldest queued ones go first.
@@ -83,7 +91,7 @@ export function makeRoom(b: Broker, s: Session, size: number): boolean {
 }
 
 /** Drops the oldest queued message (of QoS 0 only, if asked), lost for `limit`; false when there is none. */
-export function dropFirst(b: Broker, s: Session, qos0Only: boolean, limit: string): boolean {
+export function dropFirst(b: BacklogHost, s: Session, qos0Only: boolean, limit: string): boolean {
   let i = 0;
   if (qos0Only) while (i < s.queue.length && s.queue.item(i).qos !== 0) i++;
   if (i >= s.queue.length) return false;
@@ -98,7 +106,7 @@ export function dropFirst(b: Broker, s: Session, qos0Only: boolean, limit: strin
  * counted in $SYS/broker/messages/dropped and for the session; the first loss of an episode
  * is logged, with what the backlog holds.
  */
-export function lost(b: Broker, s: Session, limit: string): void {
+export function lost(b: BacklogHost, s: Session, limit: string): void {
   countDrop(b, s, limit === 'maxOfflineBytes' ? DROP_OFFLINE_BYTES : DROP_BACKLOG_FULL);
   if (s.overflowFrom >= 0) return;
   s.overflowFrom = s.dropped - 1;
@@ -110,7 +118,7 @@ export function lost(b: Broker, s: Session, limit: string): void {
 }
 
 /** After the backlog shrank: the episode ends once it is down to half its bounds (logged). */
-export function drained(b: Broker, s: Session): void {
+export function drained(b: BacklogHost, s: Session): void {
   const l = b.limits;
   if (s.queue.length * 2 > l.maxQueued || backlogBytes(s) * 2 > l.maxQueuedBytes) return;
   b.log(null, label(s.clientId) + ': backlog drained, ' + (s.dropped - s.overflowFrom) + ' messages lost while full (' + s.dropped + ' in all)', LOG_LIMIT);

@@ -5,7 +5,7 @@
 
 import type { CodecError, FrameAllocator, Packet, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
 import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
-import type { Transport } from './connection.js';
+import type { ConnectionHost, Held, Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
 import { createMessage, publishScratch } from './message.js';
@@ -15,9 +15,8 @@ import { RetainedStore } from './retained-store.js';
 import type { Subscriber } from './session.js';
 import type { Session } from './session.js';
 import { TopicTree } from './topic-tree.js';
-import type { Answer } from './handlers/common.js';
 import { noDrops } from './drops.js';
-import type { SysLoad } from './sys-topics.js';
+import type { SysHost, SysLoad } from './sys-topics.js';
 import { publishSys } from './sys-topics.js';
 import type { Store } from './store.js';
 import { MEMORY_STORE } from './store.js';
@@ -27,6 +26,7 @@ import { releaseAck } from './handlers/acks-in.js';
 import type { HeldAck, JournalHost } from './state/journal.js';
 import { Journal } from './state/journal.js';
 import { loadState, loadedWill } from './state/load.js';
+import type { SnapshotHost } from './state/snapshot.js';
 import { snapshot } from './state/snapshot.js';
 import {
   addSubscription, clearSession, createLocalSession, createSession, endLocalSession, endSession, expiryMsOf, forgetSession,
@@ -44,69 +44,9 @@ import { shutDown } from './shutdown.js';
 import type { Timed } from './deadlines.js';
 import { DUE_CONNECTION, DUE_HELD, DUE_SESSION, DUE_SYS, DeadlineHeap, connectDeadline, keepAliveDeadline } from './deadlines.js';
 import { LOG_CLOSED, LOG_DETAIL, LOG_FAULT, LOG_LIMIT } from './log-events.js';
+import type { Hooks } from './hooks.js';
+import type { Stats } from './stats.js';
 
-
-/** The embedding application's say. Each hook may answer at once or with a Promise. */
-export interface Hooks {
-  /** true: accept; false: bad user name or password; a number: that 5.0 CONNACK reason code. */
-  authenticate(client: Connection, username: string | null, password: Uint8Array | null): Answer<boolean | number>;
-  authorizePublish(client: Connection, topic: string): Answer<boolean>;
-  authorizeSubscribe(client: Connection, topicFilter: string): Answer<boolean>;
-  /**
-   * A log line; `event` says what it is about (log-events.ts: LOG_FAULT ... LOG_DETAIL), so a
-   * port picks its level from the number, never from the text; `code` is the CONNACK code of
-   * a LOG_REFUSED line, else -1.
-   */
-  log(client: Connection | null, line: string, event: number, code: number): void;
-  /**
-   * 5.0 enhanced authentication (optional; without it a CONNECT naming an Authentication
-   * Method is refused with 0x8C). Called with the client's data at CONNECT, on each AUTH
-   * continuing the exchange, and on re-authentication; answers 0x18 (continue, with data
-   * for the client), 0x00 (success) or a failure reason code.
-   */
-  authenticateEnhanced?(client: Connection, method: string, data: Uint8Array | null, reauthenticating: boolean): Answer<AuthAnswer>;
-  /**
-   * May this session receive a message on `topic`? Optional, synchronous, asked for every
-   * delivery when present (routed, retained, and again when a queued message leaves the
-   * queue or an unacknowledged one is resent): for read rules finer than a subscription
-   * (an ACL that allows `home/#` but not `home/secret/+`). Local subscribers are not asked.
-   */
-  authorizeRead?(clientId: string, username: string | null, topic: string): boolean;
-  /** A client's CONNECT was accepted (after its CONNACK went out). */
-  connected?(client: Connection): void;
-  /** An accepted client's connection ended; `clean` when it sent DISCONNECT. */
-  disconnected?(client: Connection, clean: boolean): void;
-}
-
-export interface AuthAnswer {
-  reasonCode: number;
-  data?: Uint8Array;
-}
-
-export interface Stats {
-  startedAtMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  packetsIn: number;
-  messagesIn: number;
-  messagesOut: number;
-  dropped: number;          // lost to full backlogs (QoS 0 first), too-large packets, full retained store, refused by the read check when sent
-  denied: number;           // PUBLISH refused by authorizePublish
-  expired: number;          // 5.0 messages whose Message Expiry Interval passed before delivery
-  authFailures: number;     // CONNECTs (and 5.0 re-authentications) the authentication hooks refused
-  errors: number;           // exceptions caught inside the core (fault.ts): each closed one connection
-  // Each limit before login, counted when it acts ($SYS/broker/limits/...):
-  connectTooLarge: number;  // a CONNECT (or AUTH) refused on its header: over maxConnectSize
-  pendingClosed: number;    // pending connections closed to make room (maxPending)
-  pendingBytesClosed: number;  // pending connections closed for the bytes they held (maxPendingBytes)
-  pendingPerAddressClosed: number;  // closed by a port's cap per remote address (Node: maxPendingPerAddress)
-  // And for sessions:
-  sessionsExpired: number;  // sessions ended because their expiry passed while the client was away
-  sessionsCapped: number;   // maxSessions acted: a session offline ended, or a CONNECT refused
-  offlineDropped: number;   // messages dropped for maxOfflineBytes (also in `dropped`)
-  drops: number[];          // `dropped` by cause, indexed by the DROP_* of drops.ts
-  peakClients: number;      // the most clients connected at once
-}
 
 function allow(): boolean {
   return true;
@@ -123,16 +63,7 @@ function quiet(): void {
   // no logging unless the application asks for it
 }
 
-/** A publisher held unacknowledged under slowSubscriberPolicy 'hold' (handlers/publish.ts). */
-export interface Held {
-  connection: Connection;
-  packet: PublishPacket;
-  message: Message;
-  sinceMs: number;
-}
-
-
-export class Broker implements JournalHost {
+export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHost {
   limits: Limits;
   hooks: Hooks;
   nowMs: number;

@@ -1,9 +1,12 @@
 // One client connection: bytes in through receive(), frames out through the port's
 // transport, time with every call (nowMs). No I/O of its own (design.md §1).
 
-import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, Will } from '../codec/index.js';
+import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, PublishPacket, Subscription, Will } from '../codec/index.js';
 import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED, RC_RECEIVE_MAXIMUM_EXCEEDED, REASON_STRING_MAX, disconnectReasonCode, encode, truncateUtf8 } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { Hooks } from './hooks.js';
+import type { Message } from './message.js';
+import type { PendingHost } from './pending.js';
+import type { WillHost } from './will.js';
 import type { Session } from './session.js';
 import type { Matches } from './routing.js';
 import { NONE } from './session.js';
@@ -13,6 +16,43 @@ import { pendingHeldNow, reservePending } from './pending.js';
 import type { Timed } from './deadlines.js';
 import { DUE_CONNECTION } from './deadlines.js';
 import { LOG_CLOSED, LOG_LIMIT } from './log-events.js';
+
+/** A publisher held unacknowledged under slowSubscriberPolicy 'hold' (handlers/publish.ts). */
+export interface Held {
+  connection: Connection;
+  packet: PublishPacket;
+  message: Message;
+  sinceMs: number;
+}
+
+/**
+ * The broker as a connection and its packet handlers (handlers/) see it: the broker.ts class
+ * is one. Declared here, below broker.ts, so that nothing under it imports broker.ts.
+ */
+export interface ConnectionHost extends WillHost, PendingHost {
+  hooks: Hooks;
+  stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
+  spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
+  held: Held[];                     // publishers held by slowSubscriberPolicy 'hold'
+  holding: boolean;
+  /** Handles one packet of a connection (handlers/dispatch.ts). */
+  dispatch: (c: Connection, p: Packet) => CodecError | null;
+  setNow(nowMs: number): void;
+  heldUntil(atMs: number): void;
+  keepAliveStarted(c: Connection): void;
+  roomForClient(clientId: string): boolean;
+  roomForSession(clientId: string): boolean;
+  mayOpenSession(clientId: string, username: string | null): boolean;
+  assignClientId(): string;
+  openSession(c: Connection, clientId: string, cleanStart: boolean): boolean;
+  resumeSession(c: Connection): void;
+  connackProperties(c: Connection): Properties;
+  accepted(c: Connection): void;
+  sendRetained(s: Session, sub: Subscription): void;
+  route(m: Message, from: Connection | null, force: boolean): number;
+  pump(s: Session): void;
+  log(c: Connection | null, line: string, event: number, code?: number): void;
+}
 
 
 /**
@@ -41,7 +81,7 @@ const UNACCEPTABLE_PROTOCOL_VERSION = new Uint8Array([0x20, 0x02, 0x00, 0x01]);
 export { AWAIT_CONNECT, CONNECTING, ACTIVE, CLOSED } from './connection-state.js';
 
 export class Connection implements DecoderBudget, Timed {
-  broker: Broker;
+  broker: ConnectionHost;
   transport: Transport;
   decoder: Decoder;
   state: number;
@@ -89,7 +129,7 @@ export class Connection implements DecoderBudget, Timed {
   lastMatches: Matches | null;
   lastMatchEpoch: number;
 
-  constructor(broker: Broker, transport: Transport, nowMs: number) {
+  constructor(broker: ConnectionHost, transport: Transport, nowMs: number) {
     this.broker = broker;
     this.transport = transport;
     // Before CONNACK only a CONNECT (or AUTH) can come, bounded by maxConnectSize on its fixed

@@ -5,7 +5,9 @@
 
 import type { Properties, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame, label, quote } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { FrameAllocator, PublishPacket } from '../codec/index.js';
+import type { BacklogHost } from './backlog.js';
+import type { FaultHost } from './fault.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection-state.js';
 import type { Message } from './message.js';
@@ -19,11 +21,20 @@ import { endInflight, queueMessage, startInflight, unqueue } from './state/owner
 import { LOG_DETAIL } from './log-events.js';
 
 
+/** What delivering to a session needs of the broker. */
+export interface DeliveryHost extends BacklogHost, FaultHost {
+  alloc: FrameAllocator | null;
+  publishScratch: PublishPacket;    // reused to encode each message's frames
+  /** May `s` receive a message on `topic` now (the authorizeRead hook)? */
+  mayRead(s: Session, topic: string): boolean;
+}
+
+
 /**
  * One message to one session. `subscriptionIds` (5.0) travel with it; `shareKey` names the
  * shared subscription it came through, so it can be re-dispatched if this session ends.
  */
-export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
+export function deliver(b: DeliveryHost, s: Session, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string): void {
   if (s.local !== null) {
     try {
@@ -49,7 +60,7 @@ export function deliver(b: Broker, s: Session, m: Message, qos: QoS, retain: boo
 }
 
 /** Resends what the connection has not seen, then moves queued messages into the window. */
-export function pump(b: Broker, s: Session): boolean {
+export function pump(b: DeliveryHost, s: Session): boolean {
   const c = s.connection;
   if (c === null || c.state !== ACTIVE) return false;
   resend(b, s, c);
@@ -70,7 +81,7 @@ export function pump(b: Broker, s: Session): boolean {
  * has not seen: PUBLISH with DUP=1, or PUBREL past PUBREC [MQTT-4.4.0-1]; no more than the
  * window (the client's Receive Maximum, 5.0 §4.9) unacknowledged at once.
  */
-function resend(b: Broker, s: Session, c: Connection): void {
+function resend(b: DeliveryHost, s: Session, c: Connection): void {
   if (s.unsent === 0) return;
   let sent = 0;
   for (let i = 0; i < s.inflight.length; i++) if (s.inflight.item(i).sent) sent++;
@@ -99,29 +110,29 @@ function resend(b: Broker, s: Session, c: Connection): void {
  * when the message was queued): the rules may have changed since (an ACL reload). A refused
  * message is dropped, counted. A QoS 2 message once sent is not asked again (resend()).
  */
-function readable(b: Broker, s: Session, m: Message): boolean {
+function readable(b: DeliveryHost, s: Session, m: Message): boolean {
   if (b.mayRead(s, m.topic)) return true;
   countDrop(b, s, DROP_READ_REFUSED);
   b.log(null, label(s.clientId) + ': read refused: ' + quote(m.topic) + ' dropped', LOG_DETAIL);   // one per message: not a warning each
   return false;
 }
 
-function windowOf(b: Broker, c: Connection): number {
+function windowOf(b: DeliveryHost, c: Connection): number {
   return c.receiveMaximum < b.limits.maxInflight ? c.receiveMaximum : b.limits.maxInflight;
 }
 
-function windowOpen(b: Broker, s: Session, c: Connection): boolean {
+function windowOpen(b: DeliveryHost, s: Session, c: Connection): boolean {
   return s.inflight.length < windowOf(b, c) && !c.blocked;
 }
 
 /** [5:MQTT-3.3.2-5] a message whose expiry passed before delivery began is not sent. */
-function expired(b: Broker, m: Message): boolean {
+function expired(b: DeliveryHost, m: Message): boolean {
   if (m.expiresAtMs < 0 || b.nowMs < m.expiresAtMs) return false;
   b.stats.expired++;
   return true;
 }
 
-function sendQoS0(b: Broker, s: Session, c: Connection, m: Message, retain: boolean, subscriptionIds: number[] | null): void {
+function sendQoS0(b: DeliveryHost, s: Session, c: Connection, m: Message, retain: boolean, subscriptionIds: number[] | null): void {
   if (expired(b, m)) return;
   const bytes = frameTo(b, c, m, 0, retain, subscriptionIds).bytes;
   // [5:MQTT-3.1.2-25] too large for this client: dropped as if delivered.
@@ -143,7 +154,7 @@ function sendQoS0(b: Broker, s: Session, c: Connection, m: Message, retain: bool
 }
 
 /** Sends a QoS 1/2 message into the window; `queued`: it is the first queued one, and leaves the queue either way. */
-function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS, retain: boolean,
+function sendInflight(b: DeliveryHost, s: Session, c: Connection, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string, queued: boolean): void {
   if (expired(b, m)) {
     if (queued) unqueue(b, s, 0);
@@ -164,7 +175,7 @@ function sendInflight(b: Broker, s: Session, c: Connection, m: Message, qos: QoS
   c.send(f.withPacketId(packetId, false));
 }
 
-function enqueue(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean,
+function enqueue(b: DeliveryHost, s: Session, m: Message, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string): void {
   const bytes = queuedSize(m);
   if (!makeRoom(b, s, bytes)) return;   // lost to this session only, by its policy
@@ -192,7 +203,7 @@ function forgetPendingAlias(c: Connection): void {
  * this one to differ: its Subscription Identifiers, or a Message Expiry Interval lowered by
  * the time the message waited [5:MQTT-3.3.2-6].
  */
-function frameTo(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame {
+function frameTo(b: DeliveryHost, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame {
   if (__MQTT5__ && c.version === MQTT_5 && (subscriptionIds !== null || m.expiresAtMs >= 0 || c.aliasOutMaximum > 0)) {
     const own = frameFor5(b, c, m, qos, retain, subscriptionIds);
     if (own !== null) return own;
@@ -201,7 +212,7 @@ function frameTo(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean
 }
 
 /** A 5.0 frame made for this receiver alone, or null when the shared one is right. */
-function frameFor5(b: Broker, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame | null {
+function frameFor5(b: DeliveryHost, c: Connection, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null): PublishFrame | null {
   const aliased = c.aliasOutMaximum > 0;
   const original = m.properties as Properties;
   // A message resent after its expiry (a QoS 2 already sent [5:MQTT-4.3.3-7]) says 0 seconds left.

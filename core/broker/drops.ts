@@ -2,8 +2,13 @@
 // stats.drops[cause]) and per session (session.dropped), for $SYS and the ports' metrics.
 // Every limit that drops a message counts here (README "Limits and what happens at them").
 
-import type { Broker } from './broker.js';
+import type { Stats } from './stats.js';
 import type { Session } from './session.js';
+
+/** What counting a drop needs of the broker. */
+export interface DropsHost {
+  stats: Stats;
+}
 
 export const DROP_BACKLOG_FULL = 0;     // the subscriber's backlog was full (backlog.ts: maxQueued, maxQueuedBytes, maxOutboundBytes)
 export const DROP_TOO_LARGE = 1;        // over the client's Maximum Packet Size [5:MQTT-3.1.2-25]
@@ -21,7 +26,7 @@ export function noDrops(): number[] {
   return [0, 0, 0, 0, 0, 0];
 }
 
-export function countDrop(b: Broker, s: Session | null, cause: number): void {
+export function countDrop(b: DropsHost, s: Session | null, cause: number): void {
   b.stats.dropped++;
   b.stats.drops[cause]++;
   if (s !== null) s.dropped++;

@@ -13,13 +13,25 @@
 // throws loses that message only.
 
 import { MQTT_5, RC_IMPLEMENTATION_SPECIFIC_ERROR, isCodecError } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { Stats } from './stats.js';
+import type { Journal } from './state/journal.js';
 import type { Connection } from './connection.js';
 import { ACTIVE, CLOSED } from './connection-state.js';
 import { LOG_FAULT } from './log-events.js';
 
+/** What handling a fault needs of the broker. */
+export interface FaultHost {
+  stats: Stats;
+  connections: Connection[];
+  connectionCount: number;
+  faulty: Connection[];             // closed by settle()
+  journal: Journal | null;
+  log(c: Connection | null, line: string, event: number, code?: number): void;
+  connectionEnded(c: Connection, publishWill: boolean): void;
+}
+
 /** Something was thrown while the core served `c` (null: no one connection, a timer's sweep). */
-export function faulted(b: Broker, c: Connection | null, e: unknown): void {
+export function faulted(b: FaultHost, c: Connection | null, e: unknown): void {
   b.stats.errors++;
   b.log(c, 'internal error: ' + describe(e), LOG_FAULT);
   if (c !== null) closeFaulted(b, c, isCodecError(e) ? e.rc : RC_IMPLEMENTATION_SPECIFIC_ERROR);
@@ -30,7 +42,7 @@ export function faulted(b: Broker, c: Connection | null, e: unknown): void {
  * throw (counted, logged with the reason's stack); `c` is closed unless the caller answers
  * it otherwise (a CONNECT is refused with its own CONNACK). `c` null: a will's publisher, gone.
  */
-export function hookFailed(b: Broker, c: Connection | null, hook: string, reason: unknown, close: boolean): void {
+export function hookFailed(b: FaultHost, c: Connection | null, hook: string, reason: unknown, close: boolean): void {
   b.stats.errors++;
   b.log(c, 'internal error: the ' + hook + ' hook failed: ' + describe(reason), LOG_FAULT);
   if (c !== null && close) closeFaulted(b, c, RC_IMPLEMENTATION_SPECIFIC_ERROR);
@@ -40,7 +52,7 @@ export function hookFailed(b: Broker, c: Connection | null, hook: string, reason
  * Something done for `c` while serving another connection threw (its transport's write, the
  * authorizeRead hook for it): counted and logged now, `c` closed by settle().
  */
-export function failLater(b: Broker, c: Connection, what: string, e: unknown): void {
+export function failLater(b: FaultHost, c: Connection, what: string, e: unknown): void {
   if (c.faulty) return;
   c.faulty = true;
   b.stats.errors++;
@@ -53,7 +65,7 @@ export function failLater(b: Broker, c: Connection, what: string, e: unknown): v
  * on a durable store hands the records of this turn to the store (state/journal.ts), whose
  * answer may send acknowledgements that fail more writes, or read more packets.
  */
-export function settle(b: Broker): void {
+export function settle(b: FaultHost): void {
   const list = b.faulty;
   const j = b.journal;
   do {
@@ -76,7 +88,7 @@ export function settle(b: Broker): void {
  * malformed packet, first). If ending it throws too, the connection is cut without ceremony:
  * taken out of the broker's lists and its session left, so that nothing of it remains.
  */
-function closeFaulted(b: Broker, c: Connection, rc: number): void {
+function closeFaulted(b: FaultHost, c: Connection, rc: number): void {
   if (c.state === CLOSED) {
     forget(b, c);
     return;
@@ -99,7 +111,7 @@ function closeFaulted(b: Broker, c: Connection, rc: number): void {
 }
 
 /** Takes a closed connection out of every list that could still hold it. */
-function forget(b: Broker, c: Connection): void {
+function forget(b: FaultHost, c: Connection): void {
   const i = b.connections.indexOf(c);
   if (i >= 0) {
     b.connections.splice(i, 1);

@@ -1,7 +1,8 @@
 // The broker core: one sans-I/O engine that every port drives with bytes, a writable
 // signal and a clock.
 export { Broker, LocalSubscription, createBroker } from './broker.js';
-export type { AuthAnswer, Hooks, Stats } from './broker.js';
+export type { AuthAnswer, Hooks } from './hooks.js';
+export type { Stats } from './stats.js';
 export { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';   // CONNECTING too is 1, but that name is the client role's (core/client)
 export { LOG_CLOSED, LOG_CONNECTED, LOG_DENIED, LOG_DETAIL, LOG_FAULT, LOG_LIMIT, LOG_REFUSED } from './log-events.js';
 export type { Transport } from './connection.js';

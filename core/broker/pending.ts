@@ -5,17 +5,29 @@
 // connection is closed: an honest client sends its CONNECT right after connecting, so it
 // is pending for a round trip or two, while sockets left silent on purpose grow old.
 
-import type { Broker } from './broker.js';
+import type { Chain } from './chain.js';
+import type { Limits } from './options.js';
+import type { Stats } from './stats.js';
 import type { Connection } from './connection.js';
 import { AWAIT_CONNECT } from './connection-state.js';
 import { LOG_CLOSED } from './log-events.js';
+
+/** What the pending connections need of the broker. */
+export interface PendingHost {
+  limits: Limits;
+  stats: Stats;
+  pending: Chain<Connection>;       // oldest first
+  pendingBytes: number;             // held by their decoders
+  log(c: Connection | null, line: string, event: number, code?: number): void;
+  connectionEnded(c: Connection, publishWill: boolean): void;
+}
 
 /**
  * A new connection joins the pending ones; past maxPending the oldest that has not sent a
  * whole CONNECT is closed. One whose CONNECT is being authenticated (a password check may
  * queue behind others when many clients reconnect at once) goes only when none is left.
  */
-export function admitPending(b: Broker, c: Connection): void {
+export function admitPending(b: PendingHost, c: Connection): void {
   b.pending.add(c);
   if (b.pending.size <= b.limits.maxPending) return;
   const oldest = oldestAwaiting(b, c);
@@ -29,7 +41,7 @@ export function admitPending(b: Broker, c: Connection): void {
  * instead, as for maxPending, and counted with it; `limit` names the port's cap in the log.
  * false: none is (all are clients, or authenticating): the port refuses the new socket.
  */
-export function shedPending(b: Broker, limit: string): boolean {
+export function shedPending(b: PendingHost, limit: string): boolean {
   const oldest = oldestAwaiting(b, null);
   if (oldest === null) return false;
   b.stats.pendingClosed++;
@@ -38,7 +50,7 @@ export function shedPending(b: Broker, limit: string): boolean {
 }
 
 /** The oldest pending connection still waiting for its CONNECT, older than `newest`; null: none. */
-function oldestAwaiting(b: Broker, newest: Connection | null): Connection | null {
+function oldestAwaiting(b: PendingHost, newest: Connection | null): Connection | null {
   for (let x: Connection | null = b.pending.oldest; x !== newest && x !== null; x = x.newer) {
     if (x.state === AWAIT_CONNECT) return x;
   }
@@ -46,7 +58,7 @@ function oldestAwaiting(b: Broker, newest: Connection | null): Connection | null
 }
 
 /** Accepted or closed: no longer pending, and what its decoder held no longer counts. */
-export function leavePending(b: Broker, c: Connection): void {
+export function leavePending(b: PendingHost, c: Connection): void {
   if (!c.linked) return;
   b.pending.remove(c);
   b.pendingBytes -= c.pendingHeld;
@@ -58,7 +70,7 @@ export function leavePending(b: Broker, c: Connection): void {
  * pending this must fit maxPendingBytes, making room by closing older pending connections
  * that hold bytes; false: it cannot fit, and the decoder refuses the packet.
  */
-export function reservePending(b: Broker, c: Connection, bytes: number): boolean {
+export function reservePending(b: PendingHost, c: Connection, bytes: number): boolean {
   if (!c.linked) return true;
   if (!makeRoom(b, c, bytes)) return false;
   c.pendingHeld += bytes;
@@ -71,7 +83,7 @@ export function reservePending(b: Broker, c: Connection, bytes: number): boolean
  * left unread while a hook decides). Over maxPendingBytes, older ones are closed first,
  * then `c` itself.
  */
-export function pendingHeldNow(b: Broker, c: Connection, held: number): void {
+export function pendingHeldNow(b: PendingHost, c: Connection, held: number): void {
   if (!c.linked) return;
   b.pendingBytes += held - c.pendingHeld;
   c.pendingHeld = held;
@@ -80,7 +92,7 @@ export function pendingHeldNow(b: Broker, c: Connection, held: number): void {
   closePending(b, c, 'maxPendingBytes ' + b.limits.maxPendingBytes);
 }
 
-function makeRoom(b: Broker, c: Connection, extra: number): boolean {
+function makeRoom(b: PendingHost, c: Connection, extra: number): boolean {
   const max = b.limits.maxPendingBytes;
   let x = b.pending.oldest;
   while (x !== null && b.pendingBytes + extra > max) {
@@ -94,7 +106,7 @@ function makeRoom(b: Broker, c: Connection, extra: number): boolean {
   return b.pendingBytes + extra <= max;
 }
 
-function closePending(b: Broker, c: Connection, limit: string): void {
+function closePending(b: PendingHost, c: Connection, limit: string): void {
   // LOG_CLOSED, not LOG_LIMIT: counted in $SYS, and a flood of silent sockets must not flood
   // a port's warnings with a line each.
   b.log(c, 'closed before CONNACK: limit ' + limit, LOG_CLOSED);

@@ -11,7 +11,7 @@
 
 import type { QoS } from '../codec/index.js';
 import { MQTT_5, RC_QUOTA_EXCEEDED, encodeUtf8, quote } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { DeliveryHost } from './delivery.js';
 import type { Connection } from './connection.js';
 import { ACTIVE } from './connection-state.js';
 import { hasRoom } from './backlog.js';
@@ -21,6 +21,17 @@ import type { Message } from './message.js';
 import { DROP_NO_SHARE_MEMBER, DROP_READ_REFUSED, DROP_RETAINED_FULL, countDrop } from './drops.js';
 import type { Session, Subscriber } from './session.js';
 import { LOG_LIMIT } from './log-events.js';
+
+
+/** What routing needs of the broker: its folded match lists and shared-subscription cursors. */
+export interface RoutingHost extends DeliveryHost {
+  matchCache: Map<string, Matches>;     // the newer half of the cache
+  matchCacheOld: Map<string, Matches>;  // the older half
+  matchCacheCount: number;
+  matchEpoch: number;                   // changes whenever subscriptions do
+  matchScratch: Subscriber[];
+  shareCursors: Map<string, number>;
+}
 
 
 /** The members of one shared subscription ($share/{name}/{filter}) that match a topic. */
@@ -61,7 +72,7 @@ export const ROUTE_HOLD = -2;
  * ROUTE_REFUSED / ROUTE_HOLD. A subscriber without room loses it by its own policy
  * (backlog.ts); only the 'hold' policy makes the publisher wait. `force` delivers anyway.
  */
-export function route(b: Broker, m: Message, from: Connection | null, force: boolean): number {
+export function route(b: RoutingHost, m: Message, from: Connection | null, force: boolean): number {
   if (m.expiresAtMs < 0 && m.properties !== null && m.properties.messageExpiryInterval !== undefined) {
     m.expiresAtMs = b.nowMs + m.properties.messageExpiryInterval * 1000;   // 5.0 §3.3.2.3.3
   }
@@ -99,14 +110,14 @@ export function route(b: Broker, m: Message, from: Connection | null, force: boo
 }
 
 /** Hands `m` to the subscriber's session; the read check has let it. */
-function send(b: Broker, sub: Subscriber, m: Message, shareKey: string): void {
+function send(b: RoutingHost, sub: Subscriber, m: Message, shareKey: string): void {
   // [4:MQTT-3.3.1-9] retain is 0 on normal delivery, unless Retain As Published (5.0).
   const qos = (m.qos < sub.qos ? m.qos : sub.qos) as QoS;
   deliver(b, sub.session, m, qos, sub.retainAsPublished && m.retain, sub.subscriptionIds, shareKey);
 }
 
 // A subscriber that may not read the topic gets nothing, so its full queue holds nobody back.
-function roomForAll(b: Broker, t: Matches, topic: string): boolean {
+function roomForAll(b: RoutingHost, t: Matches, topic: string): boolean {
   for (let i = 0; i < t.direct.length; i++) {
     const s = t.direct[i].session;
     if (!hasRoom(b, s) && b.mayRead(s, topic)) return false;
@@ -118,7 +129,7 @@ function roomForAll(b: Broker, t: Matches, topic: string): boolean {
   return true;
 }
 
-function anyReader(b: Broker, g: SharedGroup, topic: string): boolean {
+function anyReader(b: RoutingHost, g: SharedGroup, topic: string): boolean {
   for (let i = 0; i < g.members.length; i++) if (b.mayRead(g.members[i].session, topic)) return true;
   return false;
 }
@@ -131,7 +142,7 @@ function anyReader(b: Broker, g: SharedGroup, topic: string): boolean {
  * message from one that may), never `except`. `advance` moves the round robin on (false:
  * only asking whether anyone can take it).
  */
-export function pickMember(b: Broker, g: SharedGroup, topic: string, except: Session | null, advance: boolean): Subscriber | null {
+export function pickMember(b: RoutingHost, g: SharedGroup, topic: string, except: Session | null, advance: boolean): Subscriber | null {
   const n = g.members.length;
   const cursor = b.shareCursors.get(g.key);
   const start = cursor === undefined ? 0 : cursor;
@@ -159,7 +170,7 @@ export function pickMember(b: Broker, g: SharedGroup, topic: string, except: Ses
  * The folded match list for a topic: the publishing connection's last one, the broker's
  * cache or the tree. `from` (null for the broker's own messages) keeps what it got.
  */
-export function matches(b: Broker, topic: string, from: Connection | null): Matches {
+export function matches(b: RoutingHost, topic: string, from: Connection | null): Matches {
   if (from !== null && from.lastMatchEpoch === b.matchEpoch && from.lastTopic === topic) return from.lastMatches as Matches;
   let t = b.matchCache.get(topic);
   if (t === undefined) {
@@ -178,7 +189,7 @@ export function matches(b: Broker, topic: string, from: Connection | null): Matc
   return t;
 }
 
-function fold(b: Broker, topic: string): Matches {
+function fold(b: RoutingHost, topic: string): Matches {
   const out = b.matchScratch;
   const n = b.tree.match(topic, out);
   if (n === 0) return NO_MATCHES;
@@ -199,7 +210,7 @@ function fold(b: Broker, topic: string): Matches {
  * is full it becomes the older and the older one is dropped, so filling the cache never
  * empties it at once, and a list looked up in the older half moves back to the newer.
  */
-function keep(b: Broker, topic: string, t: Matches): void {
+function keep(b: RoutingHost, topic: string, t: Matches): void {
   const size = b.limits.matchCacheSize;
   if (size <= 0) return;
   if (b.matchCacheCount >= (size + 1) >> 1) {
@@ -249,7 +260,7 @@ function mergeOverlap(a: Subscriber, b: Subscriber): Subscriber {
  * another member (5.0 §4.8.2). QoS 1 in flight and anything still queued move on; a QoS 2
  * message already sent stays with the session that had it [5:MQTT-4.8.2-5].
  */
-export function redispatch(b: Broker, s: Session): void {
+export function redispatch(b: RoutingHost, s: Session): void {
   for (let i = 0; i < s.inflight.length; i++) {
     const o = s.inflight.item(i);
     if (o.shareKey !== '' && o.qos === 1) resendShared(b, s, o.message, o.shareKey);
@@ -260,7 +271,7 @@ export function redispatch(b: Broker, s: Session): void {
   }
 }
 
-function resendShared(b: Broker, from: Session, m: Message, shareKey: string): void {
+function resendShared(b: RoutingHost, from: Session, m: Message, shareKey: string): void {
   const t = matches(b, m.topic, null);
   for (let i = 0; i < t.shared.length; i++) {
     if (t.shared[i].key !== shareKey) continue;

@@ -7,10 +7,10 @@
 // still hands over is closed at once and nextDeadline() is -1: nothing is due any more.
 
 import { RC_SERVER_SHUTTING_DOWN, codecError } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { FaultHost } from './fault.js';
 import { faulted } from './fault.js';
 
-export function shutDown(b: Broker): void {
+export function shutDown(b: FaultHost): void {
   const list = b.connections.slice();
   for (let i = 0; i < list.length; i++) {
     try {

@@ -4,8 +4,30 @@
 // The tree is in the README ("$SYS topics"). A port may publish more beside these (the Node
 // port adds $SYS/broker/version, heap/current and latency/...).
 
-import type { Broker } from './broker.js';
+import type { QoS } from '../codec/index.js';
+import type { Chain } from './chain.js';
+import type { Connection } from './connection.js';
+import type { RetainedStore } from './retained-store.js';
+import type { Stats } from './stats.js';
+import type { Journal } from './state/journal.js';
 import type { Session } from './session.js';
+
+
+/** What $SYS reads of the broker, and how it publishes. */
+export interface SysHost {
+  nowMs: number;
+  stats: Stats;
+  clientCount: number;
+  pending: Chain<Connection>;
+  sessions: Map<string, Session>;
+  sessionCount: number;
+  offlineBytes: number;
+  slowSessions: Session[];
+  retained: RetainedStore;
+  journal: Journal | null;
+  sysLoad: SysLoad | null;          // made by the first publishSys
+  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean, nowMs: number): number;
+}
 
 // load/...: exponentially weighted averages, per minute, over 1, 5 and 15 minutes, as
 // mosquitto computes them (sys_tree.c calc_load): each update moves the average towards the
@@ -21,13 +43,13 @@ export interface SysLoad {
   average: number[];   // LOAD_TOPICS x LOAD_WINDOWS_S, per minute
 }
 
-function counters(b: Broker): number[] {
+function counters(b: SysHost): number[] {
   const s = b.stats;
   return [s.messagesIn, s.messagesOut, s.bytesIn, s.bytesOut];
 }
 
 
-export function publishSys(b: Broker): void {
+export function publishSys(b: SysHost): void {
   const s = b.stats;
   let subscriptions = 0;
   let sessions = 0;
@@ -79,7 +101,7 @@ function sizeOf(payloadBytes: number, topicBytes: Uint8Array | null): number {
   return payloadBytes + (topicBytes === null ? 0 : topicBytes.length);
 }
 
-function publishLoad(b: Broker): void {
+function publishLoad(b: SysHost): void {
   const now = counters(b);
   let load = b.sysLoad;
   if (load === null) {
@@ -117,7 +139,7 @@ const SLOW_REPORTS_MAX = 32;
  * a client may be let read its own with an ACL rule `allow read $SYS/broker/clients/%c/dropped`).
  * A client id that is not one topic level (with `/`, `+` or `#`) is in the log line only.
  */
-function slowClients(b: Broker): void {
+function slowClients(b: SysHost): void {
   const list = b.slowSessions;
   let full = 0;
   let reports = 0;
@@ -137,11 +159,11 @@ function slowClients(b: Broker): void {
   put(b, '$SYS/broker/clients/slow', '' + full);
 }
 
-function put(b: Broker, topic: string, value: string): void {
+function put(b: SysHost, topic: string, value: string): void {
   send(b, topic, value, true);
 }
 
-function send(b: Broker, topic: string, value: string, retain: boolean): void {
+function send(b: SysHost, topic: string, value: string, retain: boolean): void {
   // Not counted as traffic: $SYS reports on clients, not on itself.
   const inBefore = b.stats.messagesIn;
   b.publish(topic, value, 0, retain, b.nowMs);

@@ -5,7 +5,8 @@
 
 import type { Will } from '../codec/index.js';
 import { quote } from '../codec/index.js';
-import type { Broker } from './broker.js';
+import type { Hooks } from './hooks.js';
+import type { RoutingHost } from './routing.js';
 import type { Connection } from './connection.js';
 import type { Message } from './message.js';
 import { copyOf, createMessage, keep } from './message.js';
@@ -15,6 +16,12 @@ import type { Session } from './session.js';
 import { isThenable } from './handlers/common.js';
 import { hookFailed } from './fault.js';
 import { LOG_DENIED } from './log-events.js';
+
+/** What publishing a will needs of the broker. */
+export interface WillHost extends RoutingHost {
+  hooks: Hooks;
+  whenAnswered<T>(c: Connection | null, answer: PromiseLike<T>, ok: (value: T) => void, failed: (reason: unknown) => void): void;
+}
 
 /**
  * The CONNECT's will, copied out of the receive chunk: it lives as long as the connection
@@ -31,7 +38,7 @@ export function ownWill(w: Will): Will {
 }
 
 /** The connection `c` ended abnormally: publish its will now, or keep it for its delay. */
-export function willOnClose(b: Broker, c: Connection, will: Will, session: Session | null): void {
+export function willOnClose(b: WillHost, c: Connection, will: Will, session: Session | null): void {
   let props = will.properties;
   let delay = 0;
   if (props !== null && props.willDelayInterval !== undefined) {
@@ -51,7 +58,7 @@ export function willOnClose(b: Broker, c: Connection, will: Will, session: Sessi
 }
 
 /** Publishes a will, if the application allows its topic (authorisation applies to wills). */
-export function publishWill(b: Broker, from: Connection, m: Message): void {
+export function publishWill(b: WillHost, from: Connection, m: Message): void {
   const allowed = b.hooks.authorizePublish(from, m.topic);
   if (!isThenable(allowed)) {
     if (allowed) route(b, m, null, true);
@@ -68,7 +75,7 @@ export function publishWill(b: Broker, from: Connection, m: Message): void {
 }
 
 /** A delayed will whose time has come, or whose session is ending, goes out. */
-export function releaseWill(b: Broker, s: Session): void {
+export function releaseWill(b: WillHost, s: Session): void {
   const from = s.willFrom;
   const m = takeWill(b, s);
   s.willFrom = null;

@@ -6,7 +6,7 @@ import type { AuthPacket, CodecError, ConnectPacket } from '../../codec/index.js
 import { AUTH, RC_CONTINUE_AUTHENTICATION, RC_REAUTHENTICATE, RC_SUCCESS } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
 import { ACTIVE, CONNECTING } from '../connection.js';
-import type { AuthAnswer } from '../broker.js';
+import type { AuthAnswer } from '../hooks.js';
 import { RC_IMPLEMENTATION_SPECIFIC_ERROR, RC_PROTOCOL_ERROR, codecError, isThenable } from './common.js';
 import { finish, refuse } from './connack.js';
 import { hookFailed } from '../fault.js';

@@ -3,9 +3,13 @@
 // allows the check; the reason code is Payload format invalid].
 import type { Properties } from '../../codec/index.js';
 import { isWellFormedUtf8 } from '../../codec/index.js';
-import type { Broker } from '../broker.js';
+import type { Limits } from '../options.js';
 
-export function payloadFormatValid(b: Broker, payload: Uint8Array, props: Properties | null): boolean {
+export interface PayloadHost {
+  limits: Limits;
+}
+
+export function payloadFormatValid(b: PayloadHost, payload: Uint8Array, props: Properties | null): boolean {
   if (!b.limits.validatePayloadFormat || props === null || props.payloadFormatIndicator !== 1) return true;
   return isWellFormedUtf8(payload, 0, payload.length);
 }

@@ -4,9 +4,9 @@
 import type { CodecError, Properties, PublishPacket } from '../../codec/index.js';
 import { PUBACK, PUBREC, quote, RC_PAYLOAD_FORMAT_INVALID, RC_QOS_NOT_SUPPORTED, RC_RETAIN_NOT_SUPPORTED } from '../../codec/index.js';
 import { payloadFormatValid } from './payload-format.js';
-import type { Connection } from '../connection.js';
+import type { Connection, Held } from '../connection.js';
 import { ACTIVE } from '../connection.js';
-import type { Broker } from '../broker.js';
+import type { RoutingHost } from '../routing.js';
 import type { Message } from '../message.js';
 import { keep, reuseMessage } from '../message.js';
 import { faulted, hookFailed } from '../fault.js';
@@ -144,11 +144,19 @@ function acknowledgePublish(c: Connection, p: PublishPacket, rc: number): void {
   }
 }
 
+/** What holding a publisher needs of the broker. */
+export interface PublishHost extends RoutingHost {
+  held: Held[];
+  holding: boolean;                 // publishers have been held since one last found room (logged once)
+  /** A deadline for retryHeld at `atMs`. */
+  heldUntil(atMs: number): void;
+}
+
 /**
  * slowSubscriberPolicy 'hold': a publisher waits, unacknowledged and unread, until its
  * message has room (route() returned ROUTE_HOLD).
  */
-export function hold(b: Broker, c: Connection, p: PublishPacket, m: Message): void {
+export function hold(b: PublishHost, c: Connection, p: PublishPacket, m: Message): void {
   keep(m);
   c.waiting++;
   // Logged once until a held message finds room, not once per message held.
@@ -163,7 +171,7 @@ export function hold(b: Broker, c: Connection, p: PublishPacket, m: Message): vo
  * and the subscribers still full lose it (counted, by backlog.ts), so one stuck client
  * holds a publisher for holdTimeoutMs at most.
  */
-export function retryHeld(b: Broker, timeouts: boolean): void {
+export function retryHeld(b: PublishHost, timeouts: boolean): void {
   const list = b.held;
   for (let i = 0; i < list.length; i++) {
     const h = list[i];

@@ -10,7 +10,7 @@
 // loads what it can, and never throws.
 
 import type { QoS } from '../../codec/index.js';
-import type { Broker } from '../broker.js';
+import type { OwnerHost } from './owner.js';
 import type { Message } from '../message.js';
 import { createMessage } from '../message.js';
 import type { Outgoing } from '../session.js';
@@ -44,7 +44,7 @@ export interface Loaded {
 }
 
 interface Replay {
-  b: Broker;
+  b: OwnerHost;
   j: Journal;
   messages: Map<string, Message>;   // REC_MESSAGE by id
   online: Map<string, boolean>;
@@ -53,7 +53,7 @@ interface Replay {
 }
 
 /** Replays `records` into the broker's (empty) state. The journal records nothing meanwhile. */
-export function loadState(b: Broker, records: Uint8Array[]): Loaded {
+export function loadState(b: OwnerHost, records: Uint8Array[]): Loaded {
   const j = b.journal as Journal;
   const loaded: Loaded = { records: records.length, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map() };
   const r: Replay = { b: b, j: j, messages: new Map(), online: new Map(), loaded: loaded, maxMessageId: 0 };

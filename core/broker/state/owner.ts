@@ -9,7 +9,10 @@
 // ends every connection, so nothing of it would be loaded.
 
 import type { QoS, Subscription } from '../../codec/index.js';
-import type { Broker } from '../broker.js';
+import type { Chain } from '../chain.js';
+import type { Limits } from '../options.js';
+import type { RetainedStore } from '../retained-store.js';
+import type { TopicTree } from '../topic-tree.js';
 import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
 import { keep } from '../message.js';
@@ -23,11 +26,30 @@ import {
 } from './records.js';
 import type { Journal } from './journal.js';
 
+/** The broker's state the owner changes, and what it tells the broker of a change. */
+export interface OwnerHost {
+  limits: Limits;
+  nowMs: number;
+  journal: Journal | null;          // null: the in-memory store, nothing recorded
+  sessions: Map<string, Session>;
+  sessionCount: number;
+  offline: Chain<Session>;
+  offlineBytes: number;
+  tree: TopicTree<Subscriber>;
+  retained: RetainedStore;
+  /** Takes `s` out of the offline chain and its bytes out of offlineBytes. */
+  backOnline(s: Session): void;
+  /** The subscriptions changed: cached match lists are stale. */
+  invalidateMatches(): void;
+  /** `s`'s expiry moved: its place among the deadlines follows. */
+  sessionDeadlineChanged(s: Session): void;
+}
+
 const FOREVER = -1;
 const MAX_EXPIRY = 0xffffffff;   // 5.0 §3.1.2.11.2: the session does not expire
 
 /** The journal, when this change of `s` is one the store keeps; else null. */
-function journalOf(b: Broker, s: Session): Journal | null {
+function journalOf(b: OwnerHost, s: Session): Journal | null {
   return s.stored ? b.journal : null;
 }
 
@@ -51,13 +73,13 @@ function messageId(j: Journal, m: Message): number {
 // ---- sessions ----
 
 /** The expiry, in ms, that `seconds` of Session Expiry Interval give under the broker's cap. */
-export function expiryMsOf(b: Broker, seconds: number): number {
+export function expiryMsOf(b: OwnerHost, seconds: number): number {
   const capped = Math.min(seconds, b.limits.maxSessionExpirySeconds);
   return capped === MAX_EXPIRY ? FOREVER : capped * 1000;
 }
 
 /** A new session for `c`, replacing none (the caller ended any before). */
-export function createSession(b: Broker, c: Connection, clientId: string, expiryMs: number): Session {
+export function createSession(b: OwnerHost, c: Connection, clientId: string, expiryMs: number): Session {
   const s = new Session(clientId);
   b.sessions.set(clientId, s);
   b.sessionCount++;
@@ -73,7 +95,7 @@ export function createSession(b: Broker, c: Connection, clientId: string, expiry
 }
 
 /** `c` takes up its session again [MQTT-3.2.2-2]; a will waiting for its delay is not sent [5:MQTT-3.1.3-9]. */
-export function sessionResumed(b: Broker, s: Session, c: Connection, expiryMs: number): void {
+export function sessionResumed(b: OwnerHost, s: Session, c: Connection, expiryMs: number): void {
   const j = journalOf(b, s);
   if (j !== null) j.add({ kind: REC_SESSION_RESUMED, clientId: s.clientId, username: c.username, version: c.version });
   if (s.will !== null) {
@@ -90,11 +112,11 @@ export function sessionResumed(b: Broker, s: Session, c: Connection, expiryMs: n
 }
 
 /** A new Session Expiry Interval (5.0 DISCONNECT, 5.0 §3.14.2.2.2). */
-export function setSessionExpiry(b: Broker, s: Session, seconds: number): void {
+export function setSessionExpiry(b: OwnerHost, s: Session, seconds: number): void {
   setExpiryMs(b, s, expiryMsOf(b, seconds));
 }
 
-function setExpiryMs(b: Broker, s: Session, expiryMs: number): void {
+function setExpiryMs(b: OwnerHost, s: Session, expiryMs: number): void {
   if (s.expiryMs === expiryMs) return;
   s.expiryMs = expiryMs;
   const j = journalOf(b, s);
@@ -102,7 +124,7 @@ function setExpiryMs(b: Broker, s: Session, expiryMs: number): void {
 }
 
 /** Its connection ended and the session outlives it: it waits for its client, or its expiry. */
-export function sessionOffline(b: Broker, s: Session): void {
+export function sessionOffline(b: OwnerHost, s: Session): void {
   s.connection = null;
   if (s.expiryMs !== FOREVER) s.expiresAtMs = b.nowMs + s.expiryMs;
   b.offline.add(s);
@@ -117,7 +139,7 @@ export function sessionOffline(b: Broker, s: Session): void {
  * go (a shared subscription's go to another member first, 5.0 §4.8.2). The caller publishes a
  * will that was waiting for it.
  */
-export function endSession(b: Broker, s: Session): void {
+export function endSession(b: OwnerHost, s: Session): void {
   s.connection = null;   // a clean session ends with its connection [5:MQTT-3.1.2-23]
   const subs: Subscriber[] = [];
   if (s.subscriptions !== null) s.subscriptions.forEach(function (sub: Subscriber) { subs.push(sub); });
@@ -135,7 +157,7 @@ export function endSession(b: Broker, s: Session): void {
 }
 
 /** A session whose expiry failed (fault.ts): out of the broker's map, never expired twice. */
-export function forgetSession(b: Broker, s: Session): void {
+export function forgetSession(b: OwnerHost, s: Session): void {
   b.sessions.delete(s.clientId);
   b.sessionCount--;
   b.backOnline(s);
@@ -145,7 +167,7 @@ export function forgetSession(b: Broker, s: Session): void {
 }
 
 /** After redispatch: what the ended session held is let go. */
-export function clearSession(b: Broker, s: Session): void {
+export function clearSession(b: OwnerHost, s: Session): void {
   b.backOnline(s);   // out of the offline chain and its bytes, as it ends
   s.queue = NO_QUEUE;
   s.queuedBytes = 0;
@@ -155,7 +177,7 @@ export function clearSession(b: Broker, s: Session): void {
 }
 
 /** The application's own session (Broker.subscribe): never stored, never expires. */
-export function createLocalSession(b: Broker, clientId: string, onMessage: (m: Message) => void): Session {
+export function createLocalSession(b: OwnerHost, clientId: string, onMessage: (m: Message) => void): Session {
   const s = new Session(clientId);
   s.local = onMessage;
   s.expiryMs = FOREVER;
@@ -163,7 +185,7 @@ export function createLocalSession(b: Broker, clientId: string, onMessage: (m: M
   return s;
 }
 
-export function endLocalSession(b: Broker, s: Session, topicFilter: string): void {
+export function endLocalSession(b: OwnerHost, s: Session, topicFilter: string): void {
   removeSubscription(b, s, topicFilter);
   b.sessions.delete(s.clientId);
 }
@@ -171,7 +193,7 @@ export function endLocalSession(b: Broker, s: Session, topicFilter: string): voi
 // ---- wills ----
 
 /** The will of `c`'s CONNECT, kept with its session while the connection lives (for a restart). */
-export function willArmed(b: Broker, s: Session, c: Connection): void {
+export function willArmed(b: OwnerHost, s: Session, c: Connection): void {
   const j = journalOf(b, s);
   const r = armedWill(c);
   if (j !== null && r !== null) j.add(r);
@@ -194,13 +216,13 @@ export function armedWill(c: Connection): WillSet | null {
 }
 
 /** The connection's will is not published (a normal DISCONNECT) or went out at once. */
-export function willDropped(b: Broker, s: Session): void {
+export function willDropped(b: OwnerHost, s: Session): void {
   const j = journalOf(b, s);
   if (j !== null) j.add({ kind: REC_WILL_CLEARED, clientId: s.clientId });
 }
 
 /** A will waits with its session for its Will Delay Interval [5:MQTT-3.1.2-8]. */
-export function delayWill(b: Broker, s: Session, from: Connection, m: Message, atMs: number): void {
+export function delayWill(b: OwnerHost, s: Session, from: Connection, m: Message, atMs: number): void {
   s.will = keep(m);
   s.willFrom = from;
   s.willAtMs = atMs;
@@ -210,7 +232,7 @@ export function delayWill(b: Broker, s: Session, from: Connection, m: Message, a
 }
 
 /** Takes a delayed will off its session, to be published; null when there was none. */
-export function takeWill(b: Broker, s: Session): Message | null {
+export function takeWill(b: OwnerHost, s: Session): Message | null {
   const m = s.will;
   s.will = null;
   if (m !== null) {
@@ -226,7 +248,7 @@ export function takeWill(b: Broker, s: Session): Message | null {
  * 1: a new subscription; 0: replaced an existing one [MQTT-3.8.4-3]; -1: over a limit.
  * A `$share/{name}/{filter}` subscription joins that shared subscription (5.0 §4.8.2).
  */
-export function addSubscription(b: Broker, s: Session, sub: Subscription, subscriptionId: number | null): number {
+export function addSubscription(b: OwnerHost, s: Session, sub: Subscription, subscriptionId: number | null): number {
   if (s.subscriptions === null) s.subscriptions = new Map();
   const existing = s.subscriptions.get(sub.topicFilter);
   if (existing === undefined && s.subscriptionCount >= b.limits.maxSubscriptionsPerClient) return -1;
@@ -251,7 +273,7 @@ export function addSubscription(b: Broker, s: Session, sub: Subscription, subscr
   return existing === undefined ? 1 : 0;
 }
 
-export function removeSubscription(b: Broker, s: Session, topicFilter: string): boolean {
+export function removeSubscription(b: OwnerHost, s: Session, topicFilter: string): boolean {
   const sub = s.subscriptions === null ? undefined : s.subscriptions.get(topicFilter);
   if (sub === undefined) return false;
   (s.subscriptions as Map<string, Subscriber>).delete(topicFilter);
@@ -281,7 +303,7 @@ function parseShared(filter: string): [string, string] | null {
 // ---- the outgoing queue and in-flight window ----
 
 /** A message joins the end of `s`'s queue; `bytes` as backlog.ts counts it. */
-export function queueMessage(b: Broker, s: Session, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null,
+export function queueMessage(b: OwnerHost, s: Session, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null,
   shareKey: string, bytes: number): void {
   if (s.queue === NO_QUEUE) s.queue = newQueue();
   s.queue.push({ message: keep(m), qos: qos, retain: retain, subscriptionIds: subscriptionIds, shareKey: shareKey, bytes: bytes });
@@ -294,14 +316,14 @@ export function queueMessage(b: Broker, s: Session, m: Message, qos: QoS, retain
 }
 
 /** Takes the i-th queued message out of `s`'s backlog, undelivered, and out of the bytes it counts in. */
-export function unqueue(b: Broker, s: Session, i: number): Queued {
+export function unqueue(b: OwnerHost, s: Session, i: number): Queued {
   const q = takeQueued(b, s, i);
   const j = journalOf(b, s);
   if (j !== null) j.add({ kind: REC_UNQUEUED, clientId: s.clientId, index: i });
   return q;
 }
 
-function takeQueued(b: Broker, s: Session, i: number): Queued {
+function takeQueued(b: OwnerHost, s: Session, i: number): Queued {
   const q = s.queue.item(i);
   s.queue.removeAt(i);
   s.queuedBytes -= q.bytes;
@@ -313,7 +335,7 @@ function takeQueued(b: Broker, s: Session, i: number): Queued {
  * A message goes out with `packetId` and stays in flight until acknowledged [MQTT-4.3.2-1]
  * [MQTT-4.3.3-1]; `queued`: it is the first queued entry, which leaves the queue.
  */
-export function startInflight(b: Broker, s: Session, m: Message, packetId: number, qos: QoS, retain: boolean,
+export function startInflight(b: OwnerHost, s: Session, m: Message, packetId: number, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string, queued: boolean): void {
   if (queued) takeQueued(b, s, 0);
   if (s.inflight === NO_INFLIGHT) s.inflight = newInflight();
@@ -333,7 +355,7 @@ export function startInflight(b: Broker, s: Session, m: Message, packetId: numbe
 }
 
 /** The i-th in-flight message got its PUBREC: only the PUBREL is left [MQTT-4.3.3-1]. */
-export function pubrecReceived(b: Broker, s: Session, i: number): void {
+export function pubrecReceived(b: OwnerHost, s: Session, i: number): void {
   const o = s.inflight.item(i);
   o.state = AWAIT_PUBCOMP;
   const j = journalOf(b, s);
@@ -341,7 +363,7 @@ export function pubrecReceived(b: Broker, s: Session, i: number): void {
 }
 
 /** The i-th in-flight message is acknowledged, or let go: its slot in the window is free. */
-export function endInflight(b: Broker, s: Session, i: number): Outgoing {
+export function endInflight(b: OwnerHost, s: Session, i: number): Outgoing {
   const o = s.inflight.item(i);
   if (!o.sent) s.unsent--;
   s.inflight.removeAt(i);
@@ -353,7 +375,7 @@ export function endInflight(b: Broker, s: Session, i: number): Outgoing {
 // ---- incoming QoS 2 ----
 
 /** An incoming QoS 2 packet id is held until its PUBREL [MQTT-4.3.3-2]. */
-export function qos2Received(b: Broker, s: Session, packetId: number): void {
+export function qos2Received(b: OwnerHost, s: Session, packetId: number): void {
   if (s.awaitingRelease === null) s.awaitingRelease = new Map();
   s.awaitingRelease.set('' + packetId, true);
   const j = journalOf(b, s);
@@ -361,7 +383,7 @@ export function qos2Received(b: Broker, s: Session, packetId: number): void {
 }
 
 /** Its PUBREL came (or its PUBREC could not be given): the id is free again. false: it was not held. */
-export function qos2Released(b: Broker, s: Session, packetId: number): boolean {
+export function qos2Released(b: OwnerHost, s: Session, packetId: number): boolean {
   const key = '' + packetId;
   const awaiting = s.awaitingRelease;
   if (awaiting === null || !awaiting.has(key)) return false;
@@ -377,7 +399,7 @@ export function qos2Released(b: Broker, s: Session, packetId: number): boolean {
  * Retains `m` for its topic (an empty payload deletes it) [MQTT-3.3.1-5]; the RetainedStore's
  * answer: RC_SUCCESS, or RC_QUOTA_EXCEEDED when it did not fit (nothing changed, nothing recorded).
  */
-export function setRetained(b: Broker, m: Message): number {
+export function setRetained(b: OwnerHost, m: Message): number {
   const rc = b.retained.set(m.topic, m);   // the store copies what it keeps
   const j = b.journal;
   if (rc !== 0 || j === null) return rc;

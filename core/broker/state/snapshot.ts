@@ -4,7 +4,7 @@
 // been made, its subscriptions, in-flight messages (with their PUBREC state), queued messages,
 // incoming QoS 2 ids and will. Each message is recorded once, however many sessions hold it.
 
-import type { Broker } from '../broker.js';
+import type { RetainedStore } from '../retained-store.js';
 import type { Message } from '../message.js';
 import type { Session, Subscriber } from '../session.js';
 import { AWAIT_PUBCOMP } from '../session.js';
@@ -17,7 +17,14 @@ import { encodeRecord } from './record-codec.js';
 import type { Journal } from './journal.js';
 import { armedWill, storedMessage } from './owner.js';
 
-export function snapshot(b: Broker): Uint8Array[] {
+/** What a snapshot reads of the broker. */
+export interface SnapshotHost {
+  journal: Journal | null;
+  sessions: Map<string, Session>;
+  retained: RetainedStore;
+}
+
+export function snapshot(b: SnapshotHost): Uint8Array[] {
   const j = b.journal as Journal;
   const out: Uint8Array[] = [];
   const put = function (r: StateRecord): void { out.push(encodeRecord(r)); };
