@@ -251,12 +251,20 @@ export const CLI = { name: 'node-cli', file: 'dist/node/ganglion-cli.js', entry:
 // reaching into core/ past core/index.ts would bundle a copy, so that fails the build.
 export const SERVER = { name: 'node-server', file: 'dist/node/server.js', entry: 'ports/node/index.ts' };
 
+// core/bridge/ is not in core/index.ts (the broker bundles carry none of it): the port that
+// bridges bundles it, and it reaches the rest of the core through core/index.js only.
 const coreAsPackage = {
   name: 'core-as-package',
   setup(b) {
     b.onResolve({ filter: /\/core\// }, (args) => {
       if (/(^|\/)core\/index\.js$/.test(args.path)) return { path: './ganglion.js', external: true };
+      if (/(^|\/)core\/bridge\/index\.js$/.test(args.path)) return undefined;
       return { errors: [{ text: `${args.importer}: import core through core/index.js, not ${args.path}` }] };
+    });
+    b.onResolve({ filter: /^\.\.\// }, (args) => {
+      if (!/[\\/]core[\\/]bridge[\\/][^\\/]+$/.test(args.importer)) return undefined;
+      if (args.path === '../index.js') return { path: './ganglion.js', external: true };
+      return { errors: [{ text: `${args.importer}: core/bridge imports the rest of the core through ../index.js, not ${args.path}` }] };
     });
   },
 };

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { QoS } from '../../core/index.js';
 import { isValidTopicFilter } from '../../core/index.js';
 import type { BridgeConfig } from './bridge.js';
-import type { Direction, TopicRule } from './bridge-rules.js';
+import type { Direction, TopicRule } from '../../core/bridge/index.js';
 import type { TlsClientOptions } from './client-socket.js';
 import { parseServerUrl } from './client-socket.js';
 import { ConfigError } from './config.js';

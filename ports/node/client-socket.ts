@@ -2,11 +2,12 @@
 // socket per network connection, its bytes fed to the MqttClient, and one timer armed for
 // client.nextDeadline() and re-armed after every call into it. Writes of one tick are corked
 // and go out together; write() answers false past the socket's high-water mark and 'drain'
-// tells the client writable(). Used by the bridge and by `ganglion probe`.
+// tells the client writable(). Used by `ganglion probe` (an MqttClient) and by the bridge
+// (core/bridge's Bridge, which has the same entry points and wraps its MqttClient).
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { MqttClient, Transport } from '../../core/index.js';
+import type { Transport } from '../../core/index.js';
 import { portNow } from './deadline-timer.js';
 
 export interface TlsClientOptions {
@@ -34,10 +35,22 @@ export function parseServerUrl(url: string, tls: TlsClientOptions | null): Serve
   return { host, port, tls: secure ? (tls ?? {}) : null };
 }
 
+/** What a ClientSocket drives: the core's MqttClient, or a core/bridge Bridge. */
+export interface ClientDriver {
+  connect(transport: Transport, nowMs: number): void;
+  receive(chunk: Uint8Array, nowMs: number): void;
+  writable(nowMs: number): void;
+  closed(nowMs: number): void;
+  nextDeadline(): number;
+  timeout(nowMs: number): void;
+  disconnect?(reasonCode: number, nowMs: number): void;
+}
+
 /** One socket as the client's Transport. */
 class SocketTransport implements Transport {
   private corked = false;
   ended = false;
+  handedOver = false;              // given to the client's connect()
   constructor(readonly socket: Socket, private readonly owner: ClientSocket) {}
 
   write(frame: Uint8Array): boolean {
@@ -74,7 +87,7 @@ export class ClientSocket {
    * (ECONNREFUSED, a TLS error, a timeout), once, when it has closed; a connection that got
    * that far ends through the client's own closed event instead.
    */
-  constructor(readonly client: MqttClient, private readonly onFailed: (err: Error) => void = () => {}) {}
+  constructor(readonly client: ClientDriver, private readonly onFailed: (err: Error) => void = () => {}) {}
 
   /** Opens a connection to `addr`; the client sends CONNECT once the socket (and TLS) is up. */
   open(addr: ServerAddress, connectTimeoutMs = 10000): void {
@@ -91,6 +104,7 @@ export class ClientSocket {
     socket.once(addr.tls === null ? 'connect' : 'secureConnect', () => {
       socket.setTimeout(0);
       if (t.ended) return;
+      t.handedOver = true;
       this.client.connect(t, portNow());
       this.after();
     });
@@ -111,7 +125,7 @@ export class ClientSocket {
       t.ended = true;
       if (this.current === t) this.current = null;
       if (wasOurs) {
-        if (this.client.transport === t) this.client.closed(portNow());
+        if (t.handedOver) this.client.closed(portNow());
         else this.onFailed(failure ?? new Error('the connection closed before CONNECT'));
       }
       this.after();
@@ -140,13 +154,19 @@ export class ClientSocket {
     }, ms < 1 ? 1 : ms);
   }
 
-  /** Ends for good: DISCONNECT if connected, the socket closed, no timer left. */
+  /** Gives up a socket still opening (not yet handed to the client): destroyed, and nobody told. */
+  abort(): void {
+    const t = this.current;
+    if (t === null || t.handedOver || t.ended) return;
+    t.ended = true;
+    t.socket.destroy();
+  }
+
+  /** Ends for good: DISCONNECT if connected (an MqttClient), the socket closed, no timer left. */
   stop(): void {
     this.stopped = true;
-    const t = this.current;
-    const connected = t !== null && this.client.transport === t;
-    this.client.disconnect(0, portNow());   // its DISCONNECT, then the socket's end()
-    if (t !== null && !connected) t.socket.destroy();
+    if (this.client.disconnect !== undefined) this.client.disconnect(0, portNow());   // its DISCONNECT, then the socket's end()
+    this.abort();
     this.after();
   }
 }

@@ -1,9 +1,9 @@
-// A bridge's topic rules (ports/node/bridge-rules.ts) and its config section
+// A bridge's topic rules (core/bridge/rules.ts) and its config section
 // (ports/node/bridge-config.ts); the bridge itself runs against real upstreams in
 // test/integration/bridge.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { filterMatches, toLocal, toRemote } from '../../ports/node/bridge-rules.js';
+import { filterMatches, toLocal, toRemote } from '../../core/bridge/index.js';
 import { checkBridges, checkRule } from '../../ports/node/bridge-config.js';
 import { ConfigError, buildConfig } from '../../ports/node/config.js';
 

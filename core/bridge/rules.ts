@@ -3,7 +3,7 @@
 // remote-prefix + the same. `out` forwards local messages matching local-prefix + pattern
 // to the upstream; `in` subscribes the upstream to remote-prefix + pattern and publishes what
 // comes locally; `both` does both. QoS is the most a message keeps on its way across.
-import type { QoS } from '../../core/index.js';
+import type { QoS } from '../index.js';
 
 export type Direction = 'out' | 'in' | 'both';
 
@@ -29,7 +29,7 @@ export function filterMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');
   const t = topic.split('/');
   // [MQTT-4.7.2-1] a filter starting with a wildcard never matches a topic starting with $.
-  if ((f[0] === '#' || f[0] === '+') && topic.startsWith('$')) return false;
+  if ((f[0] === '#' || f[0] === '+') && topic.charCodeAt(0) === 0x24) return false;
   for (let i = 0; i < f.length; i++) {
     if (f[i] === '#') return true;
     if (i >= t.length) return false;
@@ -40,12 +40,17 @@ export function filterMatches(filter: string, topic: string): boolean {
 
 /** The remote topic of a local one (out), or null when `topic` is not this rule's. */
 export function toRemote(r: TopicRule, topic: string): string | null {
-  if (r.direction === 'in' || !topic.startsWith(r.localPrefix) || !filterMatches(localFilter(r), topic)) return null;
+  if (r.direction === 'in' || topic.indexOf(r.localPrefix) !== 0 || !filterMatches(localFilter(r), topic)) return null;
   return r.remotePrefix + topic.slice(r.localPrefix.length);
 }
 
 /** The local topic of a remote one (in), or null when `topic` is not this rule's. */
 export function toLocal(r: TopicRule, topic: string): string | null {
-  if (r.direction === 'out' || !topic.startsWith(r.remotePrefix) || !filterMatches(remoteFilter(r), topic)) return null;
+  if (r.direction === 'out' || topic.indexOf(r.remotePrefix) !== 0 || !filterMatches(remoteFilter(r), topic)) return null;
   return r.localPrefix + topic.slice(r.remotePrefix.length);
+}
+
+/** The QoS a message keeps crossing under rule `r`: its own, at most the rule's. */
+export function crossingQoS(r: TopicRule, qos: QoS): QoS {
+  return qos < r.qos ? qos : r.qos;
 }
