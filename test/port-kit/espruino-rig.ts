@@ -57,6 +57,9 @@ export function espruinoStarter(env: Env): StartRig {
       async advance(ms) {
         w.advance(ms);
       },
+      now() {
+        return Math.floor(w.fake.loop.now);   // as the port's nowMs() reads it
+      },
       async close() {
         w.in(() => l.close());
         w.run();

@@ -39,8 +39,10 @@ export interface KitRig {
   until(cond: () => boolean): Promise<boolean>;
   /** Lets what is under way happen (fakes: to quiescence; real sockets: a few ms of the event loop). */
   settle(): Promise<void>;
-  /** Moves time on by `ms`, the port's timer firing on the way. */
+  /** Moves time on by `ms`, the port's timer firing on the way (real time: at least `ms`, more under load). */
   advance(ms: number): Promise<void>;
+  /** The port's clock: what it passes the core as nowMs. */
+  now(): number;
   /** The port's shutdown. */
   close(): Promise<void>;
   /** Server-side sockets open now. */

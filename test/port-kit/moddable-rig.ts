@@ -59,6 +59,9 @@ export async function startModdable(options: BrokerOptions): Promise<KitRig> {
     async advance(ms) {
       world.advance(ms, ms);
     },
+    now() {
+      return server.clock.read();
+    },
     async close() {
       server.close();
       world.run();

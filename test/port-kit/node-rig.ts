@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { BrokerOptions } from '../../core/index.js';
 import { createServer } from '../../ports/node/server.js';
 import { buildConfig } from '../../ports/node/config.js';
+import { portNow } from '../../ports/node/deadline-timer.js';
 import { ROOT } from '../integration/helpers.js';
 import type { KitPeer, KitRig } from './kit.js';
 
@@ -75,6 +76,7 @@ export async function startNode(options: BrokerOptions): Promise<KitRig> {
       await sleep(SETTLE_MS);
     },
     advance: sleep,
+    now: portNow,
     async close() {
       closed = true;
       await server.close();

@@ -328,6 +328,12 @@ test('an append with no records made while an fdatasync is in flight is answered
     await until('the write', () => h.held.length === 1);
     a.j.append([], (ok) => answers.push('empty ' + ok));
     a.j.append([new Uint8Array(0)], (ok) => answers.push('refused ' + ok));
+    // The journal takes these two in at its flush (a setImmediate): let it run before the
+    // fdatasync is let go. Else a fast fdatasync can end first (its callback comes in the poll
+    // phase, before the check phase), and the flush answers them at once, in order too, with
+    // no second fdatasync for this test to see.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(answers, [], 'nothing answered while the fdatasync is held');
     h.held.shift()!();
     await until('the first answer', () => answers.length === 1);
     await until('the fdatasync they wait for', () => h.held.length === 1);   // nothing new to sync, but order is kept
