@@ -233,6 +233,25 @@ test('5:MQTT-3.1.2-8 a delayed will still waiting at the restart goes out at its
   assert.is(u.broker.retained.count, 1);
 });
 
+test('5:MQTT-3.1.2-8 broker.close() on a durable store keeps a delayed will: not published at close, published at its time after the restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  const got: string[] = [];
+  t.broker.subscribe('will/#', (m) => { got.push(m.topic); }, t.now);
+  t.connected('w', {
+    version: 5, properties: { sessionExpiryInterval: 600 },
+    will: { topic: 'will/w', payload: 'gone', qos: 0, retain: true, properties: { willDelayInterval: 30 } },
+  });
+  t.drop('w');
+  t.broker.close(t.now);
+  assert.equal(got, [], 'its session is kept: the delay runs on');
+  const u = restart(t, store, 10_000);   // 20 s of the delay left
+  u.advance(19_000);
+  assert.is(u.broker.retained.count, 0);
+  u.advance(2_000);
+  assert.is(u.broker.retained.count, 1);
+});
+
 test('4:MQTT-3.1.2-8 a client whose connection was alive when the broker stopped lost it: its will goes out at the restart', () => {
   const store = new ArrayStore();
   const t = start(store);

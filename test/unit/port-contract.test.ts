@@ -32,6 +32,37 @@ test('MQTT-3.1.2-8 broker.close() publishes the wills of the clients it closes',
   assert.equal(got, ['w/a']);
 });
 
+/** A 5.0 client with a session that outlives it and a will delayed by 30 s. */
+function delayedWill(r: ReturnType<typeof rig>, name: string): void {
+  r.connected(name, {
+    version: 5, properties: { sessionExpiryInterval: 600 },
+    will: { topic: 'w/' + name, payload: 'gone', qos: 0, retain: false, properties: { willDelayInterval: 30 } },
+  });
+}
+
+test('5:MQTT-3.1.2-8 broker.close() on the memory store: a delayed will of a client already away goes out at once, to the clients still connected', () => {
+  const r = rig();
+  r.connected('sub', { version: 5 });
+  r.subscribe('sub', 'w/#', 0);
+  delayedWill(r, 'away');
+  r.drop('away');
+  r.advance(1000);
+  assert.equal(r.received('sub'), [], 'waiting for its delay');
+  r.broker.close(r.now);
+  // Its session ends with the broker (nothing is kept): the will goes out before the DISCONNECT 0x8B.
+  assert.equal(r.packets('sub').map((p) => p.type), [3, 14]);
+});
+
+test('5:MQTT-3.1.2-8 broker.close() on the memory store: the delayed will of a connection it closes goes out too', () => {
+  const r = rig();
+  const got: string[] = [];
+  r.broker.subscribe('w/#', (m: Message) => { got.push(m.topic); }, r.now);
+  delayedWill(r, 'here');
+  r.broker.close(r.now);
+  assert.equal(got, ['w/here']);
+  assert.is(r.broker.nextDeadline(), -1);
+});
+
 test('after broker.close(): nextDeadline() is -1 and a new connection is closed at once', () => {
   const r = rig({ sysIntervalMs: 1000 });
   r.connected('k', { keepAlive: 10 });
