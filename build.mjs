@@ -104,11 +104,14 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // carries none of it) started at 8712; budget that plus about 9%.
 // xs-store (the Moddable device store, its own module) started at 17760 (not minified, as
 // dist/xs/ganglion.js; mcconfig compiles it to bytecode); budget that plus about 10%.
+// Raised for the wills of connections whose sessions are not kept (REC_CONNECTION_WILL, kept
+// for a restart) and delayed wills sent at close() on the memory store (+2.1 KB): node 236169,
+// xs 236663, xs-iife 255155 over main 82aa3f1 with those changes; budgets that plus about 0.5%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 236000,
-  xs: 236000,
-  'xs-iife': 254500,
+  node: 237500,
+  xs: 237500,
+  'xs-iife': 256500,
   espruino: 100000,
   'espruino-mqtt3': 88000,
   'espruino-store': 9500,

@@ -26,11 +26,12 @@ import { releaseAck } from './handlers/acks-in.js';
 import type { HeldAck, JournalHost } from './state/journal.js';
 import { Journal } from './state/journal.js';
 import { loadState, loadedWill } from './state/load.js';
+import type { ConnectionWill } from './state/records.js';
 import type { SnapshotHost } from './state/snapshot.js';
 import { snapshot } from './state/snapshot.js';
 import {
   addSubscription, clearSession, createLocalSession, createSession, endLocalSession, endSession, expiryMsOf, forgetSession,
-  delayWill, sessionOffline, sessionResumed, willDropped,
+  delayWill, sessionOffline, sessionResumed, willCleared, willDropped,
 } from './state/owner.js';
 import { deliver, pump } from './delivery.js';
 import { drained } from './backlog.js';
@@ -188,14 +189,17 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
     // let the next snapshot replace what it could not read.
     const loaded = loadState(this, this.store.load());
     if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem, LOG_FAULT);
-    for (let i = 0; i < loaded.delayed.length; i++) loaded.delayed[i].willFrom = this.goneConnection(loaded.delayed[i]);
+    for (let i = 0; i < loaded.delayed.length; i++) {
+      const d = loaded.delayed[i];
+      d.willFrom = this.goneConnection(d.clientId, d.username, d.version);
+    }
     for (let i = 0; i < loaded.online.length; i++) {
       const s = loaded.online[i];
       sessionOffline(this, s);
       const w = loaded.wills.get(s.clientId);
       if (w === undefined) continue;
       const m = loadedWill(j, w);
-      const from = this.goneConnection(s);
+      const from = this.goneConnection(s.clientId, s.username, s.version);
       if (w.delayMs > 0) delayWill(this, s, from, m, this.nowMs + w.delayMs);
       else {
         willDropped(this, s);
@@ -206,17 +210,30 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
         }
       }
     }
+    // [MQTT-3.1.2-8] the connections whose sessions were not kept were lost with the broker:
+    // their sessions ended then, so their wills go out now, whatever their delay (5.0 §3.1.3.2.2).
+    const gone: ConnectionWill[] = [];
+    loaded.connectionWills.forEach(function (w: ConnectionWill) { gone.push(w); });
+    for (let i = 0; i < gone.length; i++) {
+      const w = gone[i];
+      willCleared(this, w.clientId);   // published: not again at the next restart
+      try {
+        publishWill(this, this.goneConnection(w.clientId, w.username, w.version), loadedWill(j, w));
+      } catch (e) {
+        faulted(this, null, e);   // a hook that throws loses this will only
+      }
+    }
     this.log(null, 'store: ' + loaded.records + ' records loaded: ' + this.sessionCount + ' sessions, ' + this.retained.count + ' retained messages', LOG_DETAIL);
     j.flush();
   }
 
   /** A will's publisher after a restart, as authorizePublish is asked about it: a connection already closed. */
-  private goneConnection(s: Session): Connection {
+  private goneConnection(clientId: string, username: string | null, version: number): Connection {
     const c = new Connection(this, NO_TRANSPORT, this.nowMs);
     c.state = CLOSED;
-    c.clientId = s.clientId;
-    c.username = s.username;
-    c.version = s.version;
+    c.clientId = clientId;
+    c.username = username;
+    c.version = version;
     return c;
   }
 

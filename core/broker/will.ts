@@ -53,7 +53,8 @@ export function willOnClose(b: WillHost, c: Connection, will: Will, session: Ses
     delayWill(b, session as Session, c, m, b.nowMs + delay * 1000);
     return;
   }
-  if (kept) willDropped(b, session as Session);   // published now: not to be published after a restart
+  // Published now: not to be published after a restart (a session not kept had it recorded too).
+  if (session !== null) willDropped(b, session);
   publishWill(b, c, m);
 }
 

@@ -108,6 +108,42 @@ test('kill -9 and restart: every QoS 1 message acknowledged for an offline persi
   }
 });
 
+test('MQTT-3.1.2-8 kill -9 and restart: the wills of clients whose sessions were not kept (3.1.1 Clean Session, 5.0 Session Expiry 0 with a Will Delay) go out at the restart (mosquitto_sub)', async () => {
+  if (!haveMosquitto) return;   // mosquittoCheck() has failed the run in CI, and warned loudly here
+  const t = tempDir('persist-wills');
+  try {
+    const first = ganglion(['-p', '0', '--persist', t.dir]);
+    let port = await listening(first);
+    const live = (version: string, name: string, extra: string[]): Background => {
+      const b = background('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-V', version, '-i', name, '-t', 'ready/' + name, '-v',
+        '--will-topic', 'wills/' + name, '--will-payload', name + ' lost', '--will-retain', ...extra]);
+      started.push(b);
+      return b;
+    };
+    const clean = live('mqttv311', 'clean', []);
+    const five = live('mqttv5', 'five', ['-D', 'will', 'will-delay-interval', '600']);
+    // Each is connected and subscribed once a message to it comes back: its will is in the journal.
+    for (const [name, b] of [['clean', clean], ['five', five]] as Array<[string, Background]>) {
+      await within(15000, name + ' ready', (async () => {
+        while (!b.output().includes('ready/' + name + ' hi')) {
+          await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'ready/' + name, '-m', 'hi'], 10000);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })());
+    }
+    first.kill('SIGKILL');
+    await first.done();
+    const again = ganglion(['-p', '0', '--persist', t.dir]);
+    port = await listening(again);
+    // Retained wills: a subscriber after the restart sees both, the 5.0 one without waiting 600 s.
+    const got = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'wills/#', '-v', '-C', '2', '-W', '15'], 20000);
+    assert.is(got.code, 0, got.stderr);
+    assert.equal(got.stdout.split('\n').filter((l) => l !== '').sort(), ['wills/clean clean lost', 'wills/five five lost']);
+  } finally {
+    t.remove();
+  }
+});
+
 /** node:fs whose writes fail with ENOSPC while `full.on`. */
 function fullDisk(): { layer: typeof fs; full: { on: boolean } } {
   const full = { on: false };

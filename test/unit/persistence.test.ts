@@ -263,6 +263,87 @@ test('4:MQTT-3.1.2-8 a client whose connection was alive when the broker stopped
   assert.equal(publishes(u, 'sub').map((m) => m.payload), ['lost']);
 });
 
+/** What `name`, subscribed to will/#, gets: the payloads published to it. */
+function willsSeen(u: Rig): string[] {
+  u.connected('sub');
+  u.subscribe('sub', 'will/#', 0);
+  return publishes(u, 'sub').map((m) => m.payload);
+}
+
+test('4:MQTT-3.1.2-8 a Clean Session client whose connection was alive when the broker stopped: its will goes out at the restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: true, will: { topic: 'will/w', payload: 'lost', qos: 1, retain: true } });
+  const u = restart(t, store);
+  assert.equal(willsSeen(u), ['lost']);
+  assert.is(u.broker.sessions.has('w'), false, 'its session is not kept');
+});
+
+test('5:MQTT-3.1.2-8 5.0 §3.1.3.2.2 a client with Session Expiry 0 alive when the broker stopped: its session ended then, so its will goes out at the restart, before its Will Delay', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { version: 5, will: { topic: 'will/w', payload: 'lost', qos: 0, retain: true, properties: { willDelayInterval: 60 } } });
+  const u = restart(t, store);
+  assert.is(u.broker.retained.count, 1, 'published at the restart, not 60 s after it');
+  assert.equal(willsSeen(u), ['lost']);
+});
+
+test('4:MQTT-3.1.2-10 a Clean Session client\'s will discarded by DISCONNECT is not published after a restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: true, will: { topic: 'will/w', payload: 'lost', qos: 0, retain: true } });
+  t.send('w', { type: 14, reasonCode: 0, properties: null });
+  const u = restart(t, store);
+  assert.is(u.broker.retained.count, 0);
+  assert.is(u.broker.stats.errors, 0);
+});
+
+test('4:MQTT-3.1.2-8 a Clean Session client\'s will that went out when its connection broke is not published again after a restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: true, will: { topic: 'will/w', payload: 'lost', qos: 0, retain: false } });
+  t.drop('w');
+  const asked: string[] = [];
+  restart(t, store, 1000, {}, { authorizePublish: (_c, topic) => { asked.push(topic); return true; } });
+  assert.equal(asked, []);
+});
+
+test('4:MQTT-3.1.2-8 a will published at a restart is published once: not again at the next restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: true, will: { topic: 'will/w', payload: 'lost', qos: 0, retain: false } });
+  const asked: string[] = [];
+  const hooks: Partial<Hooks> = { authorizePublish: (_c, topic) => { asked.push(topic); return true; } };
+  const u = restart(t, store, 1000, {}, hooks);
+  assert.equal(asked, ['will/w']);
+  restart(u, store, 1000, {}, hooks);
+  assert.equal(asked, ['will/w'], 'not published again');
+});
+
+test('a Clean Session client\'s will is asked for as its own user\'s at the restart, and kept through a snapshot', () => {
+  const store = new ArrayStore();
+  store.bound = 5;
+  const t = start(store);
+  t.connected('w', { clean: true, username: 'alice', will: { topic: 'will/w', payload: 'lost', qos: 0, retain: true } });
+  t.connected('pub');
+  for (let i = 1; i <= 10; i++) t.publish('pub', 'keep', 'r' + i, 0, 0, true);
+  assert.ok(store.compactions > 0, 'compactions ' + store.compactions);
+  const asked: Array<string | null> = [];
+  const u = restart(t, store, 1000, {}, { authorizePublish: (c, topic) => { if (topic === 'will/w') asked.push(c.username); return true; } });
+  assert.equal(asked, ['alice']);
+  assert.is(new TextDecoder().decode(u.broker.retained.get('will/w')?.payload), 'lost');
+});
+
+test('a Clean Session client taken over by a new connection with no will: the old will is not published again after a restart', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  t.connected('w', { clean: true, will: { topic: 'will/w', payload: 'old', qos: 0, retain: false } });
+  t.connected('w2', { clean: true, clientId: 'w' });
+  const asked: string[] = [];
+  restart(t, store, 1000, {}, { authorizePublish: (_c, topic) => { asked.push(topic); return true; } });
+  assert.equal(asked, []);
+});
+
 test('4:MQTT-3.1.2-10 a will discarded by DISCONNECT is not published after a restart', () => {
   const store = new ArrayStore();
   const t = start(store);

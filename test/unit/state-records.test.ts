@@ -54,6 +54,8 @@ const EVERY_KIND: StateRecord[] = [
   { kind: 18, clientId: 'c1' },
   { kind: 19, message: msg({ retain: true, qos: 0, payload: new Uint8Array(0) }) },
   { kind: 20, topic: 'home/kitchen/temp' },
+  { kind: 21, clientId: 'c1', username: 'alice', version: 5, message: msg({ topic: 'will/c1', qos: 1, retain: true, publisher: 'c1' }) },
+  { kind: 21, clientId: 'ü-ñ', username: null, version: 3, message: msg({ topic: 'will/ü', publisher: 'ü-ñ' }) },
 ];
 
 test('every record kind goes through bytes and back unchanged', () => {

@@ -4,7 +4,7 @@
 import type { CodecError, DisconnectPacket } from '../../codec/index.js';
 import { RC_DISCONNECT_WITH_WILL } from '../../codec/index.js';
 import type { Connection } from '../connection.js';
-import { setSessionExpiry } from '../state/owner.js';
+import { setSessionExpiry, willDropped } from '../state/owner.js';
 import { MQTT_5, RC_PROTOCOL_ERROR, codecError } from './common.js';
 import { LOG_CLOSED } from '../log-events.js';
 
@@ -19,7 +19,10 @@ export function onDisconnect(c: Connection, p: DisconnectPacket): CodecError | n
     }
     if (c.session !== null) setSessionExpiry(c.broker, c.session, expiry);
   }
-  if (!withWill) c.will = null;
+  if (!withWill && c.will !== null) {
+    c.will = null;
+    if (c.session !== null) willDropped(c.broker, c.session);   // recorded with it, or on its own (state/owner.ts willArmed)
+  }
   c.disconnectReceived = true;
   c.broker.log(c, 'disconnected', LOG_CLOSED);
   c.broker.connectionEnded(c, withWill);

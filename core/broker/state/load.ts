@@ -16,11 +16,11 @@ import { createMessage } from '../message.js';
 import type { Outgoing } from '../session.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, NO_INFLIGHT, NO_QUEUE, QUEUED_ENTRY_BYTES, Session, newInflight, newQueue } from '../session.js';
 import { utf8Length } from '../../codec/index.js';
-import type { StateRecord, StoredMessage } from './records.js';
+import type { ConnectionWill, StateRecord, StoredMessage } from './records.js';
 import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_QUEUED,
   REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
-  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET,
+  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET, REC_CONNECTION_WILL,
 } from './records.js';
 import { decodeRecord } from './record-codec.js';
 import type { Journal } from './journal.js';
@@ -41,6 +41,7 @@ export interface Loaded {
   online: Session[];         // sessions whose connection was alive when the broker stopped
   delayed: Session[];        // sessions with a will waiting for its delay (the broker gives each its willFrom)
   wills: Map<string, LoadedWill>;
+  connectionWills: Map<string, ConnectionWill>;   // of connections alive when the broker stopped, their sessions not kept
 }
 
 interface Replay {
@@ -55,7 +56,7 @@ interface Replay {
 /** Replays `records` into the broker's (empty) state. The journal records nothing meanwhile. */
 export function loadState(b: OwnerHost, records: Uint8Array[]): Loaded {
   const j = b.journal as Journal;
-  const loaded: Loaded = { records: records.length, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map() };
+  const loaded: Loaded = { records: records.length, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
   const r: Replay = { b: b, j: j, messages: new Map(), online: new Map(), loaded: loaded, maxMessageId: 0 };
   b.journal = null;   // replaying is not changing: nothing is recorded again
   try {
@@ -173,6 +174,14 @@ function apply(r: Replay, rec: StateRecord): string {
     r.online.set(rec.clientId, true);
     return '';
   }
+  if (rec.kind === REC_CONNECTION_WILL) {
+    r.loaded.connectionWills.set(rec.clientId, rec);
+    return '';
+  }
+  if (rec.kind === REC_WILL_CLEARED) {
+    r.loaded.connectionWills.delete(rec.clientId);
+    if (sessionOf(r, rec.clientId) === null) return '';   // a connection will's end: no session kept
+  }
   const s = sessionOf(r, rec.clientId);
   if (s === null) return 'no session ' + rec.clientId + ' for a record of kind ' + rec.kind;
   switch (rec.kind) {
@@ -266,6 +275,6 @@ function outgoing(packetId: number, m: Message, qos: QoS, retain: boolean, subsc
 }
 
 /** A loaded will as a message to publish (its Will Delay Interval is the broker's, not forwarded). */
-export function loadedWill(j: Journal, w: LoadedWill): Message {
+export function loadedWill(j: Journal, w: { message: StoredMessage }): Message {
   return messageOf(j, w.message);
 }

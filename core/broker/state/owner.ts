@@ -18,11 +18,11 @@ import type { Message } from '../message.js';
 import { keep } from '../message.js';
 import type { Outgoing, Queued, Subscriber } from '../session.js';
 import { AWAIT_PUBACK, AWAIT_PUBCOMP, AWAIT_PUBREC, NO_INFLIGHT, NO_QUEUE, Session, newInflight, newQueue } from '../session.js';
-import type { StoredMessage, WillSet } from './records.js';
+import type { ConnectionWill, StoredMessage, WillSet } from './records.js';
 import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_QUEUED,
   REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
-  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET,
+  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET, REC_CONNECTION_WILL,
 } from './records.js';
 import type { Journal } from './journal.js';
 
@@ -192,11 +192,22 @@ export function endLocalSession(b: OwnerHost, s: Session, topicFilter: string): 
 
 // ---- wills ----
 
-/** The will of `c`'s CONNECT, kept with its session while the connection lives (for a restart). */
+/**
+ * The will of `c`'s CONNECT, kept while the connection lives, for a restart [MQTT-3.1.2-8]:
+ * with its session when the session is stored, else on its own (REC_CONNECTION_WILL).
+ */
 export function willArmed(b: OwnerHost, s: Session, c: Connection): void {
-  const j = journalOf(b, s);
-  const r = armedWill(c);
-  if (j !== null && r !== null) j.add(r);
+  const j = b.journal;
+  if (j === null) return;
+  const r = s.stored ? armedWill(c) : connectionWill(c);
+  if (r !== null) j.add(r);
+}
+
+/** The record of the will of a live connection whose session is not stored, or null. */
+export function connectionWill(c: Connection): ConnectionWill | null {
+  const armed = armedWill(c);
+  if (armed === null) return null;
+  return { kind: REC_CONNECTION_WILL, clientId: c.clientId, username: c.username, version: c.version, message: armed.message };
 }
 
 /** The record of a live connection's will (published should the connection be lost), or null. */
@@ -215,10 +226,18 @@ export function armedWill(c: Connection): WillSet | null {
   return { kind: REC_WILL_SET, clientId: c.clientId, message: m, delayMs: delay, atMs: -1 };
 }
 
-/** The connection's will is not published (a normal DISCONNECT) or went out at once. */
+/**
+ * The connection's will is not published (a normal DISCONNECT) or went out at once. Recorded
+ * for a session that is not stored too: its will was recorded on its own (willArmed).
+ */
 export function willDropped(b: OwnerHost, s: Session): void {
-  const j = journalOf(b, s);
-  if (j !== null) j.add({ kind: REC_WILL_CLEARED, clientId: s.clientId });
+  willCleared(b, s.clientId);
+}
+
+/** The will recorded for `clientId` (with its session, or on its own) is no more. */
+export function willCleared(b: OwnerHost, clientId: string): void {
+  const j = b.journal;
+  if (j !== null) j.add({ kind: REC_WILL_CLEARED, clientId: clientId });
 }
 
 /** A will waits with its session for its Will Delay Interval [5:MQTT-3.1.2-8]. */

@@ -17,7 +17,7 @@ import type { BadRecord, StateRecord, StoredMessage } from './records.js';
 import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_LAST, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED,
   REC_QUEUED, REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
-  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET,
+  REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET, REC_CONNECTION_WILL,
 } from './records.js';
 
 const TWO_32 = 4294967296;
@@ -134,6 +134,9 @@ function fields(o: Sink, r: StateRecord): void {
     case REC_SESSION_ENDED:
     case REC_WILL_CLEARED:
       o.str(r.clientId);
+      return;
+    case REC_CONNECTION_WILL:
+      o.str(r.clientId); optStr(o, r.username); o.u8(r.version); message(o, r.message);
       return;
     case REC_RETAINED_SET:
       message(o, r.message);
@@ -252,6 +255,8 @@ function read(r: Reader): StateRecord {
       return { kind: REC_WILL_SET, clientId: clientId, message: readMessage(r), delayMs: readTime(r), atMs: readTime(r) };
     case REC_WILL_CLEARED:
       return { kind: REC_WILL_CLEARED, clientId: clientId };
+    case REC_CONNECTION_WILL:
+      return { kind: REC_CONNECTION_WILL, clientId: clientId, username: readOptStr(r), version: r.u8(), message: readMessage(r) };
     default:
       return { kind: REC_SESSION_ENDED, clientId: clientId };
   }

@@ -45,9 +45,16 @@ export const REC_WILL_SET = 17;
 export const REC_WILL_CLEARED = 18;
 export const REC_RETAINED_SET = 19;
 export const REC_RETAINED_DELETED = 20;
+/**
+ * The will of a live connection whose session is not kept (3.x Clean Session 1, 5.0 Session
+ * Expiry 0): published at the restart should the broker stop with the connection alive
+ * [MQTT-3.1.2-8]; REC_WILL_CLEARED when the connection ends. No delay: such a session ends with
+ * its connection, and its will goes out then (5.0 §3.1.3.2.2, whichever is first).
+ */
+export const REC_CONNECTION_WILL = 21;
 
 /** The largest record kind; decoding refuses anything above it. */
-export const REC_LAST = 20;
+export const REC_LAST = 21;
 
 /** The fields of an application message that survive a restart. */
 export interface StoredMessage {
@@ -93,10 +100,11 @@ export interface WillSet { kind: 17; clientId: string; message: StoredMessage; d
 export interface WillCleared { kind: 18; clientId: string }
 export interface RetainedSet { kind: 19; message: StoredMessage }
 export interface RetainedDeleted { kind: 20; topic: string }
+export interface ConnectionWill { kind: 21; clientId: string; username: string | null; version: number; message: StoredMessage }
 
 export type StateRecord = SessionCreated | SessionResumed | SessionOffline | SessionEnded | ExpirySet | Subscribed |
   Unsubscribed | MessageRecord | Queued | Unqueued | Sent | Inflight | PubrecReceived | Acked | Qos2Received |
-  Qos2Released | WillSet | WillCleared | RetainedSet | RetainedDeleted;
+  Qos2Released | WillSet | WillCleared | RetainedSet | RetainedDeleted | ConnectionWill;
 
 /** What decodeRecord gives for bytes that are not a record: why, never a throw. */
 export interface BadRecord { kind: 0; error: string }

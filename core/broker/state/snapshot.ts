@@ -15,7 +15,7 @@ import {
 } from './records.js';
 import { encodeRecord } from './record-codec.js';
 import type { Journal } from './journal.js';
-import { armedWill, storedMessage } from './owner.js';
+import { armedWill, connectionWill, storedMessage } from './owner.js';
 
 /** What a snapshot reads of the broker. */
 export interface SnapshotHost {
@@ -42,7 +42,12 @@ export function snapshot(b: SnapshotHost): Uint8Array[] {
     return m.storeId;
   };
   b.sessions.forEach(function (s: Session) {
-    if (!s.stored) return;
+    if (!s.stored) {
+      // A live connection's will is kept even where its session is not (willArmed).
+      const w = s.connection === null ? null : connectionWill(s.connection);
+      if (w !== null) put(w);
+      return;
+    }
     const id = s.clientId;
     put({ kind: REC_SESSION_CREATED, clientId: id, username: s.username, version: s.version, expiryMs: s.expiryMs });
     if (s.connection === null) put({ kind: REC_SESSION_OFFLINE, clientId: id, expiresAtMs: j.toWall(s.expiresAtMs) });
