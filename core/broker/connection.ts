@@ -86,6 +86,7 @@ export class Connection implements DecoderBudget, Timed {
   decoder: Decoder;
   state: number;
   version: number;
+  bridge: boolean;               // a 3.x CONNECT with mosquitto's bridge flag (handlers/connect.ts)
   clientId: string;
   username: string | null;
   session: Session | null;
@@ -139,6 +140,7 @@ export class Connection implements DecoderBudget, Timed {
     this.decoder = new Decoder({ maxPacketSize: Math.min(l.maxConnectSize, l.maxPacketSize), scratch: broker.stringScratch, budget: this, reuseQoS0: true });
     this.state = AWAIT_CONNECT;
     this.version = 0;
+    this.bridge = false;
     this.clientId = '';
     this.username = null;
     this.session = null;

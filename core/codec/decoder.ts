@@ -211,7 +211,7 @@ export class Decoder {
     switch (type) {
       case CONNECT: {
         const p = decodeConnect(r);
-        if (this.version === 0) this.version = p.protocolVersion;
+        if (this.version === 0) this.version = p.protocolVersion & 0x7f;   // without mosquitto's bridge flag (decode/connect.ts)
         return p;
       }
       case CONNACK: return decodeConnack(r, version);

@@ -44,7 +44,7 @@ export interface Will {
 export interface ConnectPacket {
   type: 1;
   protocolName: string;            // "MQTT", or "MQIsdp" for 3.1
-  protocolVersion: number;         // 3, 4 or 5
+  protocolVersion: number;         // 3, 4 or 5; with 0x80 set: mosquitto's bridge flag (decode/connect.ts)
   cleanStart: boolean;             // "Clean Session" in 3.x
   keepAlive: number;               // seconds
   properties: Properties | null;

@@ -140,12 +140,12 @@ for (const qos of [1, 2] as const) {
       const dups = [...seen].reduce((a, n) => a + (n > 1 ? n - 1 : 0), 0);
       assert.is(missing, 0);
       // The bridge resumed its upstream session, so what it had in flight went again with DUP
-      // and its packet id, never as a new message: a QoS 2 message repeated after that is the
-      // upstream's. mosquitto 2.0.11 restarted from its persistence did repeat 9 once in about
-      // a dozen runs (a window's worth: 20 here), so that is the bound checked; 0 in the others.
+      // and its packet id (PUBREL where PUBREC had come), never as a new message. QoS 2: exactly
+      // once (an earlier session saw 9 repeats in one run of about a dozen, cause not found;
+      // 102 runs of this scenario since, both legs traced, repeated none).
       assert.is(s.server.bridges[0].client.stats.requeued, 0);
       assert.ok(s.lines.some((l) => l.includes('session present 1')), s.lines.join('\n'));
-      if (qos === 2) assert.ok(dups <= 20, dups + ' duplicates');
+      if (qos === 2) assert.is(dups, 0, `${dups} repeated: ${[...seen.keys()].filter((i) => seen[i] > 1).slice(0, 40).join(' ')}; mosquitto: ${m.log}`);
       const st = s.server.bridges[0].stats();
       assert.is(st.dropped, 0);
       assert.ok(st.connects >= 2, 'reconnected: ' + st.connects);
@@ -221,9 +221,12 @@ test('failover: the second upstream while the first is down; back to the first o
   }
 });
 
-test('two ganglions bridged both ways on the same topics (5.0): each message once on each side, no loop', async () => {
+// 5.0: No Local and Retain As Published on the bridge's upstream subscriptions; 3.1.1: the
+// upstream ganglion takes mosquitto's bridge flag and gives the same (handlers/subscribe.ts).
+for (const version of [5, 4] as const) test(`two ganglions bridged both ways on the same topics (${version === 5 ? '5.0' : '3.1.1 with the bridge flag'}): each message once on each side, no loop`, async () => {
   const upstream = await startTestServer({}, undefined, 'warn');
-  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${upstream.port()}`], protocolVersion: 5, topics: ['t/# both 2'] });
+  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${upstream.port()}`], protocolVersion: version, topics: ['t/# both 2'] });
+  if (version === 4) assert.ok(s.lines.some((l) => l.includes('(MQTT 3.1.1 with the bridge flag')), s.lines.join('\n'));
   const subA = await client(s.port());
   const subB = await client(upstream.port());
   const pubA = await client(s.port());
@@ -250,9 +253,9 @@ test('two ganglions bridged both ways on the same topics (5.0): each message onc
   }
 });
 
-test('two ganglions, 3.1.1: out and in kept apart by their prefixes, each message once, no loop', async () => {
+test('two ganglions, plain 3.1.1 (tryPrivate false): out and in kept apart by their prefixes, each message once, no loop', async () => {
   const upstream = await startTestServer({}, undefined, 'warn');
-  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${upstream.port()}`], protocolVersion: 4,
+  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${upstream.port()}`], protocolVersion: 4, tryPrivate: false,
     topics: ['# out 1 up/ site-a/up/', '# in 1 down/ site-a/down/'] });
   const subA = await client(s.port());
   const subB = await client(upstream.port());
@@ -269,7 +272,7 @@ test('two ganglions, 3.1.1: out and in kept apart by their prefixes, each messag
     await sleep(500);
     assert.equal(b.sort(), ['site-a/down/y from b', 'site-a/up/x from a']);
     assert.equal(a.filter((l) => !l.startsWith('$')).sort(), ['down/y from b', 'up/x from a']);
-    assert.ok(s.lines.some((l) => l.includes('refused the bridge flag')), s.lines.join('\n'));
+    assert.ok(s.lines.some((l) => l.includes('(MQTT 3.1.1, session present')), s.lines.join('\n'));
   } finally {
     for (const c of [subA, subB, pubA, pubB]) c.end(true);
     await s.close();
@@ -335,6 +338,60 @@ test('one mosquitto.conf with a connection section: the bridging mosquitto and t
 });
 
 /** A client to a broker that may still be starting. */
+test('a mosquitto bridge into ganglion with its bridge flag (3.1.1, try_private): both ways on the same topics, each message once, no loop', async () => {
+  const bin = mosquittoOrSkip();
+  if (bin === null) return;
+  const g = await startTestServer({}, undefined, 'info');
+  const dir = tempDir('bridge-into');
+  chmodSync(dir.dir, 0o755);
+  const port = await freePort();
+  writeFileSync(join(dir.dir, 'site.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'connection into-ganglion',
+    `address 127.0.0.1:${g.port()}`, 'bridge_protocol_version mqttv311', 'try_private true', 'remote_clientid mq-bridge',
+    'cleansession true', 'topic t/# both 1', 'restart_timeout 1', ''].join('\n'));
+  const child = spawn(bin, ['-c', join(dir.dir, 'site.conf')], { stdio: 'ignore' });
+  const clients: MqttClient[] = [];
+  try {
+    const mqSub = await retryClient(port);
+    const gSub = await client(g.port());
+    const mqPub = await client(port);
+    const gPub = await client(g.port());
+    clients.push(mqSub, gSub, mqPub, gPub);
+    const atMq = collect(mqSub), atG = collect(gSub);
+    await subscribe(mqSub, 't/#', 1);
+    await subscribe(gSub, 't/#', 1);
+    // The bridge is up once a probe from the mosquitto side reaches ganglion.
+    for (let i = 0; !atG.some((l) => l.startsWith('t/probe')); i++) {
+      if (i > 100) throw new Error('the mosquitto bridge did not come up');
+      mqPub.publish('t/probe', 'p', { qos: 0 });
+      await sleep(100);
+    }
+    await sleep(300);   // its SUBSCRIBE (the in direction) has gone too
+    atMq.length = 0;
+    atG.length = 0;
+    for (let i = 0; i < 20; i++) {
+      mqPub.publish('t/m', 'M' + i, { qos: 1 });
+      gPub.publish('t/g', 'G' + i, { qos: 1 });
+    }
+    await until('40 messages on each side', 5000, () => atMq.length >= 40 && atG.length >= 40);
+    await sleep(500);   // a loop would keep them coming
+    assert.is(atMq.length, 40, atMq.join(','));
+    assert.is(atG.length, 40, atG.join(','));
+    assert.is(new Set(atMq).size, 40);
+    assert.is(new Set(atG).size, 40);
+    const conn = g.server.broker.sessions.get('mq-bridge')?.connection;
+    assert.ok(conn !== null && conn !== undefined && conn.bridge && conn.version === 4, 'ganglion took mosquitto as a 3.1.1 bridge');
+  } finally {
+    for (const c of clients) c.end(true);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await g.close();
+    dir.remove();
+  }
+});
+
 async function retryClient(port: number): Promise<MqttClient> {
   for (let i = 0; ; i++) {
     try {

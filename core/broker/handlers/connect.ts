@@ -21,9 +21,13 @@ import { LOG_LIMIT } from '../log-events.js';
 
 export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
   const b = c.broker;
-  c.version = p.protocolVersion;
+  c.version = p.protocolVersion & 0x7f;
   c.state = CONNECTING;
   const v5 = (__MQTT5__ && c.version === MQTT_5);
+  // mosquitto's bridge flag (0x80 in the level, decode/connect.ts): a 3.x bridge's
+  // subscriptions get No Local and Retain As Published (handlers/subscribe.ts), as mosquitto
+  // gives them; 5.0 asks for those itself, and there the flag means nothing (as in mosquitto).
+  c.bridge = !v5 && (p.protocolVersion & 0x80) !== 0;
   let clientId = p.clientId;
   if (clientId.length === 0) {
     // 3.1 has no empty identifier; 3.1.1 allows one only with Clean Session [4:MQTT-3.1.3-8].

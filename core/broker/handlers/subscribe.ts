@@ -73,7 +73,10 @@ function grant(c: Connection, p: SubscribePacket, allowed: boolean[]): void {
     if (code < 0x80) {
       // 5.0 §3.2.2.3.4: never grant above our Maximum QoS; the SUBACK says what was granted.
       const qos = (s.qos < b.limits.maximumQoS ? s.qos : b.limits.maximumQoS) as QoS;
-      const sub: Subscription = { topicFilter: s.topicFilter, qos: qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling };
+      // A 3.x bridge (mosquitto's bridge flag) gets its own messages not back and the retain
+      // flag as published, as mosquitto's handle_subscribe.c gives it: 3.x's way to 5.0's options.
+      const sub: Subscription = { topicFilter: s.topicFilter, qos: qos, noLocal: s.noLocal || c.bridge,
+        retainAsPublished: s.retainAsPublished || c.bridge, retainHandling: s.retainHandling };
       const added = addSubscription(b, session, sub, subscriptionId);
       if (added < 0) code = v5 ? RC_QUOTA_EXCEEDED : SUBACK_FAILURE;
       else {

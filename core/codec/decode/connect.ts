@@ -18,14 +18,20 @@ export function decodeConnect(r: Reader): ConnectPacket {
     // [4:MQTT-3.1.2-1] [5:MQTT-3.1.2-1]: not MQTT at all; close without going on.
     throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-1', 'protocol name ' + quote(protocolName));
   }
-  const supported = protocolName === 'MQIsdp' ? protocolVersion === MQTT_3_1 :
-    protocolVersion === MQTT_3_1_1 || (__MQTT5__ && protocolVersion === MQTT_5);
+  // mosquitto's bridge flag: 0x80 in the level (0x83 MQIsdp, 0x84 MQTT 3.1.1), sent by a bridge
+  // (mosquitto's try_private) so that it gets none of its own messages back and the retain flag
+  // as published. Accepted as mosquitto's server accepts it (handle_connect.c: the level & 0x7F,
+  // the bridge marked for 3.x; 0x85 is plain 5.0 there, which has No Local of its own). The
+  // packet keeps the level as it came; the level proper is that & 0x7F.
+  const level = protocolVersion & 0x7f;
+  const supported = protocolName === 'MQIsdp' ? level === MQTT_3_1 :
+    level === MQTT_3_1_1 || (__MQTT5__ && level === MQTT_5);
   if (!supported) {
     // [4:MQTT-3.1.2-2] [5:MQTT-3.1.2-2]: answered with CONNACK 0x01 / 0x84 by the broker.
     throw codecError(RC_UNSUPPORTED_PROTOCOL_VERSION, '4:MQTT-3.1.2-2',
       'protocol ' + quote(protocolName) + ' level ' + protocolVersion);
   }
-  const v5 = (__MQTT5__ && protocolVersion === MQTT_5);
+  const v5 = (__MQTT5__ && level === MQTT_5);
   const flags = r.u8();
   if ((flags & 0x01) !== 0) throw malformed('4:MQTT-3.1.2-3', 'reserved Connect Flag bit 0 is set');
   const willFlag = (flags & 0x04) !== 0;
@@ -54,7 +60,7 @@ export function decodeConnect(r: Reader): ConnectPacket {
   }
   // MQTT 3.1 lets the Remaining Length win over the flags: a flagged User Name or Password
   // missing at the end of the packet is not an error there (spec-checklist Part 4).
-  const lenient = protocolVersion === MQTT_3_1;
+  const lenient = level === MQTT_3_1;
   const username = usernameFlag && !(lenient && r.remaining() === 0) ? r.utf8() : null;
   const password = passwordFlag && !(lenient && r.remaining() === 0) ? r.binary() : null;
   r.done('CONNECT');   // [4:MQTT-3.1.2-18] [4:MQTT-3.1.2-20]: nothing unflagged may follow
