@@ -582,4 +582,66 @@ test('a second journal on a directory this process holds is a crash restart: all
   }
 });
 
+/** A process of its own that takes the lock of `dir` (test/helpers/lock-child.ts); its first line says how it went. */
+function lockChild(dir: string, role: string, signals: string): { child: ReturnType<typeof spawn>; line: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', './test/ts-loader.mjs', 'test/helpers/lock-child.ts', dir, role, signals],
+    { cwd: new URL('../..', import.meta.url).pathname, stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const line = within(30000, 'the lock child ' + role, new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b;
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.on('exit', (code) => reject(new Error('the lock child ' + role + ' exited ' + code + ': ' + out)));
+  }));
+  return { child, line };
+}
+
+/** A lock file left by a process that is gone. */
+async function staleLock(dir: string): Promise<number> {
+  const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await within(5000, 'child exit', new Promise((resolve) => gone.on('exit', resolve)));
+  fs.writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: gone.pid, host: (await import('node:os')).hostname(), since: 'then' }));
+  return gone.pid as number;
+}
+
+test('the lock: two brokers starting at the same moment over a stale lock, one taking it over between the other\'s read and its takeover: only one gets it', async () => {
+  const t = tempDir('journal-lock');
+  const signals = tempDir('journal-signals');
+  const children: Array<ReturnType<typeof spawn>> = [];
+  try {
+    await staleLock(t.dir);
+    const slow = lockChild(t.dir, 'slow', signals.dir);
+    const fast = lockChild(t.dir, 'fast', signals.dir);
+    children.push(slow.child, fast.child);
+    assert.is(await fast.line, 'acquired');
+    const second = await slow.line;
+    assert.match(second, `locked: ${t.dir} is in use by another broker (pid ${fast.child.pid}`);
+    assert.match(fs.readFileSync(join(t.dir, LOCK_FILE), 'utf8'), `"pid":${fast.child.pid},`);
+    assert.equal(fs.readdirSync(t.dir), [LOCK_FILE], 'no takeover or link file left behind');
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    t.remove();
+    signals.remove();
+  }
+});
+
+test('the lock: of brokers started at once over a stale lock, exactly one gets it (3 rounds of 3)', async () => {
+  for (let round = 0; round < 3; round++) {
+    const t = tempDir('journal-lock');
+    const children: Array<ReturnType<typeof spawn>> = [];
+    try {
+      await staleLock(t.dir);
+      const started = [0, 1, 2].map(() => lockChild(t.dir, 'plain', t.dir));
+      for (const c of started) children.push(c.child);
+      const lines = await Promise.all(started.map((c) => c.line));
+      assert.is(lines.filter((l) => l === 'acquired').length, 1, lines.join('\n'));
+      for (const l of lines) if (l !== 'acquired') assert.match(l, /^locked: .* is in use by another broker \(pid \d+/);
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      t.remove();
+    }
+  }
+});
+
 test.run();
