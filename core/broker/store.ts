@@ -12,6 +12,13 @@ export interface Store {
   /** false: nothing is persisted and no call below is made (the in-memory store, free). */
   durable: boolean;
   /**
+   * false: the QoS 1/2 messages in flight to a client while it is connected are not recorded
+   * (a device store's default, to spare the flash: state/owner.ts); they are written when their
+   * client goes away, and those that came from the session's queue are recorded as ever. Absent
+   * or true: every change is recorded.
+   */
+  writeInflight?: boolean;
+  /**
    * Start-up, once, before any connection: every record kept, oldest first (the snapshot's
    * records, then the log's). Torn tails are already dropped; damage was already reported.
    */

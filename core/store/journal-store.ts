@@ -14,6 +14,12 @@ import type { SegmentJournal } from './segment-journal.js';
  */
 export class JournalStore implements Store {
   durable: boolean;
+  /**
+   * Store.writeInflight: false (the default), the QoS 1/2 messages in flight to a connected
+   * client are not written (a power cut loses them; README "What it guarantees"), sparing the
+   * flash their records; true: written as every other change.
+   */
+  writeInflight: boolean;
   journal: SegmentJournal;
   flushMs: number;
   private timer: unknown;
@@ -23,6 +29,7 @@ export class JournalStore implements Store {
 
   constructor(journal: SegmentJournal, flushMs: number, setTimer: (fn: () => void, ms: number) => unknown, clearTimer: (t: unknown) => void) {
     this.durable = true;
+    this.writeInflight = false;
     this.journal = journal;
     this.flushMs = flushMs;
     this.timer = null;

@@ -39,6 +39,8 @@ export interface StorageStoreOptions extends SegmentJournalOptions {
   flushMs?: number;
   /** The Storage module (default: require("Storage")). */
   storage?: EspruinoStorage;
+  /** Write the QoS 1/2 messages in flight to connected clients too (Store.writeInflight): false. */
+  writeInflight?: boolean;
 }
 
 /** Segments as Storage files. */
@@ -86,7 +88,9 @@ export function storageStore(options: StorageStoreOptions): JournalStore {
   const o = options || {};
   const storage = o.storage !== undefined ? o.storage : require('Storage') as EspruinoStorage;
   const journal = new SegmentJournal(new StorageMedium(storage, o.prefix === undefined ? 'gj' : o.prefix), o);
-  return new JournalStore(journal, o.flushMs === undefined ? 0 : o.flushMs,
+  const store = new JournalStore(journal, o.flushMs === undefined ? 0 : o.flushMs,
     function (fn: () => void, ms: number): unknown { return setTimeout(fn, ms); },
     function (t: unknown): void { clearTimeout(t as ReturnType<typeof setTimeout>); });
+  store.writeInflight = o.writeInflight === true;
+  return store;
 }

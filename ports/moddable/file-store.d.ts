@@ -18,6 +18,7 @@ export interface FileStoreOptions extends SegmentJournalOptions {
   root?: string;
   prefix?: string;
   flushMs?: number;
+  writeInflight?: boolean;
 }
 
 export declare function fileStore(options?: FileStoreOptions): JournalStore;

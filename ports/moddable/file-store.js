@@ -35,6 +35,14 @@ function isDigits(s) {
   return true;
 }
 
+// What file.write() is handed: an ArrayBuffer. The ESP32's file modules (SPIFFS, LittleFS)
+// take any buffer, the lin simulator's (modules/files/file/lin/modFile.c) only an ArrayBuffer,
+// a string or a number. The journal's writes are views of a buffer of their own, passed as is.
+function arrayBufferOf(bytes) {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer;
+  return bytes.slice().buffer;
+}
+
 /** Segments as files in one directory. */
 export class FileMedium {
   constructor(root, prefix) {
@@ -72,7 +80,7 @@ export class FileMedium {
     if (File.exists(path)) File.delete(path);   // a leftover of a create cut short
     const f = new File(path, true);
     try {
-      f.write(first);
+      f.write(arrayBufferOf(first));
     } finally {
       f.close();
     }
@@ -83,7 +91,7 @@ export class FileMedium {
     const f = new File(this.path(seq), true);
     try {
       f.position = offset;
-      f.write(bytes);
+      f.write(arrayBufferOf(bytes));
     } finally {
       f.close();
     }
@@ -109,10 +117,13 @@ function clearTimer(t) {
  *   root      directory of the segment files: the file module's config root
  *   prefix    file names are this and a number: "gj"
  *   flushMs   how long appends wait to be written together: 0 (the next turn of the run loop)
+ *   writeInflight  write the QoS 1/2 messages in flight to connected clients too: false
  */
 export function fileStore(options) {
   const o = options || {};
   const root = o.root !== undefined ? o.root : (config.file && config.file.root) || "/";
   const journal = new SegmentJournal(new FileMedium(root, o.prefix === undefined ? "gj" : o.prefix), o);
-  return new JournalStore(journal, o.flushMs === undefined ? 0 : o.flushMs, setTimer, clearTimer);
+  const store = new JournalStore(journal, o.flushMs === undefined ? 0 : o.flushMs, setTimer, clearTimer);
+  store.writeInflight = o.writeInflight === true;
+  return store;
 }

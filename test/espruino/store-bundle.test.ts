@@ -36,14 +36,14 @@ function text(b: Uint8Array): string {
 
 interface Board { fake: FakeEspruino; store: { journal: { stats: { refused: number; compactions: number } } } }
 
-function boot(flash: FakeFlash): Board {
+function boot(flash: FakeFlash, storeOptions: object = {}): Board {
   flash.reboot();
   const fake = new FakeEspruino();
   fake.useStorage(FakeStorage.boot(flash));
   let store: Board['store'] | null = null;
   env.with(fake, (m: PortModule) => {
     const lib = fake.modules['ganglion-store'] as { storageStore(o: object): Board['store'] };
-    store = lib.storageStore({ budgetBytes: 131072 });
+    store = lib.storageStore({ budgetBytes: 131072, ...storeOptions });
     m.listen({ ...OPTIONS, store }, {});
   });
   return { fake, store: store as unknown as Board['store'] };
@@ -136,6 +136,41 @@ test('bundle: power cut at random bytes during a flood of retained and queued Qo
   assert.equal(missing, [], missing.length + ' of ' + queuedAcked.length + ' acknowledged QoS 1 messages lost');
   assert.ok(cuts >= 15, cuts + ' cuts');
   assert.ok(queuedAcked.length > 100 && retainedAcked.size === 4, queuedAcked.length + ' queued acknowledged');
+});
+
+/**
+ * A persistent session connected with a QoS 1 message in flight, unanswered, when the power
+ * goes (after the publisher's PUBACK); what it is sent when it comes back after the reboot.
+ */
+function inflightAcrossPowerCut(writeInflight: boolean): Array<{ topic: string; payload: string; dup: boolean }> {
+  const flash = new FakeFlash(64 * 4096);
+  let b = boot(flash, { writeInflight });
+  const s = connect(b, 's', false, 4);
+  s.send({ type: 8, packetId: 1, subscriptions: [{ topicFilter: 'q/#', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }], properties: null } as Packet);
+  const p = connect(b, 'p', true, 4);
+  p.send({ type: 3, dup: false, qos: 1, retain: false, topic: 'q/x', packetId: 1, properties: null, payload: latin1('v1') } as Packet);
+  env.with(b.fake, () => b.fake.loop.advance(1));   // the store's flush, then the PUBACK
+  assert.equal(p.packets().map((x) => x.type), [2, 4], 'CONNACK, PUBACK');
+  assert.equal(s.packets().map((x) => x.type), [2, 9, 3], 'CONNACK, SUBACK, the PUBLISH (left unanswered)');
+  b = boot(flash, { writeInflight });                 // the power cut: the board stops, and boots
+  const back = connect(b, 's', false, 4);
+  const got: Array<{ topic: string; payload: string; dup: boolean }> = [];
+  for (let i = 0; i < 3; i++) env.with(b.fake, () => b.fake.loop.advance(1));
+  for (const x of back.packets()) {
+    if (x.type === 2) assert.is((x as { sessionPresent: boolean }).sessionPresent, true, 'the session came back');
+    if (x.type !== 3) continue;
+    const m = x as { topic: string; payload: Uint8Array; dup: boolean };
+    got.push({ topic: m.topic, payload: text(m.payload), dup: m.dup });
+  }
+  return got;
+}
+
+test('bundle, writeInflight: 4:MQTT-4.4.0-1 a QoS 1 message in flight to a connected persistent subscriber survives a power cut and is sent again with DUP 1', () => {
+  assert.equal(inflightAcrossPowerCut(true), [{ topic: 'q/x', payload: 'v1', dup: true }]);
+});
+
+test('bundle, writeInflight off (the default): that message is what the power cut loses; the session comes back', () => {
+  assert.equal(inflightAcrossPowerCut(false), []);
 });
 
 test.run();

@@ -13,6 +13,8 @@
 
 import { BrokerServer, DEVICE_LIMITS, MonotonicClock } from '../../ports/moddable/broker-server.js';
 import type { BrokerOptions, Message } from '../../core/index.js';
+import { fileStore } from '../../ports/moddable/file-store.js';
+import { resetDisk } from './fake-moddable/file.js';
 import type { FakePeer, World } from './fake-moddable/world.js';
 import { resetWorld } from './fake-moddable/world.js';
 import type { CaseResult } from './xs-bytes.js';
@@ -529,6 +531,52 @@ scenario('server close publishes wills and frees every socket', function () {
   r.expectOpen('closed', 'a', false);
   r.check('closed', r.world.connect(1883, 2) === null, 'nothing listens any more');
   return r.finish();
+});
+
+// The file store (ports/moddable/file-store.js) on the fake file module, its writeInflight
+// option (issue 19): a persistent 3.1.1 subscriber is connected with a QoS 1 message in flight
+// (unanswered) when the power goes; the next boot starts from the disk. With the option the
+// message is sent again with DUP 1 [MQTT-4.4.0-1]; without it (the default) that message is
+// what the cut loses, and the session and its subscription are kept.
+function inflightAcrossPowerCut(writeInflight: boolean): { result: string; problem: string } {
+  const d = resetDisk('littlefs', 1 << 20);
+  const boot = function (): Rig {
+    d.reboot();
+    return new Rig({ maxConnections: 8, store: fileStore({ budgetBytes: 16384, writeInflight: writeInflight }) }, 8192, 8, 0);
+  };
+  // CONNECT 3.1.1 with Clean Session 0 (flags 00), keep alive 60, client id "s"
+  const persistent = frame('10', '00 04 4d 51 54 54 04 00 00 3c' + str('s'));
+  let r = boot();
+  r.open('s');
+  r.send('s', persistent);
+  r.expect('connect', 's', '20 02 00 00');                 // CONNACK, no session present
+  r.send('s', subscribe(1, 'a', 1));
+  r.expect('subscribe', 's', '90 03 00 01 01');
+  r.connect('p', 60, '', '');
+  r.send('p', publish('32', 'a', '00 07', 'hi'));          // PUBLISH QoS 1, id 7
+  r.expect('puback', 'p', ack('40', 7));
+  // 32, remaining 7 = 00 01 "a" + id (the server's) + "hi"; left unanswered
+  r.expect('deliver', 's', '32 07 00 01 61 .. .. 68 69');
+  const first = r.finish();
+  r = boot();                                               // the power cut: a new world, the disk as it was
+  r.open('s');
+  r.send('s', persistent);
+  // CONNACK with Session Present 1, then the message again with DUP 1 (3a) when it was written
+  r.expect('reconnect', 's', '20 02 01 00' + (writeInflight ? ' 3a 07 00 01 61 .. .. 68 69' : ''));
+  r.connect('p', 60, '', '');
+  r.send('p', publish('32', 'a', '00 08', 'on'));
+  r.expect('puback after', 'p', ack('40', 8));
+  r.expect('subscription kept', 's', '32 07 00 01 61 .. .. 6f 6e');
+  const second = r.finish();
+  return { result: first.result + '; ' + second.result, problem: [first.problem, second.problem].filter(function (x) { return x !== ''; }).join('; ') };
+}
+
+scenario('file store, writeInflight: a QoS 1 message in flight to a connected persistent subscriber is sent again after a power cut', function () {
+  return inflightAcrossPowerCut(true);
+});
+
+scenario('file store, writeInflight off: a power cut loses the message in flight to a connected subscriber, not its session', function () {
+  return inflightAcrossPowerCut(false);
 });
 
 export function runModdableCases(api: Api): CaseResult[] {

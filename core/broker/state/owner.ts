@@ -130,7 +130,10 @@ export function sessionOffline(b: OwnerHost, s: Session): void {
   b.offline.add(s);
   b.offlineBytes += s.queuedBytes;
   const j = journalOf(b, s);
-  if (j !== null) j.add({ kind: REC_SESSION_OFFLINE, clientId: s.clientId, expiresAtMs: j.toWall(s.expiresAtMs) });
+  if (j !== null) {
+    recordLeftOut(j, s);
+    j.add({ kind: REC_SESSION_OFFLINE, clientId: s.clientId, expiresAtMs: j.toWall(s.expiresAtMs) });
+  }
   if (s.expiresAtMs >= 0) b.sessionDeadlineChanged(s);
 }
 
@@ -357,19 +360,55 @@ function takeQueued(b: OwnerHost, s: Session, i: number): Queued {
 export function startInflight(b: OwnerHost, s: Session, m: Message, packetId: number, qos: QoS, retain: boolean,
   subscriptionIds: number[] | null, shareKey: string, queued: boolean): void {
   if (queued) takeQueued(b, s, 0);
-  if (s.inflight === NO_INFLIGHT) s.inflight = newInflight();
-  s.inflight.push({
-    packetId: packetId, qos: qos, retain: retain, message: keep(m), state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
-    sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey,
-  });
   const j = journalOf(b, s);
-  if (j === null) return;
+  // A queued entry was recorded (its publisher may have had its PUBACK for it): it stays
+  // recorded until acknowledged. One sent straight to a connected client is recorded only when
+  // the store asks for it (Store.writeInflight), else when the client goes (sessionOffline).
+  const stored = j !== null && (queued || j.writeInflight || s.connection === null);
+  if (s.inflight === NO_INFLIGHT) s.inflight = newInflight();
+  const o: Outgoing = {
+    packetId: packetId, qos: qos, retain: retain, message: keep(m), state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
+    sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey, stored: stored,
+  };
+  s.inflight.push(o);
+  if (j === null || !stored) return;
   if (queued) j.add({ kind: REC_SENT, clientId: s.clientId, packetId: packetId });
-  else {
-    j.add({
-      kind: REC_INFLIGHT, clientId: s.clientId, messageId: messageId(j, m), packetId: packetId, qos: qos, retain: retain,
-      subscriptionIds: subscriptionIds, shareKey: shareKey,
-    });
+  else recordInflight(j, s, o, messageId(j, m));
+}
+
+function recordInflight(j: Journal, s: Session, o: Outgoing, id: number): void {
+  j.add({
+    kind: REC_INFLIGHT, clientId: s.clientId, messageId: id, packetId: o.packetId, qos: o.qos, retain: o.retain,
+    subscriptionIds: o.subscriptionIds, shareKey: o.shareKey,
+  });
+  if (o.state === AWAIT_PUBCOMP) j.add({ kind: REC_PUBREC_RECEIVED, clientId: s.clientId, packetId: o.packetId });
+}
+
+/**
+ * The client of `s` went away with messages in flight that were left out of the store
+ * (Store.writeInflight false): now they are what an offline session holds, so they are
+ * recorded, the whole window in the order sent [MQTT-4.6.0-1]: the entries already recorded
+ * are taken out and recorded again among the others (appending only the others would load them
+ * after the recorded ones). Each left-out message is recorded anew: a snapshot taken since its
+ * first record may have left that out.
+ */
+function recordLeftOut(j: Journal, s: Session): void {
+  let leftOut = false;
+  for (let i = 0; i < s.inflight.length && !leftOut; i++) leftOut = !s.inflight.item(i).stored;
+  if (!leftOut) return;
+  for (let i = 0; i < s.inflight.length; i++) {
+    const o = s.inflight.item(i);
+    if (o.stored) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
+  }
+  for (let i = 0; i < s.inflight.length; i++) {
+    const o = s.inflight.item(i);
+    const m = o.message;
+    if (!o.stored || m.storeId === 0) {
+      m.storeId = j.nextMessageId++;
+      j.add({ kind: REC_MESSAGE, messageId: m.storeId, message: storedMessage(j, m) });
+    }
+    o.stored = true;
+    recordInflight(j, s, o, m.storeId);
   }
 }
 
@@ -378,7 +417,7 @@ export function pubrecReceived(b: OwnerHost, s: Session, i: number): void {
   const o = s.inflight.item(i);
   o.state = AWAIT_PUBCOMP;
   const j = journalOf(b, s);
-  if (j !== null) j.add({ kind: REC_PUBREC_RECEIVED, clientId: s.clientId, packetId: o.packetId });
+  if (j !== null && o.stored) j.add({ kind: REC_PUBREC_RECEIVED, clientId: s.clientId, packetId: o.packetId });
 }
 
 /** The i-th in-flight message is acknowledged, or let go: its slot in the window is free. */
@@ -387,7 +426,7 @@ export function endInflight(b: OwnerHost, s: Session, i: number): Outgoing {
   if (!o.sent) s.unsent--;
   s.inflight.removeAt(i);
   const j = journalOf(b, s);
-  if (j !== null) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
+  if (j !== null && o.stored) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
   return o;
 }
 

@@ -19,6 +19,10 @@
 //               goes to the open file, and only close() (lfs_file_sync) commits it; a cut
 //               leaves every file as it was at its last close (creating a file is committed
 //               when it is opened, empty). Rename and delete are atomic.
+//   "lin"       the desktop simulator's (modules/files/file/lin/modFile.c: host stdio, fwrite +
+//               fflush per write(), so a kill -9 keeps each byte written, as "spiffs" does);
+//               its write() takes strings, numbers and ArrayBuffers only: a typed array throws
+//               (xsmcToArrayBuffer), where the ESP32's take any buffer.
 // A cut: `cutAfter(n)` lets n more bytes be written; the write that crosses it stops there and
 // throws PowerCut, and from then on every call throws PowerCut until `reboot()`, which brings
 // back what the file system kept and forgets open files.
@@ -44,7 +48,7 @@ export class Disk {
   onCut: (() => void) | null;
 
   constructor(mode: string, capacity: number) {
-    if (mode !== 'spiffs' && mode !== 'littlefs') throw new Error('fake file: mode spiffs or littlefs');
+    if (mode !== 'spiffs' && mode !== 'littlefs' && mode !== 'lin') throw new Error('fake file: mode spiffs, littlefs or lin');
     this.mode = mode;
     this.capacity = capacity;
     this.files = new Map();
@@ -97,8 +101,8 @@ export class Disk {
     if (this.budget >= 0 && this.budget < n) n = this.budget;
     e.live.set(src.subarray(0, n), at);
     this.bytesWritten += n;
-    if (this.mode === 'spiffs' && n > 0) {
-      // SPIFFS: each byte is on flash as it is written (fwrite + fflush per write()).
+    if (this.mode !== 'littlefs' && n > 0) {
+      // SPIFFS: each byte is on flash as it is written (fwrite + fflush per write()); lin: in the host's file.
       if (at + n > e.committed.length) {
         const c = new Uint8Array(at + n);
         c.set(e.committed, 0);
@@ -205,6 +209,7 @@ export class File {
     const e = this.e();
     if (!this.writable) throw new Error('file write failed');
     for (let i = 0; i < items.length; i++) {
+      if (disk.mode === 'lin' && ArrayBuffer.isView(items[i])) throw new TypeError('lin file write: no ArrayBuffer');
       const src = bytesOf(items[i]);
       disk.put(e, this.at, src);
       this.at += src.length;
