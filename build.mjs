@@ -107,13 +107,16 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // Raised for the wills of connections whose sessions are not kept (REC_CONNECTION_WILL, kept
 // for a restart) and delayed wills sent at close() on the memory store (+2.1 KB): node 236169,
 // xs 236663, xs-iife 255155 over main 82aa3f1 with those changes; budgets that plus about 0.5%.
+// Raised for the device stores' writeInflight option (issue 19: a connected client's in-flight
+// messages recorded only when the store asks, else when it goes; +0.5 to +1.0 KB): xs 237645,
+// espruino 100093, espruino-mqtt3 88149 over main 1a13fa0 with it; budgets that plus about 0.3%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
   node: 237500,
-  xs: 237500,
+  xs: 238300,
   'xs-iife': 256500,
-  espruino: 100000,
-  'espruino-mqtt3': 88000,
+  espruino: 100400,
+  'espruino-mqtt3': 88400,
   'espruino-store': 9500,
   'xs-store': 19500,
 };

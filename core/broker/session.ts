@@ -30,7 +30,7 @@ export interface Outgoing {
   sent: boolean;          // sent on the current connection (false: waits to be resent on resume)
   subscriptionIds: number[] | null;
   shareKey: string;       // the shared subscription it came through ('' for none)
-  stored: boolean;        // the store has its records (state/owner.ts: a store may leave out a connected client's)
+  recorded: boolean;      // the store has its records (state/owner.ts: a store may leave out a connected client's)
 }
 
 /**
@@ -90,7 +90,7 @@ export type QueueList = HeadList<Queued>;
 // Frozen: nothing writes to it, and the Moddable linker keeps frozen objects in flash.
 const LEFT: Outgoing = Object.freeze({
   packetId: 0, qos: 0, retain: false, message: null as unknown as Message, state: -1, sent: true,
-  subscriptionIds: null, shareKey: '', stored: false,
+  subscriptionIds: null, shareKey: '', recorded: false,
 });
 
 /** A new, empty in-flight list of a session's own. */

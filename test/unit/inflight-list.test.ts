@@ -13,7 +13,7 @@ import { createMessage } from '../../core/broker/message.js';
 function entry(packetId: number): Outgoing {
   return {
     packetId: packetId, qos: 1, retain: false, message: createMessage('t', new Uint8Array(1), 1, false, null, 'p'),
-    state: 0, sent: true, subscriptionIds: null, shareKey: '', stored: false,
+    state: 0, sent: true, subscriptionIds: null, shareKey: '', recorded: false,
   };
 }
 

@@ -47,7 +47,6 @@ export class Journal {
   private broken: boolean;        // a batch was not stored: the next one is a snapshot
   private flushing: boolean;
   nextMessageId: number;          // REC_MESSAGE ids, from 1
-  writeInflight: boolean;         // Store.writeInflight: record a connected client's in-flight messages
   wallOffsetMs: number;           // wall-clock time minus the port's nowMs
   failures: number;               // batches the store could not keep ($SYS/broker/store/failures)
   host: JournalHost;
@@ -60,7 +59,6 @@ export class Journal {
     this.broken = false;
     this.flushing = false;
     this.nextMessageId = 1;
-    this.writeInflight = store.writeInflight !== false;
     this.wallOffsetMs = wallOffsetMs;
     this.failures = 0;
     this.host = host;

@@ -270,7 +270,7 @@ function apply(r: Replay, rec: StateRecord): string {
 function outgoing(packetId: number, m: Message, qos: QoS, retain: boolean, subscriptionIds: number[] | null, shareKey: string): Outgoing {
   return {
     packetId: packetId, qos: qos, retain: retain, message: m, state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC, sent: false,
-    subscriptionIds: subscriptionIds, shareKey: shareKey, stored: true,
+    subscriptionIds: subscriptionIds, shareKey: shareKey, recorded: true,
   };
 }
 

@@ -364,11 +364,11 @@ export function startInflight(b: OwnerHost, s: Session, m: Message, packetId: nu
   // A queued entry was recorded (its publisher may have had its PUBACK for it): it stays
   // recorded until acknowledged. One sent straight to a connected client is recorded only when
   // the store asks for it (Store.writeInflight), else when the client goes (sessionOffline).
-  const stored = j !== null && (queued || j.writeInflight || s.connection === null);
+  const stored = j !== null && (queued || j.store.writeInflight !== false || s.connection === null);
   if (s.inflight === NO_INFLIGHT) s.inflight = newInflight();
   const o: Outgoing = {
     packetId: packetId, qos: qos, retain: retain, message: keep(m), state: qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC,
-    sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey, stored: stored,
+    sent: true, subscriptionIds: subscriptionIds, shareKey: shareKey, recorded: stored,
   };
   s.inflight.push(o);
   if (j === null || !stored) return;
@@ -385,29 +385,23 @@ function recordInflight(j: Journal, s: Session, o: Outgoing, id: number): void {
 }
 
 /**
- * The client of `s` went away with messages in flight that were left out of the store
- * (Store.writeInflight false): now they are what an offline session holds, so they are
- * recorded, the whole window in the order sent [MQTT-4.6.0-1]: the entries already recorded
- * are taken out and recorded again among the others (appending only the others would load them
- * after the recorded ones). Each left-out message is recorded anew: a snapshot taken since its
- * first record may have left that out.
+ * The client of `s` went away, and the store left out the messages sent straight to it
+ * (Store.writeInflight false): now they are what an offline session holds, so the whole
+ * window is recorded, in the order sent [MQTT-4.6.0-1]. Each entry already recorded is taken
+ * out and recorded again in its turn (else it would load before the others); each left-out
+ * message is recorded anew, as a snapshot since its first record may have dropped that.
  */
 function recordLeftOut(j: Journal, s: Session): void {
-  let leftOut = false;
-  for (let i = 0; i < s.inflight.length && !leftOut; i++) leftOut = !s.inflight.item(i).stored;
-  if (!leftOut) return;
-  for (let i = 0; i < s.inflight.length; i++) {
-    const o = s.inflight.item(i);
-    if (o.stored) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
-  }
+  if (j.store.writeInflight !== false) return;
   for (let i = 0; i < s.inflight.length; i++) {
     const o = s.inflight.item(i);
     const m = o.message;
-    if (!o.stored || m.storeId === 0) {
+    if (o.recorded) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
+    else {
       m.storeId = j.nextMessageId++;
       j.add({ kind: REC_MESSAGE, messageId: m.storeId, message: storedMessage(j, m) });
+      o.recorded = true;
     }
-    o.stored = true;
     recordInflight(j, s, o, m.storeId);
   }
 }
@@ -417,7 +411,7 @@ export function pubrecReceived(b: OwnerHost, s: Session, i: number): void {
   const o = s.inflight.item(i);
   o.state = AWAIT_PUBCOMP;
   const j = journalOf(b, s);
-  if (j !== null && o.stored) j.add({ kind: REC_PUBREC_RECEIVED, clientId: s.clientId, packetId: o.packetId });
+  if (j !== null && o.recorded) j.add({ kind: REC_PUBREC_RECEIVED, clientId: s.clientId, packetId: o.packetId });
 }
 
 /** The i-th in-flight message is acknowledged, or let go: its slot in the window is free. */
@@ -426,7 +420,7 @@ export function endInflight(b: OwnerHost, s: Session, i: number): Outgoing {
   if (!o.sent) s.unsent--;
   s.inflight.removeAt(i);
   const j = journalOf(b, s);
-  if (j !== null && o.stored) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
+  if (j !== null && o.recorded) j.add({ kind: REC_ACKED, clientId: s.clientId, packetId: o.packetId });
   return o;
 }
 

@@ -61,7 +61,7 @@ export function snapshot(b: SnapshotHost): Uint8Array[] {
     }
     for (let i = 0; i < s.inflight.length; i++) {
       const o = s.inflight.item(i);
-      if (!o.stored) continue;   // left out while its client is connected (Store.writeInflight)
+      if (!o.recorded) continue;   // left out while its client is connected (Store.writeInflight)
       put({
         kind: REC_INFLIGHT, clientId: id, messageId: idOf(o.message), packetId: o.packetId, qos: o.qos, retain: o.retain,
         subscriptionIds: o.subscriptionIds, shareKey: o.shareKey,
