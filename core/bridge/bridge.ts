@@ -382,7 +382,8 @@ export class Bridge {
       this.dial();
       return;
     }
-    const why = err === null ? 'closed' : err.message;
+    // The Espruino bundles leave the sentences out (ports/espruino/short-texts.mjs): the rule then.
+    const why = err === null ? 'closed' : err.message !== '' ? err.message : err.rule;
     this.lastError = why;
     // mosquitto's bridge flag refused (CONNACK 0x01, unacceptable protocol version): plain 3.1.1 from now on.
     if (this.client.bridgeFlag && err !== null && err.rc === 1 && err.rule === '4:MQTT-3.2.2-5') {

@@ -6,7 +6,7 @@
 /** A TCP connection: data arrives as binary strings (one char per byte, <= 536 per event). */
 export interface EspruinoSocket {
   on(event: 'data', fn: (data: string) => void): void;
-  on(event: 'drain' | 'end', fn: () => void): void;
+  on(event: 'connect' | 'drain' | 'end', fn: () => void): void;
   on(event: 'close', fn: (hadError: boolean) => void): void;
   on(event: 'error', fn: (err: { code: number; message: string }) => void): void;
   /** Appends to the socket's send queue (no cap) and always returns false. Strings only. */
@@ -22,6 +22,11 @@ export interface EspruinoServer {
 
 export interface EspruinoNet {
   createServer(onConnection: (socket: EspruinoSocket) => void): EspruinoServer;
+  /**
+   * An outgoing connection; 'connect' fires when it is up. On Linux a refused connection
+   * throws at once ("Unable to create socket"); elsewhere it may end with 'error' / 'close'.
+   */
+  connect(options: { host: string; port: number }): EspruinoSocket;
 }
 
 /** Espruino's `E`: zero-copy views between strings and bytes (aliasing: espruino.md). */

@@ -215,6 +215,9 @@ function checkNodes(ast, report) {
         if (/[^gim]/.test(n.regex.flags)) report(`RegExp flag (only g, i, m): /${n.regex.flags}`, n);
         if (/\(\?[=!<]/.test(n.regex.pattern)) report('RegExp lookaround or named group', n);
         if (/(^|[^\\])\{\d/.test(n.regex.pattern)) report('RegExp {n} quantifier', n);
+        // Measured on 2v29: /[+#/]/ is "SyntaxError: Got ']' expected ','" (the lexer ends the
+        // literal at the class's "/"); /[+#\/]/ works.
+        if (/(^|[^\\])\//.test(n.regex.pattern)) report('RegExp with an unescaped "/" (Espruino ends the literal there)', n);
       }
     },
     Class: (n) => {

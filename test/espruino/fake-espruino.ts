@@ -22,7 +22,13 @@
 //     flash; when that flash loses power (FakeFlash.onCut), the board stops: the loop runs
 //     nothing more and socket writes never reach the wire (what a client saw before the cut
 //     is all it ever sees);
-//   - require(name) of a module the test registered in `modules` (Modules.addCached).
+//   - require(name) of a module the test registered in `modules` (Modules.addCached);
+//   - net.connect({ host, port }) (outgoing sockets): 'connect' fires on the loop once the
+//     connection is up; nothing listening on that port throws at once, as Espruino's Linux
+//     build does ("Unable to create socket"); a connection to a fake server on the same
+//     fake is a linked pair of FakeSockets (LinkEnd), so the board's bridge can talk to a
+//     broker listening on the fake (an "upstream"); cut() resets both ends, as a network
+//     failure does.
 // Nothing here is a real socket: a test drives it with run() and advance(ms).
 
 export const CHUNK = 536;
@@ -185,7 +191,7 @@ export class FakeSocket extends Emitter {
     if (this.sendQueue.length > 0 && this.peer.reading && !this.peer.finSent) {
       const chunk = this.sendQueue.slice(0, CHUNK);
       this.sendQueue = this.sendQueue.slice(chunk.length);
-      this.peer.receivedText += chunk;
+      this.peer.deliver(chunk);
       moved = true;
       if (this.sendQueue.length === 0 && !this.wantClose) {
         this.drains++;
@@ -216,7 +222,7 @@ export class FakeSocket extends Emitter {
   private shut(hadError: boolean): void {
     this.closed = true;
     this.sendQueue = '';
-    this.peer.closedByServer = !this.peer.finSent;
+    this.peer.shutByServer();
     this.emit('end');
     this.emit('close', hadError);
   }
@@ -233,6 +239,16 @@ export class ClientEnd {
   send(bytes: Uint8Array): void {
     if (this.finSent || this.socket.closed) return;
     this.socket.inbound += toBinaryString(bytes);
+  }
+
+  /** Bytes the socket's event loop sent to this end. */
+  deliver(chunk: string): void {
+    this.receivedText += chunk;
+  }
+
+  /** The socket closed its side (end() done, or FIN seen). */
+  shutByServer(): void {
+    this.closedByServer = !this.finSent;
   }
 
   /** Everything received since the last call. */
@@ -255,6 +271,33 @@ export class ClientEnd {
 
   get closed(): boolean {
     return this.socket.closed;
+  }
+}
+
+/**
+ * One end of a connection between two sockets of the fake (an outgoing net.connect to a
+ * fake server): what its socket sends arrives at the other socket, and its socket closing
+ * is a FIN for the other one.
+ */
+export class LinkEnd extends ClientEnd {
+  other!: LinkEnd;
+
+  deliver(chunk: string): void {
+    if (this.other.socket.closed || this.other.finSent) return;
+    this.other.socket.inbound += chunk;
+  }
+
+  shutByServer(): void {
+    super.shutByServer();
+    this.other.fin();
+  }
+
+  /** The network between the two fails: both sockets get 'error' and 'close'. */
+  cut(): void {
+    this.finSent = true;
+    this.other.finSent = true;
+    this.socket.resetByPeer();
+    this.other.socket.resetByPeer();
   }
 }
 
@@ -287,6 +330,41 @@ export class FakeNet {
   createServer(cb: (s: FakeSocket) => void): FakeServer {
     return new FakeServer(this, cb);
   }
+  /** Outgoing connections made with connect(), the board's end of each. */
+  outgoing: LinkEnd[] = [];
+  /** Ports whose host never answers: connect() gives a socket that never connects. */
+  unreachable: number[] = [];
+
+  /**
+   * net.connect({ host, port }) from the board: the board's socket, 'connect' queued. The
+   * host is not looked at: every fake server listens on every address.
+   */
+  connect(options: { host: string; port: number }, cb?: unknown): FakeSocket {
+    if (cb !== undefined) throw new Error('fake net.connect: use .on("connect") (a callback and a listener at once hang Espruino)');
+    if (this.unreachable.indexOf(options.port) >= 0) {
+      const lost = new ClientEnd();
+      const s = new FakeSocket(this.loop, lost);
+      lost.socket = s;
+      lost.reading = false;
+      return s;
+    }
+    const server = this.servers.get(options.port);
+    if (!server) throw new Error('Unable to create socket');   // Linux: after "ERROR: Connect failed (err 111)"
+    const near = new LinkEnd();
+    const far = new LinkEnd();
+    near.other = far;
+    far.other = near;
+    const mine = new FakeSocket(this.loop, near);   // the board's socket; its peer is the far end
+    const theirs = new FakeSocket(this.loop, far);
+    near.socket = mine;
+    far.socket = theirs;
+    this.loop.sockets.push(mine, theirs);
+    this.outgoing.push(near);
+    this.loop.queue(() => server.onConnection(theirs));
+    this.loop.queue(() => mine.emit('connect'));   // the program's listener is on by then
+    return mine;
+  }
+
   /** A client connects to `port` (test side). The server callback runs on the loop. */
   dial(port: number): ClientEnd {
     const server = this.servers.get(port);

@@ -143,6 +143,11 @@ Check('a closure over a for (let …) variable fails', () => {
   fails('var fs = []; for (let i = 0; i < 3; i++) fs.push(() => i);', 'closure over the for (let …) variable `i`');
 });
 
+Check('a RegExp with an unescaped "/" in a class fails (Espruino 2v29: SyntaxError: Got \']\' expected \',\'); escaped passes', () => {
+  fails('var r = /[+#/]/;', 'unescaped "/"');
+  passes('var r = /[+#\\/]/;');
+});
+
 Check('a violation gives the index of the construct and an excerpt around it', () => {
   const source = 'var ok = 1;\nvar s = new Set();\n';
   const v = check(source);

@@ -48,6 +48,8 @@ const casesFile = customCases || join(here, 'codec-cases.ts');
 const brokerCasesFile = join(here, 'broker-cases.ts');
 const moddableCasesFile = join(here, 'moddable-cases.ts');
 const storeCasesFile = join(here, 'store-cases.ts');
+const clientCasesFile = join(here, 'client-cases.ts');
+const bridgeCasesFile = join(here, 'bridge-cases.ts');
 const BEGIN = '@@XS-BEGIN@@';
 const END = '@@XS-END@@';
 
@@ -356,7 +358,9 @@ const entry = customCases ? [
   `import { runBrokerCases } from ${JSON.stringify(brokerCasesFile)};`,
   `import { runModdableCases } from ${JSON.stringify(moddableCasesFile)};`,
   `import { runStoreCases } from ${JSON.stringify(storeCasesFile)};`,
-  `print(${JSON.stringify(BEGIN)} + JSON.stringify(runCodecCases(api).concat(runBrokerCases(api), runModdableCases(api), runStoreCases())) + ${JSON.stringify(END)});`,
+  `import { runClientCases } from ${JSON.stringify(clientCasesFile)};`,
+  `import { runBridgeCases } from ${JSON.stringify(bridgeCasesFile)};`,
+  `print(${JSON.stringify(BEGIN)} + JSON.stringify(runCodecCases(api).concat(runBrokerCases(api), runModdableCases(api), runStoreCases(), runClientCases(api), runBridgeCases(api))) + ${JSON.stringify(END)});`,
 ].join('\n');
 let script;
 try {
@@ -455,7 +459,9 @@ if (utf8) compare('XS UTF-8', utf8);
 const broker = nodeCases.filter((c) => c.name.startsWith('broker: ')).length;
 const moddable = nodeCases.filter((c) => c.name.startsWith('moddable: ')).length;
 const store = nodeCases.filter((c) => c.name.startsWith('store: ')).length;
-console.log(`xs cases: ${nodeCases.length} (${nodeCases.length - broker - moddable - store} codec, ${broker} broker, ${moddable} Moddable port, ${store} Moddable store), ` +
+const client = nodeCases.filter((c) => c.name.startsWith('moddable client: ') || c.name.startsWith('moddable bridge: ')).length;
+console.log(`xs cases: ${nodeCases.length} (${nodeCases.length - broker - moddable - store - client} codec, ${broker} broker, ${moddable} Moddable port, ` +
+  `${store} Moddable store, ${client} Moddable client and bridge), ` +
   'each run on Node, in XS built with mxCESU8 (strings as UTF-16) and in XS built without it (strings as UTF-8, as on a device)');
 for (const [label, run] of [['UTF-16', cesu], ['UTF-8', utf8]]) {
   if (run && run.meters) {

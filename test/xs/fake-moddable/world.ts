@@ -27,6 +27,8 @@ export type Callback = (this: unknown, n?: number) => void;
 
 export interface TcpOptions {
   from?: FakeTCP;
+  address?: string;
+  port?: number;
   onReadable?: (this: FakeTCP, n: number) => void;
   onWritable?: (this: FakeTCP, n: number) => void;
   onError?: (this: FakeTCP) => void;
@@ -98,7 +100,10 @@ export class FakeTCP {
     this.largestWrite = 0;
     if (options === undefined) return;   // the listener's raw socket
     const from = options.from;
-    if (from === undefined) throw new Error('fake TCP: only sockets from a Listener are modelled');
+    if (from === undefined) {
+      this.dial(options);
+      return;
+    }
     if (from.adopted || from.closed) throw new Error('invalid from');
     if (options.format !== undefined && options.format !== 'buffer') throw new RangeError('unimplemented');
     if (options.target !== undefined) this.target = options.target;
@@ -125,6 +130,42 @@ export class FakeTCP {
     if (this.onReadable !== null && this.rxBytes > 0) t |= READABLE;
     if (this.error) t |= ERROR;
     if (t !== 0) this.trigger(t);
+  }
+
+  /**
+   * An outgoing connection (`new TCP({ address, port })`): the address must be an IPv4 address
+   * (the SDK parses it with inet_aton and throws "invalid address"); the fake's listeners
+   * listen on every address. Connected: the first onWritable; refused (nothing listens, or no
+   * PCB): onError, and a write before then throws "not ready".
+   */
+  private dial(options: TcpOptions): void {
+    const address = options.address;
+    if (typeof address !== 'string' || !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address)) throw new Error('invalid address');
+    const port = options.port as number;
+    if (!(port >= 0 && port <= 65535)) throw new RangeError('invalid port');
+    if (options.format !== undefined && options.format !== 'buffer') throw new RangeError('unimplemented');
+    if (options.target !== undefined) this.target = options.target;
+    this.onReadable = options.onReadable || null;
+    this.onWritable = options.onWritable || null;
+    this.onError = options.onError || null;
+    this.remoteAddress = address;
+    this.remotePort = port;
+    const w = world;
+    w.active++;
+    if (w.unreachable.indexOf(port) >= 0) return;   // no answer: neither onWritable nor onError
+    const far = w.accept(port);
+    if (far === null) {
+      this.error = true;
+      this.trigger(ERROR);
+      return;
+    }
+    const near = new LinkPeer(this, 0);
+    this.peer = near;
+    near.other = far;
+    far.other = near;
+    w.links.push(near);
+    this.ready = true;
+    this.trigger(WRITABLE);
   }
 
   free(): number {
@@ -354,6 +395,59 @@ export class FakePeer {
   }
 }
 
+/**
+ * One end of a connection between two sockets of the fake (an outgoing TCP to a fake
+ * listener): what its socket writes arrives at the other socket, and its socket closing is a
+ * FIN for the other one.
+ */
+export class LinkPeer extends FakePeer {
+  other: LinkPeer | null;
+  stalled: boolean;            // the network holds what this socket writes (unacknowledged) until resume()
+  held: Uint8Array[];
+
+  constructor(socket: FakeTCP, capture: number) {
+    super(socket, capture);
+    this.other = null;
+    this.stalled = false;
+    this.held = [];
+  }
+
+  arrive(view: Uint8Array): void {
+    if (this.stalled) {
+      this.bytesIn += view.length;
+      this.held.push(view.slice(0));
+      return;
+    }
+    super.arrive(view);
+    if (this.other !== null) this.other.send(view.slice(0));
+  }
+
+  /** The stalled network moves again: what it held arrives. */
+  resume(): void {
+    this.stalled = false;
+    const held = this.held;
+    this.held = [];
+    for (let i = 0; i < held.length; i++) {
+      this.bytesIn -= held[i].length;
+      this.arrive(held[i]);
+    }
+    this.flushed();
+  }
+
+  serverClosed(): void {
+    super.serverClosed();
+    if (this.other !== null) this.other.end();
+  }
+
+  /** The network between the two fails: each socket gets onError (once its input is read). */
+  cut(): void {
+    this.held = [];
+    if (this.other !== null) this.other.held = [];
+    this.end();
+    if (this.other !== null) this.other.end();
+  }
+}
+
 export interface TimerRecord {
   callback: (t: TimerRecord) => void;
   due: number;
@@ -373,6 +467,8 @@ export class World {
   violations: Violations;
   refused: number;                  // connection attempts the stack refused (no PCB)
   nextPort: number;
+  links: LinkPeer[];                // outgoing connections, the dialling socket's end of each
+  unreachable: number[];            // ports whose host never answers: an outgoing TCP never connects
 
   constructor(sendBuffer: number, maxActive: number, tickBase: number) {
     this.sendBuffer = sendBuffer;
@@ -386,6 +482,32 @@ export class World {
     this.violations = new Violations();
     this.refused = 0;
     this.nextPort = 50000;
+    this.links = [];
+    this.unreachable = [];
+  }
+
+  /**
+   * An outgoing connection arriving at `port`: the listener's end (a raw socket pending in
+   * it, whose peer is returned), or null when nothing listens there or no PCB is left.
+   */
+  accept(port: number): LinkPeer | null {
+    const l = this.listeners.get(String(port));
+    if (l === undefined || this.active >= this.maxActive) {
+      this.refused++;
+      return null;
+    }
+    this.active++;
+    const raw = new FakeTCP();
+    raw.remoteAddress = '10.0.0.' + (2 + (this.nextPort % 200));
+    raw.remotePort = this.nextPort++;
+    const peer = new LinkPeer(raw, 0);
+    raw.peer = peer;
+    l.pending.push(raw);
+    if (!l.queued) {
+      l.queued = true;
+      this.queue.push(l);
+    }
+    return peer;
   }
 
   /**

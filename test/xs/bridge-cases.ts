@@ -1,0 +1,320 @@
+// The bridge on Moddable (ports/moddable/bridge.js over the core's Bridge) over the fake
+// ECMA-419 sockets: the device runs its BrokerServer on 1883 (local clients connect to it) and
+// a bridge to an upstream BrokerServer in the same fake world on 1884 (standing for the cloud),
+// which can be cut off, stopped and started again. Run unchanged on Node and inside XS by
+// test/xs/run.mjs, like moddable-cases.ts; each case returns `{ name, result, problem }`.
+//
+// ECMAScript built-ins only: this runs in XS.
+
+import { BrokerServer } from '../../ports/moddable/broker-server.js';
+import { bridge } from '../../ports/moddable/bridge.js';
+import type { DeviceBridge } from '../../ports/moddable/bridge.js';
+import type { Decoder, Packet, PublishPacket } from '../../core/index.js';
+import type { FakePeer, LinkPeer, World } from './fake-moddable/world.js';
+import { resetWorld } from './fake-moddable/world.js';
+import type { CaseResult } from './xs-bytes.js';
+import { errorText } from './xs-bytes.js';
+
+type Api = typeof import('../../core/index.js');
+
+const UPSTREAM = 1884;
+const RULES = ['sensors/# out 1 "" site-1/', 'cmd/# in 1 "" site-1/'];
+
+function text(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** A local MQTT 3.1.1 client of the device's broker. */
+class Local {
+  api: Api;
+  peer: FakePeer;
+  decoder: Decoder;
+  constructor(api: Api, peer: FakePeer) {
+    this.api = api;
+    this.peer = peer;
+    this.decoder = new api.Decoder({ version: 4, maxPacketSize: 1 << 20 });
+  }
+  send(p: Packet): void {
+    this.peer.send(this.api.encode(p, 4));
+  }
+  /** PUBLISHes received since the last call as "topic payload qos" (QoS 1 acknowledged). */
+  messages(): string[] {
+    this.decoder.push(this.peer.take());
+    const out: string[] = [];
+    for (let p = this.decoder.next(); p !== null; p = this.decoder.next()) {
+      if (p.type !== 3) continue;
+      const m = p as PublishPacket;
+      out.push(m.topic + ' ' + text(m.payload) + ' ' + m.qos);
+      if (m.qos === 1) this.send({ type: 4, packetId: m.packetId, reasonCode: 0, properties: null } as Packet);
+    }
+    return out;
+  }
+}
+
+class Rig {
+  api: Api;
+  world: World;
+  site: BrokerServer;
+  upstream: BrokerServer | null;
+  bridge: DeviceBridge;
+  up: string[];
+  bridgeLog: string[];
+  log: string[];
+  problems: string[];
+
+  constructor(api: Api, options: Record<string, unknown>) {
+    this.api = api;
+    this.world = resetWorld(8192, 16, 0);
+    this.up = [];
+    this.bridgeLog = [];
+    this.log = [];
+    this.problems = [];
+    this.upstream = null;
+    this.site = new BrokerServer({ port: 1883 });
+    this.startUpstream();
+    const bridgeLog = this.bridgeLog;
+    const o: Record<string, unknown> = { addresses: ['127.0.0.1:' + UPSTREAM], clientId: 'site-1', topics: RULES, log: function (line: string) { bridgeLog.push(line); } };
+    Object.assign(o, options);
+    this.bridge = bridge(this.site, o as never);
+    this.world.run();
+  }
+
+  startUpstream(): void {
+    const up = this.up;
+    this.upstream = new BrokerServer({ port: UPSTREAM, limits: { maxInflightIn: 16, maxQueued: 1000, maxQueuedBytes: 1 << 20, maxConnections: 4 } });
+    this.upstream.subscribe('site-1/#', function (m) { up.push(m.topic + ' ' + text(m.payload) + ' ' + m.qos); });
+  }
+
+  stopUpstream(): void {
+    (this.upstream as BrokerServer).close();
+    this.upstream = null;
+    this.world.run();
+  }
+
+  cut(): void {
+    (this.world.links[this.world.links.length - 1] as LinkPeer).cut();
+    this.world.run();
+  }
+
+  local(id: string): Local {
+    const peer = this.world.connect(1883, 2);
+    if (peer === null) throw new Error('the stack refused ' + id);
+    const c = new Local(this.api, peer);
+    c.send({ type: 1, protocolName: 'MQTT', protocolVersion: 4, cleanStart: true, keepAlive: 0, properties: null, clientId: id, will: null, username: null, password: null } as Packet);
+    this.world.run();
+    c.peer.take();
+    return c;
+  }
+
+  subscriber(id: string, filter: string): Local {
+    const c = this.local(id);
+    c.send({ type: 8, packetId: 1, properties: null, subscriptions: [{ topicFilter: filter, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] } as Packet);
+    this.world.run();
+    c.peer.take();
+    return c;
+  }
+
+  publish(c: Local, topic: string, payload: string, qos: number, id: number): void {
+    c.send({ type: 3, dup: false, qos: qos, retain: false, topic: topic, packetId: qos > 0 ? id : 0, properties: null, payload: ascii(payload) } as Packet);
+    this.world.run();
+  }
+
+  check(label: string, ok: boolean, what: string): void {
+    this.log.push(label + ' ' + what + (ok ? '' : ' NOT'));
+    if (!ok) this.problems.push(label + ': ' + what);
+  }
+
+  same(label: string, actual: string[], expected: string[]): void {
+    const a = actual.join(' | ');
+    const e = expected.join(' | ');
+    this.log.push(label + ' ' + a);
+    if (a !== e) this.problems.push(label + ': expected [' + e + '], got [' + a + ']');
+  }
+
+  finish(): { result: string; problem: string } {
+    const v = this.world.violations.list;
+    for (let i = 0; i < v.length; i++) this.problems.push('socket API: ' + v[i]);
+    return { result: this.log.join('; '), problem: this.problems.join('; ') };
+  }
+}
+
+type Scenario = (api: Api) => { result: string; problem: string };
+const SCENARIOS: Array<[string, Scenario]> = [];
+
+function scenario(name: string, run: Scenario): void {
+  SCENARIOS.push([name, run]);
+}
+
+scenario('connects; one log line per state change; 3.1.1 with mosquitto\'s bridge flag, which the upstream (ganglion) takes', function (api) {
+  const r = new Rig(api, {});
+  r.check('start', r.bridge.stats().state === 'connected', 'connected');
+  r.same('start', r.bridgeLog, ['bridge cloud: connecting to 127.0.0.1:1884',
+    'bridge cloud: connected to 127.0.0.1:1884 (MQTT 3.1.1 with the bridge flag, session present 0)']);
+  return r.finish();
+});
+
+scenario('messages both ways: sensors/# out to site-1/sensors/#, site-1/cmd/# in to cmd/#, QoS 1', function (api) {
+  const r = new Rig(api, {});
+  const led = r.subscriber('led', 'cmd/#');
+  const sensor = r.local('sensor');
+  r.publish(sensor, 'sensors/t', '21.5', 1, 7);
+  r.same('out', r.up, ['site-1/sensors/t 21.5 1']);
+  (r.upstream as BrokerServer).publish('site-1/cmd/led', 'on', 1, false);
+  r.world.run();
+  r.same('in', led.messages(), ['cmd/led on 1']);
+  const s = r.bridge.stats();
+  r.check('stats', s.sent === 1 && s.received === 1, 'sent 1, received 1 (' + s.sent + ', ' + s.received + ')');
+  return r.finish();
+});
+
+scenario('MQTT 5.0 upstream', function (api) {
+  const r = new Rig(api, { version: 5 });
+  r.same('start', r.bridgeLog, ['bridge cloud: connecting to 127.0.0.1:1884', 'bridge cloud: connected to 127.0.0.1:1884 (MQTT 5.0, session present 0)']);
+  r.publish(r.local('sensor'), 'sensors/t', '5', 1, 1);
+  r.same('out', r.up, ['site-1/sensors/t 5 1']);
+  return r.finish();
+});
+
+scenario('upstream drop: backoff within half to all of backoffMinMs, then connected again, session resumed', function (api) {
+  const r = new Rig(api, { backoffMinMs: 2000 });
+  r.cut();
+  r.check('cut', r.bridge.stats().state === 'backoff', 'backoff');
+  r.world.advance(999, 100);
+  r.check('999 ms', r.bridge.stats().state === 'backoff', 'still backoff');
+  r.world.advance(1002, 100);
+  const s = r.bridge.stats();
+  r.check('2001 ms', s.state === 'connected' && s.connects === 2, 'connected again (' + s.state + ', ' + s.connects + ' connects)');
+  const last = r.bridgeLog[r.bridgeLog.length - 1];
+  r.check('2001 ms', last.indexOf('session present 1)') > 0, 'session present 1: ' + last);
+  return r.finish();
+});
+
+scenario('queue while offline: QoS 1 waits while the upstream is down, then goes in order', function (api) {
+  const r = new Rig(api, { backoffMinMs: 1000 });
+  r.stopUpstream();
+  const c = r.local('sensor');
+  for (let i = 1; i <= 5; i++) r.publish(c, 'sensors/n', 'v' + i, 1, i);
+  r.check('offline', r.bridge.stats().queuedMessages === 5, '5 queued (' + r.bridge.stats().queuedMessages + ')');
+  r.startUpstream();
+  r.world.advance(70000, 1000);
+  r.same('back', r.up, ['site-1/sensors/n v1 1', 'site-1/sensors/n v2 1', 'site-1/sensors/n v3 1', 'site-1/sensors/n v4 1', 'site-1/sensors/n v5 1']);
+  return r.finish();
+});
+
+scenario('QoS 1 no loss: a flood cut off three times and the upstream restarted once (session lost): every message arrives', function (api) {
+  const r = new Rig(api, { backoffMinMs: 200, backoffMaxMs: 400, maxQueued: 200, maxQueuedBytes: 65536 });
+  const c = r.local('sensor');
+  let n = 0;
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 25; i++) {
+      n++;
+      c.send({ type: 3, dup: false, qos: 1, retain: false, topic: 'sensors/seq', packetId: n, properties: null, payload: ascii(String(n)) } as Packet);
+      if (i === 12) r.world.run();
+    }
+    r.world.run();
+    if (round < 3) r.cut();
+    else {
+      r.stopUpstream();
+      r.startUpstream();
+    }
+    r.world.advance(1000, 50);
+  }
+  r.world.advance(5000, 100);
+  const seen: boolean[] = [];
+  for (let i = 0; i < r.up.length; i++) seen[+r.up[i].split(' ')[1]] = true;
+  const missing: number[] = [];
+  for (let i = 1; i <= n; i++) if (seen[i] !== true) missing.push(i);
+  r.check('flood', missing.length === 0, 'none of ' + n + ' lost (missing: ' + missing.join(',') + ')');
+  r.check('flood', r.bridge.stats().dropped === 0, 'none dropped');
+  r.check('flood', r.bridge.stats().connects === 5, 'connected five times (' + r.bridge.stats().connects + ')');
+  return r.finish();
+});
+
+scenario('limits: maxQueued while offline keeps the newest, the oldest counted as dropped; QoS 0 offline is dropped', function (api) {
+  const r = new Rig(api, { maxQueued: 3, backoffMinMs: 1000 });
+  r.stopUpstream();
+  const c = r.local('sensor');
+  r.publish(c, 'sensors/q0', 'x', 0, 0);
+  for (let i = 1; i <= 5; i++) r.publish(c, 'sensors/n', 'v' + i, 1, i);
+  const s = r.bridge.stats();
+  r.check('offline', s.queuedMessages === 3 && s.dropped === 3, '3 queued, 3 dropped (' + s.queuedMessages + ', ' + s.dropped + ')');
+  r.startUpstream();
+  r.world.advance(70000, 1000);
+  r.same('back', r.up, ['site-1/sensors/n v3 1', 'site-1/sensors/n v4 1', 'site-1/sensors/n v5 1']);
+  return r.finish();
+});
+
+scenario('no loop: a rule "both" sends an upstream message in once and never back out', function (api) {
+  const r = new Rig(api, { topics: ['shared/# both 1 "" site-1/'] });
+  const local = r.subscriber('l', 'shared/#');
+  (r.upstream as BrokerServer).publish('site-1/shared/a', 'from-cloud', 1, false);
+  r.world.run();
+  r.same('in', local.messages(), ['shared/a from-cloud 1']);
+  r.same('up', r.up, ['site-1/shared/a from-cloud 1']);
+  r.check('up', r.bridge.stats().sent === 0, 'nothing sent back up');
+  return r.finish();
+});
+
+scenario('stop(): DISCONNECT upstream, no socket left, nothing more crosses', function (api) {
+  const r = new Rig(api, {});
+  r.bridge.stop();
+  r.world.run();
+  r.check('stop', r.bridge.stats().state === 'stopped', 'stopped');
+  r.check('stop', (r.upstream as BrokerServer).broker.connections.length === 0, 'the upstream has no connection');
+  r.check('stop', !r.bridge.sock.busy(), 'no socket');
+  r.publish(r.local('sensor'), 'sensors/t', '1', 1, 1);
+  r.world.advance(120000, 10000);
+  r.same('after', r.up, []);
+  return r.finish();
+});
+
+scenario('a host name (the TCP client takes IPv4 addresses only): that address fails, the next is tried', function (api) {
+  const r = new Rig(api, { addresses: ['cloud.example:1883', '127.0.0.1:' + UPSTREAM] });
+  r.check('start', r.bridge.stats().state === 'connected', 'connected to the second');
+  r.check('start', r.bridgeLog.length > 1 && r.bridgeLog[1].indexOf('bridge cloud: cloud.example:1883 failed (cannot connect to cloud.example:1883') === 0 &&
+    r.bridgeLog[1].indexOf('invalid address') > 0, r.bridgeLog[1]);
+  return r.finish();
+});
+
+scenario('options a bridge cannot use throw at bridge(), with the reason', function (api) {
+  const r = new Rig(api, {});
+  const bad: Array<[Record<string, unknown>, string]> = [
+    [{ addresses: [], topics: RULES }, 'addresses must list at least one'],
+    [{ addresses: ['h:0'], topics: RULES }, 'port from 1 to 65535'],
+    [{ addresses: ['h'], topics: ['a/# sideways'] }, 'direction must be out, in or both'],
+    [{ addresses: ['h'], topics: ['a/# out 1 x/# y/'] }, 'a prefix has no wildcards'],
+    [{ addresses: ['h'], topics: ['a/#/b out'] }, 'is not a topic filter'],
+  ];
+  for (let i = 0; i < bad.length; i++) {
+    let said = '(no throw)';
+    try {
+      bridge(r.site, bad[i][0] as never);
+    } catch (e) {
+      said = errorText(e);
+    }
+    r.check('options ' + i, said.indexOf(bad[i][1]) >= 0, said);
+  }
+  return r.finish();
+});
+
+export function runBridgeCases(api: Api): CaseResult[] {
+  const out: CaseResult[] = [];
+  for (let i = 0; i < SCENARIOS.length; i++) {
+    const name = 'moddable bridge: ' + SCENARIOS[i][0];
+    try {
+      const r = SCENARIOS[i][1](api);
+      out.push({ name: name, result: r.result, problem: r.problem });
+    } catch (e) {
+      out.push({ name: name, result: '', problem: errorText(e) });
+    }
+  }
+  return out;
+}
