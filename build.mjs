@@ -193,6 +193,9 @@ export const TARGETS = [
     // the app's "ganglion/store" module (README, "Persistence on the devices").
     name: 'xs-store',
     file: 'dist/xs/ganglion-store.js',
+    // As xs: the module is preloaded ("preload" in an app's manifest), and its top-level
+    // `var`s made `const` again keep the linker from warning "no const" about each.
+    topLevelConst: true,
     options: { format: 'esm', platform: 'neutral', target: 'es2020', entryPoints: ['ports/moddable/file-store.js'], external: ['file', 'timer', 'mc/config'] },
   },
   {

@@ -7,7 +7,9 @@
 // dead: nothing more reaches the wire). Each boot the broker starts from what the store kept
 // (its own load and compactions); a fresh subscriber to r/# must get, per topic, the newest
 // value the publisher had a success PUBACK for (or a newer one); at the end the persistent
-// session comes back and must receive every q/ message that was acknowledged.
+// session comes back and must receive every q/ message that was acknowledged. Then the store's
+// writeInflight option as built: a QoS 1 message unanswered by a connected persistent
+// subscriber at the cut is sent again after the reboot with it, and lost without it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Packet } from '../../core/index.js';

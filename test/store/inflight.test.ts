@@ -12,34 +12,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Packet, QoS } from '../../core/index.js';
 import { PUBLISH, PUBREL } from '../../core/index.js';
-import { FakeFlash } from './fake-flash.js';
-import { FakeStorage } from '../espruino/fake-storage.js';
-import { storageStore } from '../../ports/espruino/storage-store.js';
-import type { JournalStore } from '../../core/store/journal-store.js';
-import { Rig } from '../helpers/rig.js';
+import { BrokerBoard } from './broker-board.js';
+import type { Rig } from '../helpers/rig.js';
 
 const PUBACK = 4, PUBREC = 5;
 
-/** A board: the flash survives; each boot() is a new Storage, store and broker over it. */
-class Board {
-  flash = new FakeFlash(64 * 4096);
-  store!: JournalStore;
-  t!: Rig;
-  constructor(private writeInflight: boolean | undefined, private maxInflight = 16) {}
-  boot(): Rig {
-    this.flash.reboot();
-    this.store = storageStore({ storage: FakeStorage.boot(this.flash), writeInflight: this.writeInflight });
-    this.t = new Rig({ store: this.store, maxInflight: this.maxInflight });
-    return this.t;
-  }
-  /** The end of an event-loop turn: the store's timer writes what was appended (and PUBACKs go out). */
-  tick(): void {
-    this.store.flush();
-  }
-  /** The power goes after the last write: nothing waits unwritten, nothing more runs. */
-  cut(): Rig {
-    this.tick();
-    return this.boot();
+/** A board whose store has `writeInflight` as given, and a broker with that in-flight window. */
+class Board extends BrokerBoard {
+  constructor(writeInflight: boolean | undefined, maxInflight = 16) {
+    super({ writeInflight }, { maxInflight });
   }
 }
 
@@ -58,6 +39,13 @@ function subscriber(b: Board, filter: string, qos: QoS): void {
   b.t.connected('sub', { clean: false });
   b.t.subscribe('sub', filter, qos);
   b.tick();
+}
+
+/** A persistent 3.1.1 session `name` subscribed to `filters` at QoS 1, gone away. */
+function offline(b: Board, name: string, filters: string[]): void {
+  b.t.connected(name, { clean: false });
+  for (let i = 0; i < filters.length; i++) b.t.subscribe(name, filters[i], 1, i + 1);
+  b.t.drop(name);
 }
 
 /** `pub` publishes and its acknowledgement comes back once the store has written (the next tick). */
@@ -126,11 +114,7 @@ test('without writeInflight: a power cut loses the messages in flight to a conne
   const b = new Board(undefined);
   b.boot();
   subscriber(b, 'a/#', 1);
-  // An offline persistent session's queue is written as ever.
-  b.t.connected('off', { clean: false });
-  b.t.subscribe('off', 'a/x', 1);
-  b.t.subscribe('off', 'a/y', 1, 2);
-  b.t.drop('off');
+  offline(b, 'off', ['a/x', 'a/y']);   // an offline persistent session's queue is written as ever
   b.t.connected('pub');
   publish(b, 'a/r', 'kept', 1, 1, true);         // retained, and in flight to sub
   publish(b, 'a/x', 'queued', 1, 2);              // in flight to sub, queued for off
@@ -178,9 +162,7 @@ test('without writeInflight: a message written anew when its client goes away lo
   const b = new Board(undefined);
   b.boot();
   subscriber(b, 'a', 1);
-  b.t.connected('off', { clean: false });
-  b.t.subscribe('off', 'a', 1);
-  b.t.drop('off');
+  offline(b, 'off', ['a']);
   b.t.connected('pub');
   publish(b, 'a', 'shared', 1, 1);               // in flight to sub (not written), queued for off (written)
   b.t.connect('off', { clean: false });
