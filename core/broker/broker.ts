@@ -187,7 +187,7 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
     this.journal = j;
     // A store whose load() throws stops the start-up (createBroker throws): starting empty would
     // let the next snapshot replace what it could not read.
-    const loaded = loadState(this, this.store.load());
+    const loaded = loadState(this, this.store);
     if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem, LOG_FAULT);
     for (let i = 0; i < loaded.delayed.length; i++) {
       const d = loaded.delayed[i];

@@ -10,7 +10,7 @@ export type { BrokerOptions, Limits, SlowSubscriberPolicy } from './options.js';
 export { SLOW_SUBSCRIBER_POLICIES } from './options.js';
 export type { Message } from './message.js';
 export { Session } from './session.js';
-export type { Store } from './store.js';
+export type { RecordVisitor, Store } from './store.js';
 export { MEMORY_STORE } from './store.js';
 export { DROP_CAUSES } from './drops.js';
 export type { BadRecord, StateRecord, StoredMessage } from './state/records.js';

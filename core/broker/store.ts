@@ -8,6 +8,9 @@
 // The in-memory store is `durable: false`, and the broker then makes no call to it at all:
 // no record is built, no callback made; the fast path pays nothing for the interface.
 
+/** Given each record at start-up: the bytes `bytes[start .. end)`, good only during the call. */
+export type RecordVisitor = (bytes: Uint8Array, start: number, end: number) => void;
+
 export interface Store {
   /** false: nothing is persisted and no call below is made (the in-memory store, free). */
   durable: boolean;
@@ -19,10 +22,16 @@ export interface Store {
    */
   writeInflight?: boolean;
   /**
-   * Start-up, once, before any connection: every record kept, oldest first (the snapshot's
-   * records, then the log's). Torn tails are already dropped; damage was already reported.
+   * Start-up, once, before any connection: `visit(bytes, start, end)` once for every record
+   * kept, oldest first (the snapshot's records, then the log's), the record being
+   * `bytes[start .. end)`. Torn tails are already dropped; damage was already reported.
+   * `bytes` is the store's (a segment as read, a file's buffer) and is good only during that
+   * call: the store may reuse it for the next segment, and the broker copies what it keeps.
+   * No object is made per record (no view, no array of them): a start-up of a million records
+   * would otherwise make a million views for the garbage collector, and a device would hold a
+   * copy of each at once.
    */
-  load(): Uint8Array[];
+  load(visit: RecordVisitor): void;
   /**
    * Keep these records, in this order, after all earlier ones. done(true) once they are
    * durable under the store's policy; done(false) if they could not be kept (write error,
@@ -43,8 +52,8 @@ export interface Store {
   compact(records: Uint8Array[], done: (stored: boolean) => void): void;
 }
 
-function nothingKept(): Uint8Array[] {
-  return [];
+function nothingKept(_visit: RecordVisitor): void {
+  // nothing to give back
 }
 
 function kept(_records: Uint8Array[], done: (stored: boolean) => void): void {

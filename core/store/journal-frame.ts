@@ -11,6 +11,8 @@
 // Device subset (design.md §4): no TextEncoder, DataView, Map or Node API; the CRC table is
 // 16 numbers (a nibble at a time), not 256, so it costs nothing on Espruino's variable pool.
 
+import type { RecordVisitor } from '../broker/store.js';
+
 /** Bytes before each payload: its length, then its CRC-32. */
 export const FRAME_HEADER_BYTES = 8;
 
@@ -82,10 +84,13 @@ export function frameLength(header: Uint8Array, at: number, maxRecordBytes: numb
   return n === 0 || n > maxRecordBytes ? -1 : n;
 }
 
+/** A CRC-32 of `bytes[start .. end)` with crc32's answers: a faster one a port can spend the memory on. */
+export type FrameCrc = (bytes: Uint8Array, start: number, end: number) => number;
+
 /** What `scanSegment` found. */
 export interface SegmentScan {
-  /** The payloads of every whole, intact frame before the first bad one: views of the bytes. */
-  records: Uint8Array[];
+  /** How many whole, intact frames come before the first bad one (each was given to `visit`). */
+  count: number;
   /** Where the intact frames end: a store that appends to this segment cuts it here first. */
   validEnd: number;
   /** Where a torn tail starts (dropped: a crash cut the last write), or -1. */
@@ -108,13 +113,15 @@ function allZero(bytes: Uint8Array, from: number, to: number): boolean {
  * the crash interrupted. Otherwise it is damage in the middle, and what follows it is not read
  * (a record missing from the middle would make the state after it wrong). A length over
  * `maxRecordBytes` is refused before any use, so a hostile or garbled length costs nothing.
- * Never throws; `bytes` is only read. `crc`, if given, replaces crc32: the same sum of the
- * payload view, faster where a port can spend the memory (Node: ports/node/journal-crc.ts).
+ * Never throws; `bytes` is only read. Each intact payload goes to `visit`, if given, as
+ * `bytes` and its bounds (no view is made: a store of a million records would make a million).
+ * `crc`, if given, replaces crc32 (Node: ports/node/journal-crc.ts).
  */
-export function scanSegment(bytes: Uint8Array, maxRecordBytes: number, crc?: (payload: Uint8Array) => number): SegmentScan {
-  const records: Uint8Array[] = [];
+export function scanSegment(bytes: Uint8Array, maxRecordBytes: number, crc?: FrameCrc | null, visit?: RecordVisitor | null): SegmentScan {
+  const sum = crc === undefined || crc === null ? crc32 : crc;
   const end = bytes.length;
   let at = 0;
+  let count = 0;
   let damage = DAMAGE_NONE;
   while (at < end) {
     if (end - at < FRAME_HEADER_BYTES) break;                     // header cut short: torn
@@ -125,21 +132,37 @@ export function scanSegment(bytes: Uint8Array, maxRecordBytes: number, crc?: (pa
     }
     const next = at + FRAME_HEADER_BYTES + n;
     if (next > end) break;                                        // payload cut short: torn
-    const payload = bytes.subarray(at + FRAME_HEADER_BYTES, next);
-    const sum = crc === undefined ? crc32(bytes, at + FRAME_HEADER_BYTES, next) : crc(payload);
-    if (sum !== readU32(bytes, at + 4)) {
+    if (sum(bytes, at + FRAME_HEADER_BYTES, next) !== readU32(bytes, at + 4)) {
       if (!allZero(bytes, next, end)) damage = DAMAGE_CRC;
       break;
     }
-    records.push(payload);
+    if (visit !== undefined && visit !== null) visit(bytes, at + FRAME_HEADER_BYTES, next);
+    count++;
     at = next;
   }
   const torn = at < end && damage === DAMAGE_NONE;
   return {
-    records: records,
+    count: count,
     validEnd: at,
     tornAt: torn ? at : -1,
     damagedAt: damage === DAMAGE_NONE ? -1 : at,
     damage: damage,
   };
+}
+
+/**
+ * Gives `visit` the payload of every frame in `bytes[0 .. end)`, oldest first, and returns how
+ * many: frames a scan already found whole and intact (`end` its validEnd), so nothing is
+ * checked again.
+ */
+export function visitFrames(bytes: Uint8Array, end: number, visit: RecordVisitor): number {
+  let at = 0;
+  let count = 0;
+  while (at + FRAME_HEADER_BYTES <= end) {
+    const next = at + FRAME_HEADER_BYTES + readU32(bytes, at);
+    visit(bytes, at + FRAME_HEADER_BYTES, next);
+    count++;
+    at = next;
+  }
+  return count;
 }

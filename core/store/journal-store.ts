@@ -3,7 +3,7 @@
 // the port supplies. Both device stores are this with their own medium and timer:
 // ports/espruino/storage-store.ts (Storage files, setTimeout) and ports/moddable/file-store.js
 // (files, Timer.set).
-import type { Store } from '../broker/store.js';
+import type { RecordVisitor, Store } from '../broker/store.js';
 import type { SegmentJournal } from './segment-journal.js';
 
 /**
@@ -42,8 +42,8 @@ export class JournalStore implements Store {
     };
   }
 
-  load(): Uint8Array[] {
-    return this.journal.load();
+  load(visit: RecordVisitor): void {
+    this.journal.load(visit);
   }
 
   append(records: Uint8Array[], done: (stored: boolean) => void): void {

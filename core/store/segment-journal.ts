@@ -33,6 +33,7 @@
 // Device subset (design.md §4): no Map, no for...of, no DataView; the medium is the only I/O,
 // and it is the port's.
 
+import type { RecordVisitor } from '../broker/store.js';
 import { FRAME_HEADER_BYTES, scanSegment, writeFrame } from './journal-frame.js';
 
 export const SEGMENT_HEADER_BYTES = 16;
@@ -137,10 +138,14 @@ export class SegmentJournal {
 
   // ---- load ----
 
-  /** Every record kept, oldest first (copies); tidies what an interrupted compaction left. */
-  load(): Uint8Array[] {
+  /**
+   * Gives `visit` every record kept, oldest first, as the bytes of its segment and its bounds
+   * (the Store contract, core/broker/store.ts: no copy or view per record); tidies what an
+   * interrupted compaction left.
+   */
+  load(visit: RecordVisitor): void {
     const seqs = this.medium.list().slice().sort(function (a, b) { return a - b; });
-    const bodies: Uint8Array[] = [];
+    const bodies: Array<Uint8Array | null> = [];
     const kinds: number[] = [];
     let base = -1;                     // index of the newest committed snapshot
     const drop: number[] = [];
@@ -171,14 +176,15 @@ export class SegmentJournal {
       keep.push(i);
     }
     for (let k = 0; k < drop.length; k++) {
+      bodies[drop[k]] = null;
       try { this.medium.remove(seqs[drop[k]]); } catch (e) { /* tried again at the next load */ }
     }
-    const out: Uint8Array[] = [];
     this.segments = [];
     this.active = -1;
     for (let k = 0; k < keep.length; k++) {
       const i = keep[k];
-      const end = this.readRecords(seqs[i], bodies[i], out);
+      const end = this.readRecords(seqs[i], bodies[i] as Uint8Array, visit);
+      bodies[i] = null;   // read and rebuilt from: its memory may go before the next segment's
       this.segments.push(seqs[i]);
       if (k === keep.length - 1 && end >= 0 && end < this.segmentBytes) {
         this.active = seqs[i];
@@ -186,7 +192,6 @@ export class SegmentJournal {
         this.activeCreated = true;
       }
     }
-    return out;
   }
 
   /** The segment's kind, or 0 if its header is not one of ours (a create cut short). */
@@ -197,11 +202,10 @@ export class SegmentJournal {
     return kind === KIND_LOG || kind === KIND_SNAPSHOT || kind === KIND_SNAPSHOT_MORE ? kind : 0;
   }
 
-  /** Copies the segment's records into out; returns where an append may go, or -1 (sealed). */
-  private readRecords(seq: number, b: Uint8Array, out: Uint8Array[]): number {
+  /** Gives the segment's records to `visit`; returns where an append may go, or -1 (sealed). */
+  private readRecords(seq: number, b: Uint8Array, visit: RecordVisitor): number {
     const body = b.subarray(SEGMENT_HEADER_BYTES);
-    const scan = scanSegment(body, this.maxRecordBytes);
-    for (let i = 0; i < scan.records.length; i++) out.push(new Uint8Array(scan.records[i]));
+    const scan = scanSegment(body, this.maxRecordBytes, null, visit);
     if (scan.tornAt < 0 && scan.damagedAt < 0) return SEGMENT_HEADER_BYTES + scan.validEnd;
     const bad = scan.validEnd;
     // On flash the unwritten rest reads 0xFF, which the scan sees as a bad length: if all of

@@ -16,7 +16,8 @@
 // state from memory. It is logged once, counted, and `failure` says why meanwhile.
 import { join } from 'node:path';
 import type { Store } from '../../core/index.js';
-import { FRAME_HEADER_BYTES, frameRecords } from '../../core/index.js';
+import type { RecordVisitor } from '../../core/index.js';
+import { FRAME_HEADER_BYTES, frameRecords, visitFrames } from '../../core/index.js';
 import type { JournalFs, Log } from './journal-files.js';
 import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
 import { writeSnapshot } from './journal-snapshot.js';
@@ -84,7 +85,7 @@ export class FileJournal implements Store {
   private readonly fs: JournalFs;
   private readonly log: Log;
   private readonly lock: Lock;
-  private loaded: Uint8Array[] | null;
+  private loaded: Array<{ bytes: Uint8Array; end: number }> | null;
   private seq: number;
   private fd: number;
   private segmentBytes = 0;
@@ -117,10 +118,10 @@ export class FileJournal implements Store {
       for (const s of found.segments) logBytes += s.bytes;
       this.stats = {
         recordsAppended: 0, bytesWritten: 0, writes: 0, fsyncs: 0, compactions: 0, writeErrors: 0, fsyncErrors: 0,
-        refused: 0, loadedRecords: found.records.length, loadMs: Date.now() - started, tornTails: found.tornTails,
+        refused: 0, loadedRecords: found.records, loadMs: Date.now() - started, tornTails: found.tornTails,
         damaged: found.damaged, logBytes, snapshotBytes: found.snapshotBytes,
       };
-      this.loaded = found.records;
+      this.loaded = found.files;
       this.seq = found.nextSeq;
       this.fd = this.openSegment(this.seq);
     } catch (e) {
@@ -133,11 +134,15 @@ export class FileJournal implements Store {
     }
   }
 
-  /** The records found at start-up, once (then they are let go). */
-  load(): Uint8Array[] {
-    const r = this.loaded ?? [];
+  /**
+   * The records found at start-up, once (then the files' bytes are let go): `visit` gets each
+   * as its file's buffer and bounds, checked by the constructor's scan, so no view is made.
+   */
+  load(visit: RecordVisitor): void {
+    const files = this.loaded ?? [];
     this.loaded = null;
-    return r;
+    // Each file is let go once visited: the state rebuilt so far keeps copies, not views.
+    for (let f = files.shift(); f !== undefined; f = files.shift()) visitFrames(f.bytes, f.end, visit);
   }
 
   /**

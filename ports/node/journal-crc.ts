@@ -20,11 +20,10 @@ function makeTables(): Int32Array {
 
 const T = makeTables();
 
-/** The CRC-32 of all of `b`, as an unsigned 32-bit number. */
-export function crc32Sliced(b: Uint8Array): number {
+/** The CRC-32 of `b[start .. end)`, as an unsigned 32-bit number (core FrameCrc). */
+export function crc32Sliced(b: Uint8Array, start: number, end: number): number {
   let c = -1;
-  let i = 0;
-  const end = b.length;
+  let i = start;
   for (; i + 8 <= end; i += 8) {
     c ^= b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
     const h = b[i + 4] | (b[i + 5] << 8) | (b[i + 6] << 16) | (b[i + 7] << 24);

@@ -13,6 +13,7 @@
 // `.damaged-<time>` name for inspection instead of being read into a state it would corrupt.
 import { join } from 'node:path';
 import type * as nodeFs from 'node:fs';
+import type { FrameCrc } from '../../core/index.js';
 import { DAMAGE_CRC, scanSegment } from '../../core/index.js';
 
 /** The calls of `node:fs` the journal makes (tests hand in a layer that fails). */
@@ -40,7 +41,10 @@ export function segmentName(seq: number): string {
 
 /** What was found on disk at start-up. */
 export interface Loaded {
-  records: Uint8Array[];
+  /** The files' bytes, oldest first, each with where its intact frames end: the records to load. */
+  files: Array<{ bytes: Uint8Array; end: number }>;
+  /** How many records they hold. */
+  records: number;
   /** The number the next segment takes. */
   nextSeq: number;
   /** The seq of the snapshot loaded (-1: none), and its size: compaction compares the log to it. */
@@ -53,7 +57,7 @@ export interface Loaded {
 }
 
 /** Every record kept in `dir`, oldest first, after cutting torn tails and setting damage aside. */
-export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, crc: (payload: Uint8Array) => number, log: Log, nowMs: number): Loaded {
+export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, crc: FrameCrc, log: Log, nowMs: number): Loaded {
   let snapshotSeq = -1;
   const segmentSeqs: number[] = [];
   for (const name of fs.readdirSync(dir)) {
@@ -76,16 +80,15 @@ export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, 
     if (snap !== null && +snap[1] < snapshotSeq) fs.unlinkSync(join(dir, name));
   }
 
-  const out: Loaded = { records: [], nextSeq: Math.max(0, snapshotSeq), snapshotSeq, snapshotBytes: 0, segments: [], tornTails: 0, damaged: 0 };
+  const out: Loaded = { files: [], records: 0, nextSeq: Math.max(0, snapshotSeq), snapshotSeq, snapshotBytes: 0, segments: [], tornTails: 0, damaged: 0 };
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
     const path = join(dir, f.name);
     const file = fs.readFileSync(path);
-    // A plain Uint8Array over the Buffer's memory: its subarray() (one per record) costs about
-    // half of a Buffer's, and the records need nothing of Buffer.
     const bytes = new Uint8Array(file.buffer, file.byteOffset, file.length);
     const scan = scanSegment(bytes, maxRecordBytes, crc);
-    for (const r of scan.records) out.records.push(r);
+    if (scan.count > 0) out.files.push({ bytes, end: scan.validEnd });
+    out.records += scan.count;
     out.nextSeq = f.seq + 1;
     const last = i === files.length - 1;
     if (scan.validEnd === bytes.length || (last && !f.snapshot && scan.tornAt >= 0)) {
@@ -113,7 +116,7 @@ export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, 
       fs.renameSync(join(dir, files[j].name), join(dir, files[j].name + suffix));
       aside.push(files[j].name + suffix);
     }
-    log('error', `persistence: ${path}: ${what} at offset ${at}; loaded the ${out.records.length} records before it; the rest is set aside in ${dir}: ${aside.join(', ')}`);
+    log('error', `persistence: ${path}: ${what} at offset ${at}; loaded the ${out.records} records before it; the rest is set aside in ${dir}: ${aside.join(', ')}`);
     break;
   }
   return out;

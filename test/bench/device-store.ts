@@ -17,6 +17,7 @@ import { storageStore } from '../../ports/espruino/storage-store.js';
 import { decodeRecord, REC_RETAINED_SET } from '../../core/index.js';
 import type { StoredMessage } from '../../core/index.js';
 import { Rig } from '../helpers/rig.js';
+import { loadedRecords } from '../helpers/loaded-records.js';
 
 const MESSAGES = Number(process.env.MESSAGES || 200000);
 
@@ -50,7 +51,7 @@ function run(perFlush: number): { store: number; chip: number; writes: number; e
   const flash = new FakeFlash(224 * 4096);
   const storage = new FakeStorage(flash);
   const store = storageStore({ storage });
-  store.load();
+  store.load(() => {});
   const t = new Rig({ store, maxRetainedCount: 32 });
   // One publisher per message of a flush: a publisher waits for its PUBACK before the broker
   // reads its next PUBLISH, so batching groups messages of different clients.
@@ -64,7 +65,7 @@ function run(perFlush: number): { store: number; chip: number; writes: number; e
       for (let c = 0; c < perFlush; c++) if (t.sent('p' + c).length !== 4) throw new Error('no PUBACK');
       if (store.compactionDue()) {
         // The state owner's snapshot: the newest retained record per topic, from what is kept.
-        for (const r of store.journal.load()) {
+        for (const r of loadedRecords(store.journal)) {
           const d = decodeRecord(r) as { kind: number; message?: StoredMessage };
           if (d.kind === REC_RETAINED_SET && d.message) newest.set(d.message.topic, r);
         }

@@ -10,6 +10,7 @@ import { SegmentJournal } from '../../core/store/segment-journal.js';
 import { StorageMedium } from '../../ports/espruino/storage-store.js';
 import { decodeRecord, REC_RETAINED_SET } from '../../core/index.js';
 import type { StoredMessage } from '../../core/index.js';
+import { loadedRecords } from '../helpers/loaded-records.js';
 
 const image = readFileSync(process.argv[2] || 'espruino.flash');
 const flash = new FakeFlash(image.length);
@@ -20,7 +21,7 @@ const journal = new SegmentJournal(new StorageMedium(storage, process.argv[3] ||
   budgetBytes: Number(process.env.BUDGET || 65536),
   onDamage: (seq, at) => { console.log('damage in segment ' + seq + ' at ' + at); },
 });
-const records = journal.load();
+const records = loadedRecords(journal);
 const kinds: Record<string, number> = {};
 const newest = new Map<string, string>();
 for (const r of records) {

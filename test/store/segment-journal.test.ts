@@ -15,6 +15,7 @@ import { COMMIT_AT, SegmentJournal, SEGMENT_HEADER_BYTES } from '../../core/stor
 import type { SegmentJournalOptions } from '../../core/store/segment-journal.js';
 import { StorageMedium, storageStore } from '../../ports/espruino/storage-store.js';
 import { rec } from './records.js';
+import { loadedRecords } from '../helpers/loaded-records.js';
 
 function hexOf(list: Uint8Array[]): string[] {
   return list.map((r) => Buffer.from(r).toString('hex'));
@@ -38,7 +39,7 @@ class Board {
     this.journal = new SegmentJournal(new StorageMedium(this.storage, 'gj'), {
       ...this.options, onDamage: (seq, at) => { this.damage.push([seq, at]); },
     });
-    return this.journal.load();
+    return loadedRecords(this.journal);
   }
   append(records: Uint8Array[]): boolean[] {
     const got: boolean[] = [];
@@ -154,7 +155,7 @@ test('a compaction whose commit fails leaves the old state, and appends go on af
   const failing = Object.create(medium) as StorageMedium;
   failing.write = (seq: number, offset: number, bytes: Uint8Array): boolean => offset === COMMIT_AT ? false : medium.write(seq, offset, bytes);
   const j = new SegmentJournal(failing, { budgetBytes: 32768 });
-  j.load();
+  loadedRecords(j);
   const all = [rec(1, 100), rec(2, 100)];
   j.append(all.slice(0, 1), () => {});
   j.flush();
@@ -163,7 +164,7 @@ test('a compaction whose commit fails leaves the old state, and appends go on af
   assert.is(done, false);
   j.append(all.slice(1), () => {});
   j.flush();
-  assert.equal(hexOf(new SegmentJournal(medium, { budgetBytes: 32768 }).load()), hexOf(all));
+  assert.equal(hexOf(loadedRecords(new SegmentJournal(medium, { budgetBytes: 32768 }))), hexOf(all));
 });
 
 test('a power cut at every byte of a flush: what was acknowledged is kept, the torn batch leaves at most a prefix, and later appends load after it', () => {
@@ -303,7 +304,7 @@ test('storageStore: appends of one turn are written together on the next, then a
   const flash = new FakeFlash(64 * 4096);
   const storage = new FakeStorage(flash);
   const store = storageStore({ storage, budgetBytes: 16384 });
-  assert.equal(store.load(), []);
+  assert.equal(loadedRecords(store), []);
   const got: boolean[] = [];
   store.append([rec(1, 10)], (ok) => { got.push(ok); });
   store.append([rec(2, 10)], (ok) => { got.push(ok); });
@@ -312,7 +313,7 @@ test('storageStore: appends of one turn are written together on the next, then a
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(got, [true, true]);
   assert.is(flash.writes - w, 2, 'one create (the Storage file\'s header, then the data)');
-  assert.equal(hexOf(storageStore({ storage: new FakeStorage(flash) }).load()), hexOf([rec(1, 10), rec(2, 10)]));
+  assert.equal(hexOf(loadedRecords(storageStore({ storage: new FakeStorage(flash) }))), hexOf([rec(1, 10), rec(2, 10)]));
 });
 
 test.run();

@@ -7,10 +7,19 @@ import * as assert from 'uvu/assert';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import {
   DAMAGE_CRC, DAMAGE_LENGTH, DAMAGE_NONE, FRAME_HEADER_BYTES, crc32, frameLength,
-  frameRecords, scanSegment, writeFrame,
+  frameRecords, scanSegment, visitFrames, writeFrame,
 } from '../../core/store/journal-frame.js';
+import type { FrameCrc, SegmentScan } from '../../core/store/journal-frame.js';
 
 const MAX = 1 << 20;
+
+/** scanSegment, with a copy of each record it gave its visitor (as many as it counted). */
+function scan(bytes: Uint8Array, max: number, crc?: FrameCrc): SegmentScan & { records: Uint8Array[] } {
+  const records: Uint8Array[] = [];
+  const s = scanSegment(bytes, max, crc, (b, start, end) => { records.push(b.slice(start, end)); });
+  assert.is(s.count, records.length);
+  return { ...s, records };
+}
 
 function frameRecord(payload: Uint8Array): Uint8Array {
   return frameRecords([payload], 0, 1);
@@ -76,7 +85,7 @@ test('writeFrame returns the offset after the frame; frameRecords puts frames ba
 });
 
 test('an intact segment gives every record in order, nothing torn or damaged', () => {
-  const s = scanSegment(SEGMENT, MAX);
+  const s = scan(SEGMENT, MAX);
   prefixOf(s.records, RECS, RECS.length);
   assert.is(s.validEnd, SEGMENT.length);
   assert.is(s.tornAt, -1);
@@ -85,7 +94,7 @@ test('an intact segment gives every record in order, nothing torn or damaged', (
 });
 
 test('an empty segment is no records', () => {
-  const s = scanSegment(new Uint8Array(0), MAX);
+  const s = scan(new Uint8Array(0), MAX);
   assert.is(s.records.length, 0);
   assert.is(s.validEnd, 0);
   assert.is(s.tornAt, -1);
@@ -95,7 +104,7 @@ test('cut at every byte offset of the last 4 records: the whole frames before th
   for (let cut = AT[RECS.length - 4]; cut <= SEGMENT.length; cut++) {
     let whole = 0;
     while (AT[whole + 1] <= cut) whole++;
-    const s = scanSegment(SEGMENT.subarray(0, cut), MAX);
+    const s = scan(SEGMENT.subarray(0, cut), MAX);
     prefixOf(s.records, RECS, whole);
     assert.is(s.validEnd, AT[whole], 'cut ' + cut);
     assert.is(s.tornAt, cut === AT[whole] ? -1 : AT[whole], 'cut ' + cut);
@@ -109,7 +118,7 @@ test('cut at every byte offset and the rest of the file zeros (a grown file neve
     b.set(SEGMENT.subarray(0, cut), 0);
     let whole = 0;
     while (AT[whole + 1] <= cut) whole++;
-    const s = scanSegment(b, MAX);
+    const s = scan(b, MAX);
     prefixOf(s.records, RECS, whole);
     assert.is(s.tornAt, AT[whole], 'cut ' + cut);
     assert.is(s.damagedAt, -1, 'cut ' + cut);
@@ -119,7 +128,7 @@ test('cut at every byte offset and the rest of the file zeros (a grown file neve
 test('a wrong CRC in the last frame is a torn tail (its payload was not all written)', () => {
   const b = new Uint8Array(SEGMENT);
   b[SEGMENT.length - 1] ^= 0x40;
-  const s = scanSegment(b, MAX);
+  const s = scan(b, MAX);
   prefixOf(s.records, RECS, RECS.length - 1);
   assert.is(s.tornAt, AT[RECS.length - 1]);
   assert.is(s.damagedAt, -1);
@@ -128,7 +137,7 @@ test('a wrong CRC in the last frame is a torn tail (its payload was not all writ
 test('a flipped payload byte in the middle is damage at that frame\'s offset; every record before it is kept', () => {
   const b = new Uint8Array(SEGMENT);
   b[AT[5] + FRAME_HEADER_BYTES + 2] ^= 1;
-  const s = scanSegment(b, MAX);
+  const s = scan(b, MAX);
   prefixOf(s.records, RECS, 5);
   assert.is(s.damagedAt, AT[5]);
   assert.is(s.damage, DAMAGE_CRC);
@@ -139,7 +148,7 @@ test('a flipped payload byte in the middle is damage at that frame\'s offset; ev
 test('a flipped CRC byte in the middle is damage too', () => {
   const b = new Uint8Array(SEGMENT);
   b[AT[2] + 5] ^= 0x80;
-  const s = scanSegment(b, MAX);
+  const s = scan(b, MAX);
   prefixOf(s.records, RECS, 2);
   assert.is(s.damagedAt, AT[2]);
   assert.is(s.damage, DAMAGE_CRC);
@@ -148,7 +157,7 @@ test('a flipped CRC byte in the middle is damage too', () => {
 test('a huge length (0xFFFFFFFF) in the middle is refused as damage without reading past it', () => {
   const b = new Uint8Array(SEGMENT);
   b.fill(255, AT[4], AT[4] + 4);
-  const s = scanSegment(b, MAX);
+  const s = scan(b, MAX);
   prefixOf(s.records, RECS, 4);
   assert.is(s.damagedAt, AT[4]);
   assert.is(s.damage, DAMAGE_LENGTH);
@@ -157,7 +166,7 @@ test('a huge length (0xFFFFFFFF) in the middle is refused as damage without read
 test('a zero length in the middle is damage (records are never empty), not an endless run of empty records', () => {
   const b = new Uint8Array(SEGMENT);
   b.fill(0, AT[3], AT[3] + 8);
-  const s = scanSegment(b, MAX);
+  const s = scan(b, MAX);
   prefixOf(s.records, RECS, 3);
   assert.is(s.damagedAt, AT[3]);
   assert.is(s.damage, DAMAGE_LENGTH);
@@ -166,8 +175,8 @@ test('a zero length in the middle is damage (records are never empty), not an en
 test('a length over the bound is refused even when that many bytes follow; the bound itself is allowed', () => {
   const big = new Uint8Array(100);
   const f = frameRecord(big);
-  assert.is(scanSegment(f, 100).records.length, 1);
-  const s = scanSegment(f, 99);
+  assert.is(scan(f, 100).records.length, 1);
+  const s = scan(f, 99);
   assert.is(s.records.length, 0);
   assert.is(s.damagedAt, 0);
   assert.is(s.damage, DAMAGE_LENGTH);
@@ -179,7 +188,7 @@ test('a frame header alone claiming a huge length at the end is refused, never a
   const b = new Uint8Array(SEGMENT.length + 8);
   b.set(SEGMENT, 0);
   b.set([0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4], SEGMENT.length);
-  const s = scanSegment(b, MAX);
+  const s = scan(b, MAX);
   prefixOf(s.records, RECS, RECS.length);
   assert.is(s.damagedAt, SEGMENT.length);
   assert.is(s.damage, DAMAGE_LENGTH);
@@ -188,16 +197,30 @@ test('a frame header alone claiming a huge length at the end is refused, never a
 test('a given crc function (zlib.crc32) finds the same records and the same damage', () => {
   const b = new Uint8Array(SEGMENT);
   b[AT[7] + FRAME_HEADER_BYTES] ^= 4;
-  const s = scanSegment(b, MAX, (p) => zlibCrc32(p));
+  const s = scan(b, MAX, (b, start, end) => zlibCrc32(b.subarray(start, end)));
   prefixOf(s.records, RECS, 7);
   assert.is(s.damagedAt, AT[7]);
-  assert.is(scanSegment(SEGMENT, MAX, (p) => zlibCrc32(p)).records.length, RECS.length);
+  assert.is(scan(SEGMENT, MAX, (b, start, end) => zlibCrc32(b.subarray(start, end))).records.length, RECS.length);
 });
 
-test('records are views of the segment, not copies', () => {
-  const s = scanSegment(SEGMENT, MAX);
-  assert.is(s.records[1].buffer, SEGMENT.buffer);
-  assert.is(s.records[1].byteOffset, SEGMENT.byteOffset + AT[1] + FRAME_HEADER_BYTES);
+test('each record is given as the segment itself and its bounds: no view or copy is made', () => {
+  const given: Array<[Uint8Array, number, number]> = [];
+  scanSegment(SEGMENT, MAX, null, (bytes, start, end) => { given.push([bytes, start, end]); });
+  assert.is(given.length, RECS.length);
+  for (let i = 0; i < RECS.length; i++) {
+    assert.is(given[i][0], SEGMENT);
+    assert.equal([given[i][1], given[i][2]], [AT[i] + FRAME_HEADER_BYTES, AT[i + 1]]);
+  }
+});
+
+test('visitFrames gives the frames a scan found intact, up to its validEnd, and counts them', () => {
+  const b = new Uint8Array(SEGMENT);
+  b[AT[6] + FRAME_HEADER_BYTES] ^= 1;
+  const s = scan(b, MAX);
+  const again: Uint8Array[] = [];
+  assert.is(visitFrames(b, s.validEnd, (bytes, start, end) => { again.push(bytes.slice(start, end)); }), 6);
+  prefixOf(again, RECS, 6);
+  assert.is(visitFrames(b, 0, () => { throw new Error('nothing to visit'); }), 0);
 });
 
 test('5,000 random corruptions (bytes flipped, cut, zeroed): never a throw, always a prefix of the records', () => {
@@ -212,7 +235,7 @@ test('5,000 random corruptions (bytes flipped, cut, zeroed): never a throw, alwa
     if (b.length > 0 && kind === 0) b[rand(b.length)] ^= 1 + rand(255);
     if (b.length > 0 && kind === 1) b.fill(0, rand(b.length));
     if (b.length > 0 && kind === 2) b[rand(b.length)] = 255;
-    const s = scanSegment(b, MAX);
+    const s = scan(b, MAX);
     prefixOf(s.records, RECS, s.records.length);
     assert.is(s.validEnd, AT[s.records.length]);
     assert.ok(s.tornAt === -1 || s.damagedAt === -1, 'torn or damaged, not both');

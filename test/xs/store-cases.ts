@@ -19,6 +19,7 @@ import type { Disk } from './fake-moddable/file.js';
 import { isPowerCut } from '../store/fake-flash.js';
 import type { CaseResult } from './xs-bytes.js';
 import { hex, errorText } from './xs-bytes.js';
+import { loadedRecords } from '../helpers/loaded-records.js';
 
 function hexes(list: Uint8Array[]): string[] {
   const out: string[] = [];
@@ -35,7 +36,7 @@ function startsWith(list: string[], prefix: string[]): boolean {
 function boot(d: Disk): { store: JournalStore; loaded: string[] } {
   d.reboot();
   const store = fileStore({ budgetBytes: 16384, segmentBytes: 2048 });
-  return { store: store, loaded: hexes(store.load()) };
+  return { store: store, loaded: hexes(loadedRecords(store)) };
 }
 
 function swallowCut(fn: () => void): void {

@@ -1,9 +1,9 @@
-// Start-up on a durable store: the records store.load() gives back, replayed in order, rebuild
-// the sessions, their subscriptions (in the topic tree), queued and in-flight messages (resent
-// with DUP when the client is back [MQTT-4.4.0-1]), incoming QoS 2 ids awaiting PUBREL, wills
-// and retained messages. Deadlines come back from wall-clock time (Journal.fromWall), so a
-// session expiry, will delay or message expiry that fell due while the broker was down falls
-// due at once, and one still ahead keeps its time.
+// Start-up on a durable store: the records store.load() gives back, replayed in order as it
+// gives them, rebuild the sessions, their subscriptions (in the topic tree), queued and
+// in-flight messages (resent with DUP when the client is back [MQTT-4.4.0-1]), incoming QoS 2
+// ids awaiting PUBREL, wills and retained messages. Deadlines come back from wall-clock time
+// (Journal.fromWall), so a session expiry, will delay or message expiry that fell due while
+// the broker was down falls due at once, and one still ahead keeps its time.
 //
 // A record that does not decode, or does not fit the state before it (a client id with no
 // session, an index past the queue), is skipped, counted and logged once: a damaged store
@@ -24,6 +24,7 @@ import {
 } from './records.js';
 import { decodeRecord } from './record-codec.js';
 import type { Journal } from './journal.js';
+import type { Store } from '../store.js';
 import { addSubscription, endSession, removeSubscription } from './owner.js';
 
 /** A session's will as the records left it. */
@@ -53,26 +54,19 @@ interface Replay {
   maxMessageId: number;
 }
 
-/** Replays `records` into the broker's (empty) state. The journal records nothing meanwhile. */
-export function loadState(b: OwnerHost, records: Uint8Array[]): Loaded {
+/**
+ * Replays the records `store.load()` gives into the broker's (empty) state, each as it comes
+ * (its bytes are the store's only during that call). The journal records nothing meanwhile.
+ */
+export function loadState(b: OwnerHost, store: Store): Loaded {
   const j = b.journal as Journal;
-  const loaded: Loaded = { records: records.length, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
+  const loaded: Loaded = { records: 0, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
   const r: Replay = { b: b, j: j, messages: new Map(), online: new Map(), loaded: loaded, maxMessageId: 0 };
   b.journal = null;   // replaying is not changing: nothing is recorded again
   try {
-    for (let i = 0; i < records.length; i++) {
-      const rec = decodeRecord(records[i]);
-      let problem = '';
-      try {
-        problem = rec.kind === 0 ? rec.error : apply(r, rec);
-      } catch (e) {
-        problem = 'a record of kind ' + rec.kind + ' failed: ' + String(e);   // a bug of ours: that record only
-      }
-      if (problem !== '') {
-        if (loaded.skipped === 0) loaded.firstProblem = 'record ' + i + ': ' + problem;
-        loaded.skipped++;
-      }
-    }
+    store.load(function (bytes: Uint8Array, start: number, end: number): void {
+      replayOne(r, bytes, start, end);
+    });
   } finally {
     b.journal = j;
   }
@@ -96,6 +90,23 @@ export function loadState(b: OwnerHost, records: Uint8Array[]): Loaded {
     }
   });
   return loaded;
+}
+
+/** Applies the record `bytes[start .. end)`; one that does not decode or fit is counted, never thrown. */
+function replayOne(r: Replay, bytes: Uint8Array, start: number, end: number): void {
+  const loaded = r.loaded;
+  const i = loaded.records++;
+  const rec = decodeRecord(bytes, start, end);
+  let problem = '';
+  try {
+    problem = rec.kind === 0 ? rec.error : apply(r, rec);
+  } catch (e) {
+    problem = 'a record of kind ' + rec.kind + ' failed: ' + String(e);   // a bug of ours: that record only
+  }
+  if (problem !== '') {
+    if (loaded.skipped === 0) loaded.firstProblem = 'record ' + i + ': ' + problem;
+    loaded.skipped++;
+  }
 }
 
 /** A loaded session's in-flight messages wait to be resent; its next packet id is past them. */

@@ -178,10 +178,14 @@ function message(o: Sink, m: StoredMessage): void {
   o.blob(m.payload);
 }
 
-/** The record these bytes hold, or a BadRecord saying why they hold none. Never throws. */
-export function decodeRecord(bytes: Uint8Array): StateRecord | BadRecord {
+/**
+ * The record `bytes[start .. end)` (all of `bytes` if not given) holds, or a BadRecord saying
+ * why it holds none. Never throws. What it returns is its own: strings, and copies of payloads
+ * and correlation data.
+ */
+export function decodeRecord(bytes: Uint8Array, start?: number, end?: number): StateRecord | BadRecord {
   const r = new Reader();
-  r.reset(bytes, 0, bytes.length);
+  r.reset(bytes, start === undefined ? 0 : start, end === undefined ? bytes.length : end);
   try {
     const rec = read(r);
     if (r.pos !== r.end) return bad('bytes after the last field of a record of kind ' + rec.kind);
