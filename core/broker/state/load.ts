@@ -22,7 +22,7 @@ import {
   REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
   REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET, REC_CONNECTION_WILL,
 } from './records.js';
-import { decodeRecord } from './record-codec.js';
+import { RecordReader } from './record-codec.js';
 import type { Journal } from './journal.js';
 import type { Store } from '../store.js';
 import { addSubscription, endSession, removeSubscription } from './owner.js';
@@ -48,7 +48,10 @@ export interface Loaded {
 interface Replay {
   b: OwnerHost;
   j: Journal;
-  messages: Map<string, Message>;   // REC_MESSAGE by id
+  messages: Map<number, Message>;   // REC_MESSAGE by id (always a number key: no string made per message)
+  reader: RecordReader;
+  topic: string;                    // the last queued message's topic, and its UTF-8 length
+  topicBytes: number;
   online: Map<string, boolean>;
   loaded: Loaded;
   maxMessageId: number;
@@ -61,7 +64,9 @@ interface Replay {
 export function loadState(b: OwnerHost, store: Store): Loaded {
   const j = b.journal as Journal;
   const loaded: Loaded = { records: 0, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
-  const r: Replay = { b: b, j: j, messages: new Map(), online: new Map(), loaded: loaded, maxMessageId: 0 };
+  const r: Replay = {
+    b: b, j: j, messages: new Map(), reader: new RecordReader(), topic: '', topicBytes: 0, online: new Map(), loaded: loaded, maxMessageId: 0,
+  };
   b.journal = null;   // replaying is not changing: nothing is recorded again
   try {
     store.load(function (bytes: Uint8Array, start: number, end: number): void {
@@ -96,7 +101,7 @@ export function loadState(b: OwnerHost, store: Store): Loaded {
 function replayOne(r: Replay, bytes: Uint8Array, start: number, end: number): void {
   const loaded = r.loaded;
   const i = loaded.records++;
-  const rec = decodeRecord(bytes, start, end);
+  const rec = r.reader.decode(bytes, start, end);
   let problem = '';
   try {
     problem = rec.kind === 0 ? rec.error : apply(r, rec);
@@ -160,7 +165,7 @@ function apply(r: Replay, rec: StateRecord): string {
   if (rec.kind === REC_MESSAGE) {
     const m = messageOf(r.j, rec.message);
     m.storeId = rec.messageId;
-    r.messages.set('' + rec.messageId, m);
+    r.messages.set(rec.messageId, m);
     if (rec.messageId > r.maxMessageId) r.maxMessageId = rec.messageId;
     return '';
   }
@@ -220,9 +225,13 @@ function apply(r: Replay, rec: StateRecord): string {
       removeSubscription(b, s, rec.topicFilter);
       return '';
     case REC_QUEUED: {
-      const m = r.messages.get('' + rec.messageId);
+      const m = r.messages.get(rec.messageId);
       if (m === undefined) return 'no message ' + rec.messageId;
-      const bytes = m.payload.length + utf8Length(m.topic) + QUEUED_ENTRY_BYTES;   // as backlog.ts queuedSize
+      if (m.topic !== r.topic) {
+        r.topic = m.topic;
+        r.topicBytes = utf8Length(m.topic);
+      }
+      const bytes = m.payload.length + r.topicBytes + QUEUED_ENTRY_BYTES;   // as backlog.ts queuedSize
       if (s.queue === NO_QUEUE) s.queue = newQueue();
       s.queue.push({ message: m, qos: rec.qos, retain: rec.retain, subscriptionIds: rec.subscriptionIds, shareKey: rec.shareKey, bytes: bytes });
       s.queuedBytes += bytes;
@@ -244,7 +253,7 @@ function apply(r: Replay, rec: StateRecord): string {
       return '';
     }
     case REC_INFLIGHT: {
-      const m = r.messages.get('' + rec.messageId);
+      const m = r.messages.get(rec.messageId);
       if (m === undefined) return 'no message ' + rec.messageId;
       pushInflight(s, outgoing(rec.packetId, m, rec.qos, rec.retain, rec.subscriptionIds, rec.shareKey));
       return '';

@@ -179,20 +179,74 @@ function message(o: Sink, m: StoredMessage): void {
 }
 
 /**
+ * Reads records one after another (a store's load: a million of them), with one Reader for
+ * all, and the strings that come back record after record decoded once: the client id of the
+ * records before (a session's queue is its client id a thousand times) and the last topic
+ * (Reader.topic). What a record gives is its own: strings, and copies of payloads and
+ * correlation data, never a view of the bytes read.
+ */
+export class RecordReader {
+  r: Reader;
+  private idBytes: Uint8Array;
+  private idLength: number;
+  private id: string;
+
+  constructor() {
+    this.r = new Reader();
+    this.idBytes = new Uint8Array(64);
+    this.idLength = -1;
+    this.id = '';
+  }
+
+  /** The record `bytes[start .. end)` holds, or a BadRecord saying why it holds none. Never throws. */
+  decode(bytes: Uint8Array, start: number, end: number): StateRecord | BadRecord {
+    const r = this.r;
+    r.reset(bytes, start, end);
+    try {
+      const rec = read(this);
+      if (r.pos !== r.end) return bad('bytes after the last field of a record of kind ' + rec.kind);
+      return rec;
+    } catch (e) {
+      return bad(isCodecError(e) ? e.message : String(e));
+    } finally {
+      r.release();   // holds none of the store's bytes after the call
+    }
+  }
+
+  /** A client id: as r.utf8(), the string of the last one again when the bytes are the same. */
+  clientId(): string {
+    const r = this.r;
+    const n = r.u16();
+    r.need(n);
+    const buf = r.buf;
+    const at = r.pos;
+    if (n === this.idLength) {
+      const last = this.idBytes;
+      let i = 0;
+      while (i < n && buf[at + i] === last[i]) i++;
+      if (i === n) {
+        r.pos += n;
+        return this.id;
+      }
+    }
+    r.pos -= 2;
+    const s = r.utf8();
+    if (n <= 256) {
+      if (this.idBytes.length < n) this.idBytes = new Uint8Array(256);
+      this.idBytes.set(buf.subarray(at, at + n), 0);
+      this.idLength = n;
+      this.id = s;
+    }
+    return s;
+  }
+}
+
+/**
  * The record `bytes[start .. end)` (all of `bytes` if not given) holds, or a BadRecord saying
- * why it holds none. Never throws. What it returns is its own: strings, and copies of payloads
- * and correlation data.
+ * why it holds none. Never throws. A store's load reads with one RecordReader instead.
  */
 export function decodeRecord(bytes: Uint8Array, start?: number, end?: number): StateRecord | BadRecord {
-  const r = new Reader();
-  r.reset(bytes, start === undefined ? 0 : start, end === undefined ? bytes.length : end);
-  try {
-    const rec = read(r);
-    if (r.pos !== r.end) return bad('bytes after the last field of a record of kind ' + rec.kind);
-    return rec;
-  } catch (e) {
-    return bad(isCodecError(e) ? e.message : String(e));
-  }
+  return new RecordReader().decode(bytes, start === undefined ? 0 : start, end === undefined ? bytes.length : end);
 }
 
 function bad(error: string): BadRecord {
@@ -203,13 +257,14 @@ function fail(what: string): never {
   throw new Error(what);
 }
 
-function read(r: Reader): StateRecord {
+function read(rr: RecordReader): StateRecord {
+  const r = rr.r;
   const kind = r.u8();
   if (kind < 1 || kind > REC_LAST) fail('unknown record kind ' + kind);
   if (kind === REC_MESSAGE) return { kind: REC_MESSAGE, messageId: r.u32(), message: readMessage(r) };
   if (kind === REC_RETAINED_SET) return { kind: REC_RETAINED_SET, message: readMessage(r) };
   if (kind === REC_RETAINED_DELETED) return { kind: REC_RETAINED_DELETED, topic: r.utf8() };
-  const clientId = r.utf8();
+  const clientId = rr.clientId();
   switch (kind) {
     case REC_SESSION_CREATED:
       return { kind: REC_SESSION_CREATED, clientId: clientId, username: readOptStr(r), version: r.u8(), expiryMs: readTime(r) };
@@ -312,7 +367,7 @@ function emptyProperties(r: Reader): null {
 }
 
 function readMessage(r: Reader): StoredMessage {
-  const topic = r.utf8();
+  const topic = r.topic();   // a Topic Name (no wildcard); the last one's string again when it repeats
   const publisher = r.utf8();
   const flags = readFlags(r.u8());
   const expiresAtMs = readTime(r);
