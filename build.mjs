@@ -116,13 +116,18 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // the outgoing sockets and the device bridge, bundles of their own so that the broker bundles
 // carry none of it) started at 59557 (property names kept, see below) and 110091 (not
 // minified, as dist/xs/ganglion.js); budgets those plus about 1% and 10%.
+// Raised for start-up from a store without an object per record (issue 15 §4: Store.load's
+// visitor, a record reader that decodes repeated strings once and fills the two records of a
+// queued message in place, the loaded messages by id in id order; +3.5 KB node/xs, +1.6 KB
+// espruino): node 240831, xs 241333, xs-iife 260198, espruino 101811, espruino-mqtt3 89865 over
+// main 4000846; budgets that plus about 0.2-0.3%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 237500,
-  xs: 238300,
-  'xs-iife': 256500,
-  espruino: 100400,
-  'espruino-mqtt3': 88400,
+  node: 241300,
+  xs: 241800,
+  'xs-iife': 260700,
+  espruino: 102100,
+  'espruino-mqtt3': 90100,
   'espruino-store': 9500,
   'xs-store': 19500,
   'espruino-bridge': 60000,

@@ -176,7 +176,7 @@ async function passwd(args: string[]): Promise<number> {
   return 0;
 }
 
-async function serve(flags: Flags): Promise<void> {
+async function serve(flags: Flags, loaded: () => void): Promise<void> {
   let file: unknown = {};
   let baseDir = process.cwd();
   if (flags.config !== undefined) {
@@ -197,6 +197,7 @@ async function serve(flags: Flags): Promise<void> {
     const j = journal.stats;
     console.log(`ganglion: state kept in ${journal.options.dir} (fsync ${journal.options.fsync}): ${j.loadedRecords} records loaded in ${j.loadMs} ms`);
   }
+  loaded();
   // Handlers first: a signal sent as soon as the listening lines appear finds them in place.
   process.on('SIGHUP', () => {
     // logrotate has moved the log file: the next lines go to a new one of the same name.
@@ -245,7 +246,8 @@ async function serve(flags: Flags): Promise<void> {
   }
 }
 
-export async function main(argv: string[]): Promise<number | null> {
+/** `loaded` is called once the broker has been built from its store, before it listens. */
+export async function main(argv: string[], loaded: () => void = () => undefined): Promise<number | null> {
   try {
     if (argv[0] === 'passwd') return await passwd(argv.slice(1));
     if (argv[0] === 'probe') return await probeCommand(argv.slice(1));
@@ -258,7 +260,7 @@ export async function main(argv: string[]): Promise<number | null> {
       console.log(VERSION);
       return 0;
     }
-    await serve(flags);
+    await serve(flags, loaded);
     return null;   // serving: the signal handlers end the process
   } catch (e) {
     if (e instanceof UsageError) {

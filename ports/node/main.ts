@@ -2,6 +2,8 @@
 import { main } from './cli.js';
 import { keepYoungGenerationSmall } from './young-generation.js';
 
-keepYoungGenerationSmall(process.execArgv, process.env.NODE_OPTIONS);
-const code = await main(process.argv.slice(2));
+// From when the store is loaded, before the first connection: rebuilding a million queued
+// messages allocates them all at once, and a young generation of 1 MB scavenges hundreds of
+// times on the way (README, "Persistence").
+const code = await main(process.argv.slice(2), () => keepYoungGenerationSmall(process.execArgv, process.env.NODE_OPTIONS));
 if (code !== null) process.exit(code);

@@ -6,7 +6,8 @@
 // 5,000 connects cost 4.0 KB a connection instead of 6.4 KB, and the fleet of 1,000 clients
 // 84 MB of RSS instead of 96 (one run each); the floods' deliveries per CPU second were 4-10% lower
 // (medians of 3 interleaved rounds on a busy machine). Node flags given to the command
-// (`node --max-semi-space-size=16 ganglion-cli.js`, or in NODE_OPTIONS) win.
+// (`node --max-semi-space-size=16 ganglion-cli.js`, or in NODE_OPTIONS) win. main.ts applies
+// it once the store is loaded: a start-up that rebuilds a large store may grow it meanwhile.
 import { setFlagsFromString } from 'node:v8';
 
 const FLAG = /semi-space/;

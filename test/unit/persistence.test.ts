@@ -461,6 +461,27 @@ test('a store past its bound gets a snapshot that rebuilds the same state', () =
   assert.is(new TextDecoder().decode(u.broker.retained.get('keep')?.payload), 'r30');
 });
 
+test('a snapshot that names its messages out of id order (as its sessions hold them), then a log after it: every queue comes back', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'A', 'a', 1);
+  t.connected('B', { clean: false });
+  t.subscribe('B', 'b', 1);
+  t.subscribe('B', 'a', 1, 2);
+  t.drop('B');
+  t.connected('pub');
+  t.publish('pub', 'b', 'm1', 1, 1);   // message 1: B only
+  t.publish('pub', 'a', 'm2', 1, 2);   // message 2: A and B
+  store.bound = 0;                     // the next batch is followed by a snapshot: A's message 2 first, then B's 1
+  t.publish('pub', 'x', 'kept', 0, 0, true);
+  assert.is(store.compactions, 1);
+  store.bound = Infinity;
+  t.publish('pub', 'a', 'm3', 1, 3);   // message 3, in the log after the snapshot
+  const u = restart(t, store);
+  assert.equal(texts(resume(u, 'A')), ['m2', 'm3']);
+  assert.equal(texts(resume(u, 'B')), ['m1', 'm2', 'm3']);
+});
+
 test('a damaged record is skipped and logged; everything else loads', () => {
   const store = new ArrayStore();
   const t = start(store);

@@ -45,10 +45,63 @@ export interface Loaded {
   connectionWills: Map<string, ConnectionWill>;   // of connections alive when the broker stopped, their sessions not kept
 }
 
+/**
+ * The messages of REC_MESSAGE records by id, for the queue and in-flight records that name
+ * them. A log's ids only grow (Journal.nextMessageId): those go in two arrays in id order,
+ * found by halving, newest first (a queue record follows its message); a Map of a million
+ * entries took most of a start-up's rebuild. Ids out of order (a snapshot names messages in
+ * the order its sessions hold them) go in a Map, always with number keys.
+ */
+class LoadedMessages {
+  ids: number[];
+  list: Message[];
+  others: Map<number, Message>;
+
+  constructor() {
+    this.ids = [];
+    this.list = [];
+    this.others = new Map();
+  }
+
+  add(id: number, m: Message): void {
+    const n = this.ids.length;
+    if (n === 0 || id > this.ids[n - 1]) {
+      this.ids.push(id);
+      this.list.push(m);
+      return;
+    }
+    const i = this.find(id);
+    if (i >= 0) this.list[i] = m;   // an id given again (a damaged store): the later message, as a Map would
+    else this.others.set(id, m);
+  }
+
+  get(id: number): Message | null {
+    const i = this.find(id);
+    if (i >= 0) return this.list[i];
+    const m = this.others.get(id);
+    return m === undefined ? null : m;
+  }
+
+  /** Where `id` is in `ids`, or -1. */
+  private find(id: number): number {
+    const ids = this.ids;
+    let hi = ids.length - 1;
+    if (hi < 0 || id > ids[hi]) return -1;
+    if (ids[hi] === id) return hi;
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return ids[lo] === id ? lo : -1;
+  }
+}
+
 interface Replay {
   b: OwnerHost;
   j: Journal;
-  messages: Map<number, Message>;   // REC_MESSAGE by id (always a number key: no string made per message)
+  messages: LoadedMessages;         // REC_MESSAGE by id
   reader: RecordReader;
   topic: string;                    // the last queued message's topic, and its UTF-8 length
   topicBytes: number;
@@ -65,7 +118,7 @@ export function loadState(b: OwnerHost, store: Store): Loaded {
   const j = b.journal as Journal;
   const loaded: Loaded = { records: 0, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
   const r: Replay = {
-    b: b, j: j, messages: new Map(), reader: new RecordReader(), topic: '', topicBytes: 0, online: new Map(), loaded: loaded, maxMessageId: 0,
+    b: b, j: j, messages: new LoadedMessages(), reader: new RecordReader(), topic: '', topicBytes: 0, online: new Map(), loaded: loaded, maxMessageId: 0,
   };
   b.journal = null;   // replaying is not changing: nothing is recorded again
   try {
@@ -130,7 +183,7 @@ function settleLoaded(s: Session): void {
 
 function messageOf(j: Journal, m: StoredMessage): Message {
   const out = createMessage(m.topic, m.payload, m.qos, m.retain, m.properties, m.publisher);
-  out.kept = true;   // its own copy (decodeRecord copies)
+  out.kept = true;   // its own copy (the record reader copies)
   out.expiresAtMs = j.fromWall(m.expiresAtMs);
   return out;
 }
@@ -165,7 +218,7 @@ function apply(r: Replay, rec: StateRecord): string {
   if (rec.kind === REC_MESSAGE) {
     const m = messageOf(r.j, rec.message);
     m.storeId = rec.messageId;
-    r.messages.set(rec.messageId, m);
+    r.messages.add(rec.messageId, m);
     if (rec.messageId > r.maxMessageId) r.maxMessageId = rec.messageId;
     return '';
   }
@@ -226,7 +279,7 @@ function apply(r: Replay, rec: StateRecord): string {
       return '';
     case REC_QUEUED: {
       const m = r.messages.get(rec.messageId);
-      if (m === undefined) return 'no message ' + rec.messageId;
+      if (m === null) return 'no message ' + rec.messageId;
       if (m.topic !== r.topic) {
         r.topic = m.topic;
         r.topicBytes = utf8Length(m.topic);
@@ -254,7 +307,7 @@ function apply(r: Replay, rec: StateRecord): string {
     }
     case REC_INFLIGHT: {
       const m = r.messages.get(rec.messageId);
-      if (m === undefined) return 'no message ' + rec.messageId;
+      if (m === null) return 'no message ' + rec.messageId;
       pushInflight(s, outgoing(rec.packetId, m, rec.qos, rec.retain, rec.subscriptionIds, rec.shareKey));
       return '';
     }

@@ -198,7 +198,7 @@ export class RecordReader {
     this.id = '';
   }
 
-  /** The record `bytes[start .. end)` holds, or a BadRecord saying why it holds none. Never throws. */
+  /** The record in `bytes[start .. end)`, or a BadRecord (why not). Never throws. */
   decode(bytes: Uint8Array, start: number, end: number): StateRecord | BadRecord {
     const r = this.r;
     r.reset(bytes, start, end);
@@ -213,7 +213,7 @@ export class RecordReader {
     }
   }
 
-  /** A client id: as r.utf8(), the string of the last one again when the bytes are the same. */
+  /** A client id (r.utf8()); the last one's string again for the same bytes. */
   clientId(): string {
     const r = this.r;
     const n = r.u16();
@@ -241,12 +241,9 @@ export class RecordReader {
   }
 }
 
-/**
- * The record `bytes[start .. end)` (all of `bytes` if not given) holds, or a BadRecord saying
- * why it holds none. Never throws. A store's load reads with one RecordReader instead.
- */
-export function decodeRecord(bytes: Uint8Array, start?: number, end?: number): StateRecord | BadRecord {
-  return new RecordReader().decode(bytes, start === undefined ? 0 : start, end === undefined ? bytes.length : end);
+/** The record these bytes hold, or a BadRecord saying why they hold none. Never throws. */
+export function decodeRecord(bytes: Uint8Array): StateRecord | BadRecord {
+  return new RecordReader().decode(bytes, 0, bytes.length);
 }
 
 function bad(error: string): BadRecord {
