@@ -25,7 +25,7 @@ const MESSAGES = Number(process.env.MESSAGES || 200000);
 function withSubscriber(writeInflight: boolean): { store: number; chip: number } {
   const flash = new FakeFlash(224 * 4096);
   const store = storageStore({ storage: new FakeStorage(flash), writeInflight });
-  store.load();
+  store.load(() => {});
   const t = new Rig({ store, maxRetainedCount: 32 });
   t.connected('s', { version: 4, clean: false });
   t.subscribe('s', 'sensors/#', 1);

@@ -21,7 +21,7 @@ import { resetDisk, disk } from './fake-moddable/file.ts';
 let store = null, records = null;
 function rec(i) { const r = new Uint8Array(36); for (let k = 0; k < 36; k++) r[k] = (i + k) & 255; return r; }
 globalThis.storeMem = {
-  make() { resetDisk('littlefs', 1 << 20); store = fileStore({}); store.load(); },
+  make() { resetDisk('littlefs', 1 << 20); store = fileStore({}); store.load(function () {}); },
   fill() { let ok = true, i = 0; while (ok) { store.append([rec(i++)], function (s) { ok = s; }); store.flush(); } return i; },
   reload() { store = fileStore({}); records = 0; store.load(function () { records++; }); return records; },
   drop() { records = null; },

@@ -103,6 +103,7 @@ interface Replay {
   j: Journal;
   messages: LoadedMessages;         // REC_MESSAGE by id
   reader: RecordReader;
+  last: Session | null;             // the session found last (sessionOf)
   topic: string;                    // the last queued message's topic, and its UTF-8 length
   topicBytes: number;
   online: Map<string, boolean>;
@@ -118,7 +119,7 @@ export function loadState(b: OwnerHost, store: Store): Loaded {
   const j = b.journal as Journal;
   const loaded: Loaded = { records: 0, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
   const r: Replay = {
-    b: b, j: j, messages: new LoadedMessages(), reader: new RecordReader(), topic: '', topicBytes: 0, online: new Map(), loaded: loaded, maxMessageId: 0,
+    b: b, j: j, messages: new LoadedMessages(), reader: new RecordReader(), last: null, topic: '', topicBytes: 0, online: new Map(), loaded: loaded, maxMessageId: 0,
   };
   b.journal = null;   // replaying is not changing: nothing is recorded again
   try {
@@ -189,11 +190,16 @@ function messageOf(j: Journal, m: StoredMessage): Message {
 }
 
 function sessionOf(r: Replay, clientId: string): Session | null {
+  // Records of one session come in runs (its queue, record after record): the last one found
+  // again without a lookup. Creating and ending sessions forgets it.
+  if (r.last !== null && r.last.clientId === clientId) return r.last;
   const s = r.b.sessions.get(clientId);
-  return s !== undefined && s.stored ? s : null;
+  r.last = s !== undefined && s.stored ? s : null;
+  return r.last;
 }
 
 function endLoaded(r: Replay, s: Session): void {
+  r.last = null;
   endSession(r.b, s);
   s.queue = NO_QUEUE;
   s.queuedBytes = 0;
@@ -239,6 +245,7 @@ function apply(r: Replay, rec: StateRecord): string {
     s.version = rec.version;
     s.expiryMs = rec.expiryMs;
     b.sessions.set(rec.clientId, s);
+    r.last = null;
     b.sessionCount++;
     r.online.set(rec.clientId, true);
     return '';

@@ -13,7 +13,7 @@ import { PUBLISH, isCodecError } from '../../codec/index.js';
 import { propertiesLength, readProperties, writeProperties } from '../../codec/properties.js';
 import { Reader } from '../../codec/reader.js';
 import { Writer, stringFieldLength, varintLength } from '../../codec/writer.js';
-import type { BadRecord, StateRecord, StoredMessage } from './records.js';
+import type { BadRecord, MessageRecord, Queued, StateRecord, StoredMessage } from './records.js';
 import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_LAST, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED,
   REC_QUEUED, REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
@@ -21,6 +21,7 @@ import {
 } from './records.js';
 
 const TWO_32 = 4294967296;
+const EMPTY_PAYLOAD = new Uint8Array(0);
 
 // Where a record's fields go: counted first (Measure), then written into a buffer of exactly
 // that size (Put), by the one function that lists them (fields()).
@@ -167,6 +168,12 @@ function shareKey(o: Sink, key: string): void {
 }
 
 function readShareKey(r: Reader): string {
+  const b = r.buf;
+  const at = r.pos;
+  if (r.end - at >= 4 && (b[at] | b[at + 1] | b[at + 2] | b[at + 3]) === 0) {
+    r.pos += 4;   // no share key (most entries): two empty strings, nothing to decode
+    return '';
+  }
   const name = r.utf8();
   const filter = r.utf8();
   return name === '' && filter === '' ? '' : name + '\u0000' + filter;
@@ -185,17 +192,67 @@ function message(o: Sink, m: StoredMessage): void {
  * (Reader.topic). What a record gives is its own: strings, and copies of payloads and
  * correlation data, never a view of the bytes read.
  */
+/** The last string a field held, with its bytes: the same bytes again give the same string. */
+class LastString {
+  bytes: Uint8Array;
+  length: number;
+  value: string;
+
+  constructor() {
+    this.bytes = new Uint8Array(64);
+    this.length = -1;
+    this.value = '';
+  }
+
+  /** A UTF-8 string field, as r.utf8() reads it: decoded only when its bytes are new. */
+  read(r: Reader): string {
+    const n = r.u16();
+    r.need(n);
+    const buf = r.buf;
+    const at = r.pos;
+    if (n === this.length) {
+      const last = this.bytes;
+      let i = 0;
+      while (i < n && buf[at + i] === last[i]) i++;
+      if (i === n) {
+        r.pos += n;
+        return this.value;
+      }
+    }
+    r.pos -= 2;
+    const s = r.utf8();
+    if (n <= 256) {
+      if (this.bytes.length < n) this.bytes = new Uint8Array(256);
+      this.bytes.set(buf.subarray(at, at + n), 0);
+      this.length = n;
+      this.value = s;
+    }
+    return s;
+  }
+}
+
+/**
+ * Reads records one after another (a store's load: a million of them), with one Reader for
+ * all, and the strings that come back record after record decoded once: the client id of the
+ * record before (a session's queue is its client id a thousand times), the last publisher,
+ * the last topic (Reader.topic). What a record holds is its own: strings, and copies of
+ * payloads and correlation data, never a view of the bytes read.
+ */
 export class RecordReader {
   r: Reader;
-  private idBytes: Uint8Array;
-  private idLength: number;
-  private id: string;
+  clientIds: LastString;
+  publishers: LastString;
+  // The two records of each queued message, filled in again by each of their kind: no object
+  // is made for them per record (decode's answer for them is good until the next decode).
+  message: MessageRecord;
+  queued: Queued;
 
   constructor() {
     this.r = new Reader();
-    this.idBytes = new Uint8Array(64);
-    this.idLength = -1;
-    this.id = '';
+    this.clientIds = new LastString();
+    this.publishers = new LastString();
+    this.message = { kind: REC_MESSAGE, messageId: 0, message: noMessage() };
+    this.queued = { kind: REC_QUEUED, clientId: '', messageId: 0, qos: 0, retain: false, subscriptionIds: null, shareKey: '' };
   }
 
   /** The record in `bytes[start .. end)`, or a BadRecord (why not). Never throws. */
@@ -211,33 +268,6 @@ export class RecordReader {
     } finally {
       r.release();   // holds none of the store's bytes after the call
     }
-  }
-
-  /** A client id (r.utf8()); the last one's string again for the same bytes. */
-  clientId(): string {
-    const r = this.r;
-    const n = r.u16();
-    r.need(n);
-    const buf = r.buf;
-    const at = r.pos;
-    if (n === this.idLength) {
-      const last = this.idBytes;
-      let i = 0;
-      while (i < n && buf[at + i] === last[i]) i++;
-      if (i === n) {
-        r.pos += n;
-        return this.id;
-      }
-    }
-    r.pos -= 2;
-    const s = r.utf8();
-    if (n <= 256) {
-      if (this.idBytes.length < n) this.idBytes = new Uint8Array(256);
-      this.idBytes.set(buf.subarray(at, at + n), 0);
-      this.idLength = n;
-      this.id = s;
-    }
-    return s;
   }
 }
 
@@ -258,10 +288,15 @@ function read(rr: RecordReader): StateRecord {
   const r = rr.r;
   const kind = r.u8();
   if (kind < 1 || kind > REC_LAST) fail('unknown record kind ' + kind);
-  if (kind === REC_MESSAGE) return { kind: REC_MESSAGE, messageId: r.u32(), message: readMessage(r) };
-  if (kind === REC_RETAINED_SET) return { kind: REC_RETAINED_SET, message: readMessage(r) };
+  if (kind === REC_MESSAGE) {
+    const o = rr.message;
+    o.messageId = r.u32();
+    readMessage(rr, o.message);
+    return o;
+  }
+  if (kind === REC_RETAINED_SET) return { kind: REC_RETAINED_SET, message: readMessage(rr) };
   if (kind === REC_RETAINED_DELETED) return { kind: REC_RETAINED_DELETED, topic: r.utf8() };
-  const clientId = rr.clientId();
+  const clientId = rr.clientIds.read(r);
   switch (kind) {
     case REC_SESSION_CREATED:
       return { kind: REC_SESSION_CREATED, clientId: clientId, username: readOptStr(r), version: r.u8(), expiryMs: readTime(r) };
@@ -284,12 +319,15 @@ function read(rr: RecordReader): StateRecord {
     case REC_UNSUBSCRIBED:
       return { kind: REC_UNSUBSCRIBED, clientId: clientId, topicFilter: r.utf8() };
     case REC_QUEUED: {
-      const messageId = r.u32();
+      const o = rr.queued;
+      o.clientId = clientId;
+      o.messageId = r.u32();
       const flags = readFlags(r.u8());
-      return {
-        kind: REC_QUEUED, clientId: clientId, messageId: messageId, qos: (flags & 3) as QoS, retain: (flags & 4) !== 0,
-        subscriptionIds: readIds(r), shareKey: readShareKey(r),
-      };
+      o.qos = (flags & 3) as QoS;
+      o.retain = (flags & 4) !== 0;
+      o.subscriptionIds = readIds(r);
+      o.shareKey = readShareKey(r);
+      return o;
     }
     case REC_UNQUEUED:
       return { kind: REC_UNQUEUED, clientId: clientId, index: r.u32() };
@@ -308,11 +346,11 @@ function read(rr: RecordReader): StateRecord {
     case REC_QOS2_RECEIVED: return { kind: REC_QOS2_RECEIVED, clientId: clientId, packetId: readPacketId(r) };
     case REC_QOS2_RELEASED: return { kind: REC_QOS2_RELEASED, clientId: clientId, packetId: readPacketId(r) };
     case REC_WILL_SET:
-      return { kind: REC_WILL_SET, clientId: clientId, message: readMessage(r), delayMs: readTime(r), atMs: readTime(r) };
+      return { kind: REC_WILL_SET, clientId: clientId, message: readMessage(rr), delayMs: readTime(r), atMs: readTime(r) };
     case REC_WILL_CLEARED:
       return { kind: REC_WILL_CLEARED, clientId: clientId };
     case REC_CONNECTION_WILL:
-      return { kind: REC_CONNECTION_WILL, clientId: clientId, username: readOptStr(r), version: r.u8(), message: readMessage(r) };
+      return { kind: REC_CONNECTION_WILL, clientId: clientId, username: readOptStr(r), version: r.u8(), message: readMessage(rr) };
     default:
       return { kind: REC_SESSION_ENDED, clientId: clientId };
   }
@@ -363,9 +401,11 @@ function emptyProperties(r: Reader): null {
   return null;
 }
 
-function readMessage(r: Reader): StoredMessage {
+/** A message's fields, into `into` if given (a reused object), else a new one. */
+function readMessage(rr: RecordReader, into?: StoredMessage): StoredMessage {
+  const r = rr.r;
   const topic = r.topic();   // a Topic Name (no wildcard); the last one's string again when it repeats
-  const publisher = r.utf8();
+  const publisher = rr.publishers.read(r);
   const flags = readFlags(r.u8());
   const expiresAtMs = readTime(r);
   const properties = __MQTT5__ ? readProperties(r, PUBLISH) : emptyProperties(r);
@@ -379,5 +419,17 @@ function readMessage(r: Reader): StoredMessage {
     c.set(properties.correlationData, 0);
     properties.correlationData = c;
   }
-  return { topic: topic, payload: payload, qos: (flags & 3) as QoS, retain: (flags & 4) !== 0, properties: properties, publisher: publisher, expiresAtMs: expiresAtMs };
+  const m = into !== undefined ? into : noMessage();
+  m.topic = topic;
+  m.payload = payload;
+  m.qos = (flags & 3) as QoS;
+  m.retain = (flags & 4) !== 0;
+  m.properties = properties;
+  m.publisher = publisher;
+  m.expiresAtMs = expiresAtMs;
+  return m;
+}
+
+function noMessage(): StoredMessage {
+  return { topic: '', payload: EMPTY_PAYLOAD, qos: 0, retain: false, properties: null, publisher: '', expiresAtMs: -1 };
 }
