@@ -48,8 +48,9 @@ export interface Loaded {
 /**
  * The messages of REC_MESSAGE records by id, for the queue and in-flight records that name
  * them. A log's ids only grow (Journal.nextMessageId): those go in two arrays in id order,
- * found by halving, newest first (a queue record follows its message); a Map of a million
- * entries took most of a start-up's rebuild. Ids out of order (a snapshot names messages in
+ * found by halving, newest first (a queue record follows its message); with a Map, its set()
+ * was most of apply()'s own time in a CPU profile of a start-up of a million queued messages
+ * (745 of about 1,000 samples). Ids out of order (a snapshot names messages in
  * the order its sessions hold them) go in a Map, always with number keys.
  */
 class LoadedMessages {
