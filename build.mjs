@@ -115,7 +115,9 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // espruino-bridge and xs-bridge (issue 16 on devices: the codec, the client role, core/bridge,
 // the outgoing sockets and the device bridge, bundles of their own so that the broker bundles
 // carry none of it) started at 59557 (property names kept, see below) and 110091 (not
-// minified, as dist/xs/ganglion.js); budgets those plus about 1% and 10%.
+// minified, as dist/xs/ganglion.js); budgets those plus about 5% and 10% (a first espruino-bridge
+// budget of 60000 left 0.7%: the next change to the codec or the client role would have failed
+// the build).
 // Raised for start-up from a store without an object per record (issue 15 §4: Store.load's
 // visitor, a record reader that decodes repeated strings once and fills the two records of a
 // queued message in place, the loaded messages by id in id order; +3.5 KB node/xs, +1.6 KB
@@ -130,7 +132,7 @@ const BUDGETS = {
   'espruino-mqtt3': 90100,
   'espruino-store': 9500,
   'xs-store': 19500,
-  'espruino-bridge': 60000,
+  'espruino-bridge': 63000,
   'xs-bridge': 121000,
 };
 

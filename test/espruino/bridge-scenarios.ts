@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Packet } from '../../core/index.js';
 import type { Client, Env, ListenerLike } from './harness.js';
 import { World } from './harness.js';
-import { UPSTREAM } from './client-scenarios.js';
+import { UPSTREAM, noFaults } from './client-scenarios.js';
 
 interface BridgeLike {
   stats(): { state: string; address: string; sent: number; received: number; dropped: number; queuedMessages: number; queuedBytes: number; connects: number; lastError: string };
@@ -28,10 +28,7 @@ export function bridgeScenarios(env: Env): void {
   let worlds: World[] = [];
 
   test.after.each(() => {
-    for (const w of worlds) {
-      assert.is(w.fake.E.mutatedViews(), 0, 'received views written through');
-      assert.equal(w.fake.loop.errors.map(String), [], 'errors thrown inside event handlers');
-    }
+    noFaults(worlds);
     worlds = [];
   });
 

@@ -64,15 +64,20 @@ export function upstream(w: World): Upstream {
   };
 }
 
+/** After each test: no view of a received string was written through (it would change the string on Espruino), no handler threw. */
+export function noFaults(worlds: World[]): void {
+  for (const w of worlds) {
+    assert.is(w.fake.E.mutatedViews(), 0, 'received views written through');
+    assert.equal(w.fake.loop.errors.map(String), [], 'errors thrown inside event handlers');
+  }
+}
+
 export function clientScenarios(env: Env): void {
   const test = suite('espruino client socket (' + env.name + ')');
   let worlds: World[] = [];
 
   test.after.each(() => {
-    for (const w of worlds) {
-      assert.is(w.fake.E.mutatedViews(), 0, 'received views written through');
-      assert.equal(w.fake.loop.errors.map(String), [], 'errors thrown inside event handlers');
-    }
+    noFaults(worlds);
     worlds = [];
   });
 

@@ -10,10 +10,12 @@ import { BrokerServer } from '../../ports/moddable/broker-server.js';
 import { bridge } from '../../ports/moddable/bridge.js';
 import type { DeviceBridge } from '../../ports/moddable/bridge.js';
 import type { Decoder, Packet, PublishPacket } from '../../core/index.js';
-import type { FakePeer, LinkPeer, World } from './fake-moddable/world.js';
+import type { FakePeer, LinkPeer } from './fake-moddable/world.js';
 import { resetWorld } from './fake-moddable/world.js';
 import type { CaseResult } from './xs-bytes.js';
 import { errorText } from './xs-bytes.js';
+import type { Scenario as TranscriptScenario } from './transcript.js';
+import { Transcript, runScenarios } from './transcript.js';
 
 type Api = typeof import('../../core/index.js');
 
@@ -59,24 +61,19 @@ class Local {
   }
 }
 
-class Rig {
+class Rig extends Transcript {
   api: Api;
-  world: World;
   site: BrokerServer;
   upstream: BrokerServer | null;
   bridge: DeviceBridge;
   up: string[];
   bridgeLog: string[];
-  log: string[];
-  problems: string[];
 
   constructor(api: Api, options: Record<string, unknown>) {
+    super(resetWorld(8192, 16, 0));
     this.api = api;
-    this.world = resetWorld(8192, 16, 0);
     this.up = [];
     this.bridgeLog = [];
-    this.log = [];
-    this.problems = [];
     this.upstream = null;
     this.site = new BrokerServer({ port: 1883 });
     this.startUpstream();
@@ -126,27 +123,9 @@ class Rig {
     c.send({ type: 3, dup: false, qos: qos, retain: false, topic: topic, packetId: qos > 0 ? id : 0, properties: null, payload: ascii(payload) } as Packet);
     this.world.run();
   }
-
-  check(label: string, ok: boolean, what: string): void {
-    this.log.push(label + ' ' + what + (ok ? '' : ' NOT'));
-    if (!ok) this.problems.push(label + ': ' + what);
-  }
-
-  same(label: string, actual: string[], expected: string[]): void {
-    const a = actual.join(' | ');
-    const e = expected.join(' | ');
-    this.log.push(label + ' ' + a);
-    if (a !== e) this.problems.push(label + ': expected [' + e + '], got [' + a + ']');
-  }
-
-  finish(): { result: string; problem: string } {
-    const v = this.world.violations.list;
-    for (let i = 0; i < v.length; i++) this.problems.push('socket API: ' + v[i]);
-    return { result: this.log.join('; '), problem: this.problems.join('; ') };
-  }
 }
 
-type Scenario = (api: Api) => { result: string; problem: string };
+type Scenario = TranscriptScenario<Api>;
 const SCENARIOS: Array<[string, Scenario]> = [];
 
 function scenario(name: string, run: Scenario): void {
@@ -306,15 +285,5 @@ scenario('options a bridge cannot use throw at bridge(), with the reason', funct
 });
 
 export function runBridgeCases(api: Api): CaseResult[] {
-  const out: CaseResult[] = [];
-  for (let i = 0; i < SCENARIOS.length; i++) {
-    const name = 'moddable bridge: ' + SCENARIOS[i][0];
-    try {
-      const r = SCENARIOS[i][1](api);
-      out.push({ name: name, result: r.result, problem: r.problem });
-    } catch (e) {
-      out.push({ name: name, result: '', problem: errorText(e) });
-    }
-  }
-  return out;
+  return runScenarios('moddable bridge: ', SCENARIOS, api);
 }

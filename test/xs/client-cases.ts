@@ -9,10 +9,11 @@
 import { BrokerServer, MonotonicClock } from '../../ports/moddable/broker-server.js';
 import { ClientSocket } from '../../ports/moddable/client-socket.js';
 import type { CodecError, MqttClient, PublishPacket } from '../../core/index.js';
-import type { LinkPeer, World } from './fake-moddable/world.js';
+import type { LinkPeer } from './fake-moddable/world.js';
 import { resetWorld } from './fake-moddable/world.js';
 import type { CaseResult } from './xs-bytes.js';
-import { errorText } from './xs-bytes.js';
+import type { Scenario as TranscriptScenario } from './transcript.js';
+import { Transcript, runScenarios } from './transcript.js';
 
 type Api = typeof import('../../core/index.js');
 
@@ -24,8 +25,7 @@ function text(b: Uint8Array): string {
   return s;
 }
 
-export class ClientRig {
-  world: World;
+export class ClientRig extends Transcript {
   upstream: BrokerServer;
   clock: MonotonicClock;
   client: MqttClient;
@@ -34,11 +34,9 @@ export class ClientRig {
   up: string[];            // "topic payload qos" that reached the upstream broker
   down: string[];          // "topic payload qos" that reached the client
   upstreamLog: string[];
-  log: string[];
-  problems: string[];
 
   constructor(api: Api, clientOptions: object, sendBuffer: number, connectTimeoutMs: number) {
-    this.world = resetWorld(sendBuffer, 16, 0);
+    super(resetWorld(sendBuffer, 16, 0));
     const events: string[] = [];
     const up: string[] = [];
     const down: string[] = [];
@@ -47,8 +45,6 @@ export class ClientRig {
     this.up = up;
     this.down = down;
     this.upstreamLog = upstreamLog;
-    this.log = [];
-    this.problems = [];
     this.upstream = new BrokerServer({ port: UPSTREAM, limits: { maxInflightIn: 16, maxQueued: 100 }, log: function (line: string) { upstreamLog.push(line); } });
     this.upstream.subscribe('up/#', function (m) { up.push(m.topic + ' ' + text(m.payload) + ' ' + m.qos); });
     this.clock = new MonotonicClock();
@@ -79,27 +75,9 @@ export class ClientRig {
     this.sock.after();
     this.world.run();
   }
-
-  check(label: string, ok: boolean, what: string): void {
-    this.log.push(label + ' ' + what + (ok ? '' : ' NOT'));
-    if (!ok) this.problems.push(label + ': ' + what);
-  }
-
-  same(label: string, actual: string[], expected: string[]): void {
-    const a = actual.join(' | ');
-    const e = expected.join(' | ');
-    this.log.push(label + ' ' + a);
-    if (a !== e) this.problems.push(label + ': expected [' + e + '], got [' + a + ']');
-  }
-
-  finish(): { result: string; problem: string } {
-    const v = this.world.violations.list;
-    for (let i = 0; i < v.length; i++) this.problems.push('socket API: ' + v[i]);
-    return { result: this.log.join('; '), problem: this.problems.join('; ') };
-  }
 }
 
-type Scenario = (api: Api) => { result: string; problem: string };
+type Scenario = TranscriptScenario<Api>;
 const SCENARIOS: Array<[string, Scenario]> = [];
 
 function scenario(name: string, run: Scenario): void {
@@ -264,15 +242,5 @@ scenario('disconnect() then stop(): DISCONNECT to the upstream (so its will is n
 });
 
 export function runClientCases(api: Api): CaseResult[] {
-  const out: CaseResult[] = [];
-  for (let i = 0; i < SCENARIOS.length; i++) {
-    const name = 'moddable client: ' + SCENARIOS[i][0];
-    try {
-      const r = SCENARIOS[i][1](api);
-      out.push({ name: name, result: r.result, problem: r.problem });
-    } catch (e) {
-      out.push({ name: name, result: '', problem: errorText(e) });
-    }
-  }
-  return out;
+  return runScenarios('moddable client: ', SCENARIOS, api);
 }

@@ -24,9 +24,11 @@
 //    alone and through the Moddable port (alloc-port.ts); then, in the same worker, the
 //    Moddable port's memory per client, subscription and retained message from XS heap
 //    snapshots (test/xs/memory.ts, see memoryPlan below).
-// The Moddable port's cases (moddable-cases.ts) and its store's (store-cases.ts: power cuts
-// over the fake file module) run in the same script as the others; the bundles map the SDK's
-// modules to the fakes in fake-moddable/ (plugin.mjs).
+// The Moddable port's cases (moddable-cases.ts), its store's (store-cases.ts: power cuts
+// over the fake file module), its outgoing socket's (client-cases.ts) and its bridge's
+// (bridge-cases.ts: the device's broker bridged to an upstream broker in the same fake world)
+// run in the same script as the others; the bundles map the SDK's modules to the fakes in
+// fake-moddable/ (plugin.mjs).
 // The last line is `xs: N passed, N failed`; N counts cases once per XS build, plus one
 // failure when XS threw, a worker is missing or cannot be built, or the bundle does not build. Exit status 1 on any failure.
 import { build } from 'esbuild';
