@@ -77,7 +77,7 @@ export class Bridge {
   movingBack: boolean;
   sysAtMs: number;
   local: LocalSubscription[];
-  publishingLocally: boolean;
+  publishingLocally: string | null;   // the topic of the upstream message the bridge is publishing locally now
   privateRefused: boolean;
   lastError: string;
   sent: number;
@@ -103,7 +103,7 @@ export class Bridge {
     this.movingBack = false;
     this.sysAtMs = -1;
     this.local = [];
-    this.publishingLocally = false;
+    this.publishingLocally = null;
     this.privateRefused = false;
     this.lastError = '';
     this.sent = 0;
@@ -345,9 +345,13 @@ export class Bridge {
     if (subs.length > 0) this.client.subscribe(subs, null, this.nowMs);
   }
 
-  /** A local message for an `out` or `both` rule: to the upstream, unless the bridge itself is publishing it. */
+  /**
+   * A local message for an `out` or `both` rule: to the upstream, unless it is the one the
+   * bridge itself is publishing. What a local subscriber publishes from inside that delivery
+   * (a device's actuator answering a command with its state) is its own message and goes.
+   */
   private onLocal(r: TopicRule, m: Message): void {
-    if (this.publishingLocally) return;
+    if (this.publishingLocally !== null && m.topic === this.publishingLocally) return;
     const topic = toRemote(r, m.topic);
     if (topic === null) return;
     this.client.publish(topic, m.payload, crossingQoS(r, m.qos), m.retain, this.options.version === MQTT_5 ? m.properties : null, this.nowMs);
@@ -361,11 +365,11 @@ export class Bridge {
       const topic = toLocal(rules[i], p.topic);
       if (topic === null) continue;
       this.received++;
-      this.publishingLocally = true;
+      this.publishingLocally = topic;
       try {
         this.broker.publish(topic, p.payload, crossingQoS(rules[i], p.qos) as QoS, p.retain, this.nowMs);
       } finally {
-        this.publishingLocally = false;
+        this.publishingLocally = null;
       }
       this.wake();
       return;

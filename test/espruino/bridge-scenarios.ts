@@ -246,6 +246,16 @@ export function bridgeScenarios(env: Env): void {
     assert.is(r.bridge.stats().sent, 0);
   });
 
+  test('a local subscriber that answers a command from inside its delivery: the answer goes up, the command does not go back', () => {
+    const r = new Rig({ topics: ['sensors/# out 1 "" site-1/', 'cmd/# both 1 "" site-1/'] });
+    const b = r.w.listener.broker as unknown as { subscribe(f: string, fn: (m: { topic: string }) => void, now: number): unknown };
+    r.w.in(() => b.subscribe('cmd/led', () => { r.w.listener.publish('sensors/led', 'on', 1, false); }, Math.floor(r.w.fake.loop.now)));
+    r.w.in(() => (r.upstream as ListenerLike).publish('site-1/cmd/led', 'on', 1, false));
+    r.w.run();
+    assert.equal(r.up, ['site-1/cmd/led on 1', 'site-1/sensors/led on 1']);
+    assert.is(r.bridge.stats().sent, 1);
+  });
+
   test('stop(): DISCONNECT upstream (the upstream sees the client leave), local subscriptions ended, nothing more crosses', () => {
     const r = new Rig({});
     const before = r.w.fake.loop.sockets.filter((s) => !s.closed).length;

@@ -242,6 +242,17 @@ scenario('no loop: a rule "both" sends an upstream message in once and never bac
   return r.finish();
 });
 
+scenario('a local subscriber answering a command from inside its delivery: the answer goes up, the command not back', function (api) {
+  const r = new Rig(api, { topics: ['sensors/# out 1 "" site-1/', 'cmd/# both 1 "" site-1/'] });
+  const site = r.site;
+  site.subscribe('cmd/led', function () { site.publish('sensors/led', 'on', 1, false); });
+  (r.upstream as BrokerServer).publish('site-1/cmd/led', 'on', 1, false);
+  r.world.run();
+  r.same('up', r.up, ['site-1/cmd/led on 1', 'site-1/sensors/led on 1']);
+  r.check('up', r.bridge.stats().sent === 1, 'one sent (' + r.bridge.stats().sent + ')');
+  return r.finish();
+});
+
 scenario('stop(): DISCONNECT upstream, no socket left, nothing more crosses', function (api) {
   const r = new Rig(api, {});
   r.bridge.stop();
