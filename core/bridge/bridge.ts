@@ -120,6 +120,7 @@ export class Bridge {
       maximumPacketSize: broker.limits.maxPacketSize,
       receiveMaximum: Math.min(65535, Math.max(1, broker.limits.maxInflightIn)),
       connackTimeoutMs: options.connectTimeoutMs,
+      maxOutboundBytes: options.maxOutboundBytes,
     }, {
       connected: function (_c: MqttClient, sessionPresent: boolean) { self.onConnected(sessionPresent); },
       message: function (_c: MqttClient, p: PublishPacket) { self.onUpstream(p); },

@@ -39,6 +39,7 @@ export interface DeviceBridgeOptions {
   maxQueuedBytes?: number;        // bytes of those and the ones in flight (topic + payload + 80 each), 4096
   queueQoS0?: boolean;            // QoS 0 waits too while the upstream is away (false: dropped, counted)
   maxInflight?: number;           // QoS 1/2 unacknowledged at once, 4
+  maxOutboundBytes?: number;      // answers (PUBACK, ...) held for an upstream that does not read, 2048; past it the connection ends
   backoffMinMs?: number;          // first wait after every address failed, 1000; doubling up to
   backoffMaxMs?: number;          // 60000, jittered between half and the whole
   connectTimeoutMs?: number;      // 10000: for the TCP connection, and again for CONNACK
@@ -142,6 +143,7 @@ export function deviceBridgeOptions(o: DeviceBridgeOptions): BridgeOptions {
     maxQueuedBytes: num(o.maxQueuedBytes, 4096, 'maxQueuedBytes', 256, 1 << 24),
     queueQoS0: flag(o.queueQoS0, false, 'queueQoS0'),
     maxInflight: num(o.maxInflight, 4, 'maxInflight', 1, 65535),
+    maxOutboundBytes: num(o.maxOutboundBytes, 2048, 'maxOutboundBytes', 64, 1 << 24),
     backoffMinMs: backoffMinMs,
     backoffMaxMs: num(o.backoffMaxMs, 60000, 'backoffMaxMs', backoffMinMs, 86400000),
     connectTimeoutMs: num(o.connectTimeoutMs, 10000, 'connectTimeoutMs', 1, 600000),

@@ -20,6 +20,7 @@ export interface BridgeOptions {
   maxQueuedBytes: number;         // bytes of those and the ones in flight
   queueQoS0: boolean;             // QoS 0 waits too while the upstream is unreachable
   maxInflight: number;
+  maxOutboundBytes?: number;      // our answers held for an upstream that does not read; past it the connection ends (the client role's 65536 when left out)
   backoffMinMs: number;
   backoffMaxMs: number;
   connectTimeoutMs: number;       // the port's dial (TCP, TLS), and CONNECT to CONNACK

@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Packet } from '../../core/index.js';
+import { encode } from '../../core/index.js';
 import type { Client, Env, ListenerLike } from './harness.js';
 import { World } from './harness.js';
 import { UPSTREAM, noFaults } from './client-scenarios.js';
@@ -234,6 +235,38 @@ export function bridgeScenarios(env: Env): void {
     assert.ok(r.bridge.stats().queuedBytes <= 400, 'queued bytes ' + r.bridge.stats().queuedBytes);
     assert.ok(r.bridge.stats().queuedMessages < 10, 'queued ' + r.bridge.stats().queuedMessages);
     assert.is(r.bridge.stats().dropped, 1 + 10 - r.bridge.stats().queuedMessages);
+  });
+
+  test('limits: an upstream that sends QoS 1 and never reads the answers: at maxOutboundBytes held the connection ends, counted as the error, then a backoff', () => {
+    const w = new World(env, {});
+    worlds.push(w);
+    const log: string[] = [];
+    // A raw upstream on the fake: CONNACK, then 1000 QoS 1 PUBLISHes on the bridge's `in` topic.
+    let flood = '';
+    for (let i = 1; i <= 1000; i++) {
+      flood += Buffer.from(encode({ type: 3, dup: false, qos: 1, retain: false, topic: 'site-1/cmd/x', packetId: i, properties: null, payload: Buffer.from('x') } as Packet, 4)).toString('latin1');
+    }
+    let sent = false;
+    w.fake.net.createServer((sock) => {
+      sock.on('data', () => {
+        if (sent) return;
+        sent = true;
+        w.fake.net.outgoing[0].reading = false;   // from now on nothing the board writes leaves it: its PUBACKs pile up
+        sock.write('\x20\x02\x00\x00' + flood);
+      });
+    }).listen(1885);
+    let b!: BridgeLike;
+    w.in(() => {
+      b = (w.fake.modules['ganglion-bridge'] as BridgeModule).bridge(w.listener, {
+        addresses: ['127.0.0.1:1885'], topics: RULES, maxOutboundBytes: 2048, log: (line: string) => { log.push(line); },
+      });
+    });
+    w.run();
+    const near = w.fake.net.outgoing[0];
+    assert.is(b.stats().state, 'backoff', log.join('\n'));
+    assert.match(b.stats().lastError, /not reading: 2048 bytes of answers wait|\(limit\)/);
+    assert.ok(near.socket.maxQueued < 1024 + 64, 'queued on the socket: ' + near.socket.maxQueued);
+    assert.ok(b.stats().received < 1000, 'not all were taken: ' + b.stats().received);
   });
 
   test('no loop: a rule "both" on the same topics sends an upstream message in once and never back out', () => {
