@@ -2,3 +2,4 @@
 export { CONNECTED, CONNECTING, DISCONNECTED, MqttClient, createClient } from './mqtt-client.js';
 export type { ClientEvents, ClientStats } from './mqtt-client.js';
 export type { ClientOptions, ClientWill } from './options.js';
+export type { ClientEntryPoints } from './entry-points.js';

@@ -11,4 +11,5 @@ export type { BridgeStartOptions, Site } from './bridge-port.js';
 export { MqttClient, createClient } from '../../core/client/index.js';
 export type { ClientEvents, ClientOptions, ClientStats } from '../../core/client/index.js';
 export { ClientSocket, UpstreamTransport } from './client-socket.js';
-export type { ClientSink, ClientSocketOwner } from './client-socket.js';
+export type { ClientSocketOwner } from './client-socket.js';
+export type { ClientEntryPoints } from '../../core/client/index.js';

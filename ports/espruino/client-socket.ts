@@ -15,7 +15,7 @@
 // is reported to owner.failed() once, on a later turn of the event loop; one that got that
 // far ends through sink.closed(). hangUp() gives up a dial with no report. Espruino has no
 // half-close: 'end' and 'close' both mean gone.
-import type { Transport } from '../../core/index.js';
+import type { ClientEntryPoints, Transport } from '../../core/index.js';
 import type { EspruinoNet, EspruinoSocket } from './espruino-api.js';
 
 /** Whole milliseconds (Espruino's Date.now() is fractional). */
@@ -65,16 +65,6 @@ export class UpstreamTransport implements Transport {
   }
 }
 
-/** What the socket feeds: the client role's entry points (MqttClient and the core's Bridge have them). */
-export interface ClientSink {
-  connect(transport: Transport, nowMs: number): void;
-  receive(chunk: Uint8Array, nowMs: number): void;
-  writable(nowMs: number): void;
-  closed(nowMs: number): void;
-  nextDeadline(): number;
-  timeout(nowMs: number): void;
-}
-
 /** What the client socket tells its owner (a bridge). */
 export interface ClientSocketOwner {
   /** The connection ended before CONNECT could go (refused, unreachable, timed out). */
@@ -84,7 +74,7 @@ export interface ClientSocketOwner {
 }
 
 export class ClientSocket {
-  client: ClientSink;
+  client: ClientEntryPoints;
   net: EspruinoNet;
   owner: ClientSocketOwner;
   sendBudget: number;          // bytes queued on the socket before the client is told "full"
@@ -96,7 +86,7 @@ export class ClientSocket {
   private stopped: boolean;
   private fire: () => void;
 
-  constructor(client: ClientSink, net: EspruinoNet, owner: ClientSocketOwner, sendBudget: number, connectTimeoutMs: number) {
+  constructor(client: ClientEntryPoints, net: EspruinoNet, owner: ClientSocketOwner, sendBudget: number, connectTimeoutMs: number) {
     this.client = client;
     this.net = net;
     this.owner = owner;

@@ -1,15 +1,5 @@
 // Types of client-socket.js (a plain ES module, compiled by mcconfig as is), for the tests.
-import type { Transport } from '../../core/index.js';
-
-/** What the socket feeds: MqttClient (core/client) and the core's Bridge both have these. */
-export interface ClientSink {
-  connect(transport: Transport, nowMs: number): void;
-  receive(chunk: Uint8Array, nowMs: number): void;
-  writable(nowMs: number): void;
-  closed(nowMs: number): void;
-  nextDeadline(): number;
-  timeout(nowMs: number): void;
-}
+import type { ClientEntryPoints, Transport } from '../../core/index.js';
 
 export declare class UpstreamTransport implements Transport {
   link: ClientSocket;
@@ -29,8 +19,8 @@ export interface ClientSocketOwner {
 }
 
 export declare class ClientSocket {
-  constructor(client: ClientSink, owner: ClientSocketOwner, clock: { read(): number }, connectTimeoutMs: number);
-  client: ClientSink;
+  constructor(client: ClientEntryPoints, owner: ClientSocketOwner, clock: { read(): number }, connectTimeoutMs: number);
+  client: ClientEntryPoints;
   current: UpstreamTransport | null;
   connectBy: number;
   open(address: string, port: number): void;
