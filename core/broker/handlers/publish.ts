@@ -42,6 +42,16 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
   }
   const allowed = c.broker.hooks.authorizePublish(c, p.topic);
   if (!isThenable(allowed)) return accept(c, p, allowed);
+  awaitAuthorization(c, p, allowed);
+  return null;
+}
+
+/**
+ * The authorizePublish hook answered with a Promise. Its callbacks are closures over `c` and
+ * `p`, so they live here and not in onPublish: XS makes a function's closure environment as
+ * it is entered, and onPublish would then allocate it for every message (2 slots).
+ */
+function awaitAuthorization(c: Connection, p: PublishPacket, allowed: PromiseLike<boolean>): void {
   c.waiting++;   // keep order: read nothing more until the application has answered
   c.broker.whenAnswered(c, allowed, function (ok: boolean) {
     c.waiting--;
@@ -52,7 +62,6 @@ export function onPublish(c: Connection, p: PublishPacket): CodecError | null {
     c.waiting--;
     hookFailed(c.broker, c, 'authorizePublish', reason, true);
   });
-  return null;
 }
 
 /**
