@@ -4,7 +4,7 @@
 // hooks and may publish and subscribe from the same program.
 
 import type { CodecError, FrameAllocator, Packet, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
-import { MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
+import { FramePool, MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
 import type { ConnectionHost, Held, Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
 import type { Message } from './message.js';
@@ -48,6 +48,9 @@ import { LOG_CLOSED, LOG_DETAIL, LOG_FAULT, LOG_LIMIT } from './log-events.js';
 import type { Hooks } from './hooks.js';
 import type { Stats } from './stats.js';
 
+
+// The largest frame the pool keeps for reuse: at most 4 of them (2 KB) stay alive while unused.
+const POOLED_FRAME_BYTES = 512;
 
 function allow(): boolean {
   return true;
@@ -109,6 +112,10 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
   store: Store;
   journal: Journal | null;          // a durable store's records and held acknowledgements; null in memory
   alloc: FrameAllocator | null;
+  // Frame buffers written to transports that copy (Transport.writeCopies) and held by nothing
+  // else, for the next frame of the same size (codec/frame-pool.ts); `alloc` is this pool.
+  framePool: FramePool;
+  messageFramesHeld: number;       // sends that held a message's shared frame (delivery.ts, handlers/publish.ts)
   publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
   stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
@@ -165,7 +172,9 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
     if (this.limits.sysIntervalMs > 0) this.deadlines.earlier(this.sysDue, nowMs);
     this.holding = false;
     this.store = options.store || MEMORY_STORE;
-    this.alloc = this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null;
+    this.framePool = new FramePool(this.limits.slabSize > 0 ? new SlabAllocator(this.limits.slabSize) : null, POOLED_FRAME_BYTES);
+    this.alloc = this.framePool;
+    this.messageFramesHeld = 0;
     this.publishScratch = publishScratch();
     this.spareMessage = null;
     this.stringScratch = [];

@@ -1,7 +1,7 @@
 // One client connection: bytes in through receive(), frames out through the port's
 // transport, time with every call (nowMs). No I/O of its own (design.md §1).
 
-import type { CodecError, ConnectPacket, DecoderBudget, Packet, Properties, PublishPacket, Subscription, Will } from '../codec/index.js';
+import type { CodecError, ConnectPacket, FramePool, DecoderBudget, Packet, Properties, PublishPacket, Subscription, Will } from '../codec/index.js';
 import { CONNACK, Decoder, DISCONNECT, MQTT_5, RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED, RC_RECEIVE_MAXIMUM_EXCEEDED, REASON_STRING_MAX, disconnectReasonCode, encode, truncateUtf8 } from '../codec/index.js';
 import type { Hooks } from './hooks.js';
 import type { Message } from './message.js';
@@ -33,6 +33,8 @@ export interface ConnectionHost extends WillHost, PendingHost {
   hooks: Hooks;
   stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
+  framePool: FramePool;             // frame buffers no transport holds, for reuse (codec/frame-pool.ts)
+  messageFramesHeld: number;        // sends that held a message's shared frame (delivery.ts)
   held: Held[];                     // publishers held by slowSubscriberPolicy 'hold'
   holding: boolean;
   /** Handles one packet of a connection (handlers/dispatch.ts). */
@@ -68,6 +70,13 @@ export interface Transport {
    * follows (bounded) until the port calls connection.writable().
    */
   write(frame: Uint8Array): boolean;
+  /**
+   * true: write() has copied (or sent) the bytes when it returns, whatever it answers, and keeps
+   * no reference to `frame`: the core may then write a later frame into the same buffer
+   * (codec/frame-pool.ts). Absent or false: a frame stays the port's until it is sent, and the
+   * core never writes into it again (PORT.md, "Who owns which bytes").
+   */
+  readonly writeCopies?: boolean;
   /** The core is done: send what was written, then close. Idempotent (a fault may repeat it). */
   close(): void;
   /** Stop reading from the peer: the connection's own backlog, or a hook deciding (never another client). */
@@ -288,22 +297,31 @@ export class Connection implements DecoderBudget, Timed {
   // connection on the stack holds about two. fail -> disconnect -> sendPacket -> sendFrame ->
   // send -> writeNow leaked every 5.0 connection closed for a malformed packet (issue 18 §2).
   // Keep send paths at most 5 connection methods deep (test/unit/espruino-lock-depth.test.ts).
-  send(frame: Uint8Array): void {
-    if (this.state === CLOSED) return;
+  /**
+   * Sends `frame` now, or holds it while the transport is full. true: nothing holds the frame
+   * once this returns (a transport that copies took it, or the connection is closed), so the
+   * caller may give its buffer back to the broker's frame pool; false: it is held (by a
+   * transport that keeps frames, or in `outbound`) and must never be written again.
+   */
+  send(frame: Uint8Array): boolean {
+    if (this.state === CLOSED) return true;
     if (this.blocked) {
       if (this.outbound === NONE) this.outbound = [];
       this.outbound.push(frame);
       this.outboundBytes += frame.length;
-      return;
+      return false;
     }
     this.broker.stats.bytesOut += frame.length;
     let ok = false;
+    let copied = false;
     try {
       ok = this.transport.write(frame);
+      copied = this.transport.writeCopies === true;
     } catch (e) {
       failLater(this.broker, this, 'a write', e);   // closed when the entry point returns (fault.ts)
     }
     if (!ok) this.blocked = true;
+    return copied;   // after a throw: the port may still hold it
   }
 
   /**
@@ -326,7 +344,9 @@ export class Connection implements DecoderBudget, Timed {
         return;
       }
     }
-    this.send(frame);   // not through sendFrame: see ESPRUINO LOCK DEPTH
+    // Not through sendFrame: see ESPRUINO LOCK DEPTH. The frame was encoded for this send
+    // alone: once the transport has copied it, the pool may hand its buffer out again.
+    if (this.send(frame)) this.broker.framePool.release(frame);
   }
 
   /**

@@ -5,7 +5,7 @@
 
 import type { Properties, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame, label, quote } from '../codec/index.js';
-import type { FrameAllocator, PublishPacket } from '../codec/index.js';
+import type { FrameAllocator, FramePool, PublishPacket } from '../codec/index.js';
 import type { BacklogHost } from './backlog.js';
 import type { FaultHost } from './fault.js';
 import type { Connection } from './connection.js';
@@ -24,6 +24,8 @@ import { LOG_DETAIL } from './log-events.js';
 /** What delivering to a session needs of the broker. */
 export interface DeliveryHost extends BacklogHost, FaultHost {
   alloc: FrameAllocator | null;
+  framePool: FramePool;             // where a frame no transport holds goes back (codec/frame-pool.ts)
+  messageFramesHeld: number;        // counts sends that held a message's shared frame
   publishScratch: PublishPacket;    // reused to encode each message's frames
   /** May `s` receive a message on `topic` now (the authorizeRead hook)? */
   mayRead(s: Session, topic: string): boolean;
@@ -101,7 +103,10 @@ function resend(b: DeliveryHost, s: Session, c: Connection): void {
     o.sent = true;
     sent++;
     if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
-    else c.send(frameTo(b, c, o.message, o.qos, o.retain, o.subscriptionIds).withPacketId(o.packetId, true));
+    else {
+      const copy = frameTo(b, c, o.message, o.qos, o.retain, o.subscriptionIds).withPacketId(o.packetId, true);
+      if (c.send(copy)) b.framePool.release(copy);   // this receiver's own copy: free once copied
+    }
   }
 }
 
@@ -150,7 +155,9 @@ function sendQoS0(b: DeliveryHost, s: Session, c: Connection, m: Message, retain
   }
   c.aliasPending = '';
   b.stats.messagesOut++;
-  c.send(bytes);
+  // Shared with the other receivers of this form: the publish handler gives it back to the
+  // frame pool after routing only if no send held it (handlers/publish.ts).
+  if (!c.send(bytes)) b.messageFramesHeld++;
 }
 
 /** Sends a QoS 1/2 message into the window; `queued`: it is the first queued one, and leaves the queue either way. */
@@ -172,7 +179,8 @@ function sendInflight(b: DeliveryHost, s: Session, c: Connection, m: Message, qo
   const packetId = allocatePacketId(s);
   startInflight(b, s, m, packetId, qos, retain, subscriptionIds, shareKey, queued);
   b.stats.messagesOut++;
-  c.send(f.withPacketId(packetId, false));
+  const copy = f.withPacketId(packetId, false);
+  if (c.send(copy)) b.framePool.release(copy);   // this receiver's own copy: free once copied
 }
 
 function enqueue(b: DeliveryHost, s: Session, m: Message, qos: QoS, retain: boolean,

@@ -2,7 +2,7 @@
 // encoded once per distinct form (protocol version x QoS x retain flag) and those bytes are
 // shared by every receiver of that form (design.md §2).
 
-import type { FrameAllocator, Properties, PublishPacket, QoS } from '../codec/index.js';
+import type { FrameAllocator, FramePool, Properties, PublishPacket, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PublishFrame, encodePublishFrame } from '../codec/index.js';
 
 
@@ -103,4 +103,19 @@ export function frameFor(m: Message, version: number, qos: QoS, retain: boolean,
     m.frames[form] = f;
   }
   return f;
+}
+
+/**
+ * A message nothing kept, whose frames no transport or queue holds (every send of them went to
+ * a transport that copies): their buffers go back to the pool for the next message. Its
+ * PublishFrame objects stay, to be filled again (reuseMessage).
+ */
+export function releaseFrames(m: Message, pool: FramePool): void {
+  if (m.frameForm >= 0 && m.frame !== null) pool.release(m.frame.bytes);
+  const frames = m.frames;
+  if (frames === null) return;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (f !== null) pool.release(f.bytes);
+  }
 }

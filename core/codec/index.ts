@@ -10,6 +10,7 @@ export { Decoder, decodeAll, MAX_PACKET_SIZE } from './decoder.js';
 export type { DecoderBudget, DecoderOptions } from './decoder.js';
 export { encode } from './encode.js';
 export { SlabAllocator } from './slab-allocator.js';
+export { FramePool } from './frame-pool.js';
 export type { FrameAllocator } from './slab-allocator.js';
 export { PublishFrame, encodePublishFrame } from './encode/publish.js';
 export { encodeUtf8, decodeUtf8, utf8Length, isWellFormedUtf8 } from './utf8.js';

@@ -5,7 +5,9 @@
 // answers false (the core then queues, bounded, and drops QoS 0 first) and the socket's
 // 'drain' (fired when its send queue has emptied) resets the count and tells the core
 // writable(). E.toString(frame) may hand back the frame's own backing string, but
-// write() copies it into the send queue, so the core may reuse the frame afterwards.
+// write() appends its bytes to the socket's send queue (clientRequestWrite in Espruino's
+// libs/network/socketserver.c), so no reference to the frame is kept: writeCopies, and the
+// core may write its next frame of the same size into the same buffer (PORT.md).
 //
 // In: data events are binary strings; new Uint8Array(E.toArrayBuffer(s)) views the
 // string's bytes without copying. The view is only read: writing through it would change
@@ -39,6 +41,7 @@ export class SocketTransport implements Transport {
   heldBytes: number;
   gone: boolean;            // the socket cannot be written to any more
   ended: boolean;           // 'end', 'close' or 'error' seen and reported
+  readonly writeCopies: boolean;   // write() copies the frame into the send queue (see above)
 
   constructor(socket: EspruinoSocket, owner: TransportOwner) {
     this.socket = socket;
@@ -52,6 +55,7 @@ export class SocketTransport implements Transport {
     this.heldBytes = 0;
     this.gone = false;
     this.ended = false;
+    this.writeCopies = true;
   }
 
   /** Wires the socket's events to the connection. */

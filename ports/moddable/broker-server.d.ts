@@ -28,6 +28,7 @@ export declare class SocketTransport implements Transport {
   closing: boolean;
   closed: boolean;
   remote: string;
+  readonly writeCopies: boolean;
   write(frame: Uint8Array): boolean;
   close(): void;
   pause(): void;

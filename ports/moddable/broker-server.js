@@ -10,9 +10,11 @@
 // connection.receive(). While the core has asked to pause (a client not reading its answers)
 // nothing is read: the data stays in lwIP and the TCP window closes (inbound backpressure).
 // Bytes out: write() never exceeds the free send-buffer count that onWritable(n) or the last
-// write() gave (a bigger write throws "would block"); the unsent tail of a frame is kept as a
-// view (the core does not touch a frame it handed over) and connection.writable() is called
-// once it has drained. At most one frame is held here; the core queues the rest, bounded.
+// write() gave (a bigger write throws "would block"); the unsent tail of a frame is copied and
+// kept here, and connection.writable() is called once it has drained. So write() holds no
+// frame once it returns (writeCopies): lwIP copies what it takes, and the core may write its
+// next frame of the same size into the same buffer, allocating nothing per message (PORT.md).
+// At most one tail is held here; the core queues the rest, bounded.
 // Close: onError (delivered by the SDK after the input is read) closes the socket and tells
 // the core; the core's close() waits for a pending tail (a CONNACK refusal, a DISCONNECT) to
 // drain first, at most `lingerMs`.
@@ -129,6 +131,7 @@ export class SocketTransport {
     this.closingSinceMs = 0;
     this.closed = false;
     this.remote = "";
+    this.writeCopies = true;  // write() keeps no reference to a frame (the tail is a copy)
   }
 
   // ---- Transport (called by the core) ----
@@ -137,6 +140,10 @@ export class SocketTransport {
     if (this.closed || this.closing) return true;
     this.tail = frame;
     if (this.flush()) return true;
+    // Not all of it fitted: keep a copy of the rest, since the core may reuse `frame`.
+    const rest = new Uint8Array(this.tail.byteLength);
+    rest.set(this.tail, 0);
+    this.tail = rest;
     this.blocked = true;
     return false;
   }

@@ -12,6 +12,7 @@ export class FakeTransport {
   closed = false;
   paused = false;
   full = false;                      // make write() answer false (a slow client)
+  writeCopies = false;               // true: declare that write() keeps no frame (PORT.md); `written` holds copies either way
   write(frame: Uint8Array): boolean {
     if (this.closed) throw new Error('write after close');
     this.written.push(frame.slice());

@@ -193,6 +193,33 @@ export function portScenarios(start: StartRig, name: string): void {
     assert.is(sub.got.length + r.broker.stats.dropped, sent, 'each message arrived or was counted as dropped');
   });
 
+  test('PORT.md writeCopies: same-size messages through a socket that fills mid-frame arrive each with its own bytes, in order', async () => {
+    // A port that says its write() copies (Espruino, Moddable) lets the core write the next
+    // frame into the last one's buffer: a tail it kept instead of copying would go out with
+    // another message's bytes. 100-byte frames, 200 of them: past the device ports' send
+    // buffers, so one frame is cut and the rest wait in the core.
+    const r = await rig({ maxOutboundBytes: 65536, maxQueuedBytes: 1 << 20 });
+    const sub = await connected(r, 'sub');
+    await subscribed(r, sub, 'n', 0);
+    const pub = await connected(r, 'pub');
+    sub.peer.reading(false);
+    const n = 200;
+    const text = (i: number): string => (String(i).padStart(4, '0') + ' ').repeat(19);   // differs in every part of the frame
+    for (let i = 0; i < n; i++) {
+      pub.peer.send(publish0('n', new TextEncoder().encode(text(i))));
+      if (i % 20 === 19) await r.settle();
+    }
+    await r.settle();
+    sub.peer.reading(true);
+    await r.until(() => sub.packets().length >= n);
+    const td = new TextDecoder();
+    const got = sub.got.map((p) => td.decode((p as { payload: Uint8Array }).payload));
+    const want: string[] = [];
+    for (let i = 0; i < n; i++) want.push(text(i));
+    assert.equal(got, want);
+    assert.is(r.broker.stats.dropped, 0);
+  });
+
   test('pause: a client sending while it reads none of its answers is bounded: answered in full once it reads, or closed', async () => {
     const r = await rig({ maxOutboundBytes: 2048 });
     const c = await connected(r, 'p');

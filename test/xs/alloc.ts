@@ -21,7 +21,8 @@
 // A QoS 1 step includes each subscriber's PUBACK for each message (fed back with the
 // packet id the broker chose), so the in-flight windows stay open and the step measures a
 // steady state. The publisher's input frame and the PUBACK buffer are built once in setup
-// and reused: a port's own receive buffers are not the core's allocations.
+// and reused: a port's own receive buffers are not the core's allocations. The transports
+// copy what they are given (Transport.writeCopies), as the device ports' sockets do.
 // Results come back as the evaluate's completion value, an ArrayBuffer of JSON.
 
 import type { Broker, Connection, Transport } from '../../core/index.js';
@@ -32,23 +33,27 @@ type Api = typeof import('../../core/index.js');
 const TOPIC = 'bench/t';
 const PAYLOAD = '{"t":21.5,"rh":40}';
 
+// A port whose socket copies what it is given (as Espruino's and Moddable's do): it keeps no
+// frame, only counts and the packet id of the last one, so the core may reuse its buffers.
 class CountingTransport implements Transport {
   writes: number;
   bytes: number;
-  last: Uint8Array | null;
+  lastPacketId: number;
   closed: boolean;
+  readonly writeCopies: boolean;
 
   constructor() {
     this.writes = 0;
     this.bytes = 0;
-    this.last = null;
+    this.lastPacketId = -1;
     this.closed = false;
+    this.writeCopies = true;
   }
 
   write(frame: Uint8Array): boolean {
     this.writes++;
     this.bytes += frame.length;
-    this.last = frame;
+    this.lastPacketId = packetIdOf(frame);
     return true;
   }
 
@@ -62,8 +67,8 @@ interface Registry {
 }
 
 /** The Packet Identifier of a QoS 1/2 PUBLISH frame, or -1. */
-function packetIdOf(f: Uint8Array | null): number {
-  if (f === null || f.length < 2 || (f[0] >> 4) !== 3 || (f[0] & 6) === 0) return -1;
+function packetIdOf(f: Uint8Array): number {
+  if (f.length < 2 || (f[0] >> 4) !== 3 || (f[0] & 6) === 0) return -1;
   let i = 1;
   while (i < f.length && (f[i] & 0x80) !== 0) i++;
   i++;
@@ -198,7 +203,7 @@ export class AllocBench {
     for (let i = 0; i < n; i++) {
       p.receive(frame, 0);
       for (let j = 0; j < subs.length; j++) {
-        const id = packetIdOf(ts[j].last);
+        const id = ts[j].lastPacketId;
         ack[2] = id >> 8;
         ack[3] = id & 0xff;
         subs[j].receive(ack, 0);

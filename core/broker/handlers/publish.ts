@@ -8,7 +8,7 @@ import type { Connection, Held } from '../connection.js';
 import { ACTIVE } from '../connection.js';
 import type { RoutingHost } from '../routing.js';
 import type { Message } from '../message.js';
-import { keep, reuseMessage } from '../message.js';
+import { keep, releaseFrames, reuseMessage } from '../message.js';
 import { faulted, hookFailed } from '../fault.js';
 import { ROUTE_HOLD, route } from '../routing.js';
 import { qos2Received } from '../state/owner.js';
@@ -116,6 +116,7 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   // The broker's spare message, if the last one was not kept: no allocation per message.
   const m = reuseMessage(b.spareMessage, p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
   b.spareMessage = null;
+  const held = b.messageFramesHeld;
   const routed = b.route(m, c, false);
   let err: CodecError | null = null;
   if (routed >= 0) {
@@ -128,8 +129,12 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   } else {
     acknowledgePublish(c, p, RC_QUOTA_EXCEEDED);   // 5.0 §3.4.2.1: refused (retained store full), nothing taken
   }
-  // Nothing kept it (no queue, in-flight window, retained store or hold): it is spare again.
-  if (!m.kept) b.spareMessage = m;
+  // Nothing kept it (no queue, in-flight window, retained store or hold): it is spare again,
+  // and so are its frames if every transport they went to copied them.
+  if (!m.kept) {
+    b.spareMessage = m;
+    if (b.messageFramesHeld === held) releaseFrames(m, b.framePool);
+  }
   return err;
 }
 
