@@ -3,7 +3,7 @@
 // timer for nextDeadline() that calls timeout(nowMs); the embedding application answers the
 // hooks and may publish and subscribe from the same program.
 
-import type { CodecError, FrameAllocator, Packet, Properties, PublishPacket, QoS, Subscription } from '../codec/index.js';
+import type { CodecError, FrameAllocator, Packet, Properties, InPlacePublish, QoS, Subscription } from '../codec/index.js';
 import { FramePool, MQTT_5, RC_KEEP_ALIVE_TIMEOUT, RC_SESSION_TAKEN_OVER, SlabAllocator, codecError, encodeUtf8, isValidTopicName, label, quote } from '../codec/index.js';
 import type { ConnectionHost, Held, Transport } from './connection.js';
 import { ACTIVE, AWAIT_CONNECT, CLOSED, Connection } from './connection.js';
@@ -116,7 +116,7 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
   // else, for the next frame of the same size (codec/frame-pool.ts); `alloc` is this pool.
   framePool: FramePool;
   messageFramesHeld: number;       // sends that held a message's shared frame (delivery.ts, handlers/publish.ts)
-  publishScratch: PublishPacket;   // reused to encode each message's frames (message.ts frameFor)
+  publishScratch: InPlacePublish;  // reused to encode each message's frames (message.ts frameFor)
   spareMessage: Message | null;     // a routed message nothing kept, reused for the next PUBLISH
   stringScratch: number[][];        // shared by every connection's decoder (codec/reader.ts)
   faulty: Connection[];             // connections whose transport threw in a write, closed by settle() (fault.ts)

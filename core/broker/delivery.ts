@@ -5,7 +5,7 @@
 
 import type { Properties, QoS } from '../codec/index.js';
 import { MQTT_5, PUBLISH, PUBREL, PublishFrame, encodePublishFrame, label, quote } from '../codec/index.js';
-import type { FrameAllocator, FramePool, PublishPacket } from '../codec/index.js';
+import type { FrameAllocator, FramePool, InPlacePublish } from '../codec/index.js';
 import type { BacklogHost } from './backlog.js';
 import type { FaultHost } from './fault.js';
 import type { Connection } from './connection.js';
@@ -26,7 +26,7 @@ export interface DeliveryHost extends BacklogHost, FaultHost {
   alloc: FrameAllocator | null;
   framePool: FramePool;             // where a frame no transport holds goes back (codec/frame-pool.ts)
   messageFramesHeld: number;        // counts sends that held a message's shared frame
-  publishScratch: PublishPacket;    // reused to encode each message's frames
+  publishScratch: InPlacePublish;   // reused to encode each message's frames
   /** May `s` receive a message on `topic` now (the authorizeRead hook)? */
   mayRead(s: Session, topic: string): boolean;
 }

@@ -3,19 +3,19 @@
 // shared by every receiver of that form (design.md §2).
 
 import type { FrameAllocator, FramePool, Properties, PublishPacket, QoS } from '../codec/index.js';
-import { MQTT_5, PUBLISH, PublishFrame, encodePublishFrame } from '../codec/index.js';
+import { InPlacePayload, InPlacePublish, MQTT_5, PublishFrame, copyRange, encodePublishFrame } from '../codec/index.js';
 
 
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /** A PUBLISH packet object for frameFor to fill and encode (one per broker). */
-export function publishScratch(): PublishPacket {
-  return { type: PUBLISH, dup: false, qos: 0, retain: false, topic: '', packetId: 0, properties: null, payload: EMPTY_PAYLOAD };
+export function publishScratch(): InPlacePublish {
+  return new InPlacePublish();
 }
 
 export interface Message {
   topic: string;
-  payload: Uint8Array;            // a view of the received chunk until keep() copies it
+  payload: Uint8Array;            // the received bytes (a view, made when read) until keep() copies them
   qos: QoS;
   retain: boolean;
   properties: Properties | null;  // as forwarded (5.0); never a Topic Alias or Subscription Identifier
@@ -30,39 +30,82 @@ export interface Message {
   frames: Array<PublishFrame | null> | null;
 }
 
+// Every Message is one (createMessage): its payload is a range of the received chunk until
+// keep() copies it, and frames are encoded from the range, so routing a message makes no view
+// of the chunk (codec/in-place-payload.ts). The range's fields are not part of Message, the
+// type an application is handed, so the Espruino build may rename them.
+class BrokerMessage extends InPlacePayload implements Message {
+  topic: string;
+  qos: QoS;
+  retain: boolean;
+  properties: Properties | null;
+  publisher: string;
+  kept: boolean;
+  expiresAtMs: number;
+  topicBytes: Uint8Array | null;
+  storeId: number;
+  frame: PublishFrame | null;
+  frameForm: number;
+  frames: Array<PublishFrame | null> | null;
+
+  constructor(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, properties: Properties | null, publisher: string) {
+    super();
+    this.payload = payload;
+    this.topic = topic;
+    this.qos = qos;
+    this.retain = retain;
+    this.properties = properties;
+    this.publisher = publisher;
+    this.kept = false;
+    this.expiresAtMs = -1;
+    this.topicBytes = null;
+    this.storeId = 0;
+    this.frame = null;
+    this.frameForm = -1;
+    this.frames = null;
+  }
+}
+
 export function createMessage(topic: string, payload: Uint8Array, qos: QoS, retain: boolean,
   properties: Properties | null, publisher: string): Message {
-  return { topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, publisher: publisher, kept: false, expiresAtMs: -1,
-    topicBytes: null, storeId: 0, frame: null, frameForm: -1, frames: null };
+  return new BrokerMessage(topic, payload, qos, retain, properties, publisher);
 }
 
 /**
- * `spare` (a message that was routed and not kept) filled in again as a new message, or a
- * new one when there is none: a message that nothing kept costs no allocation the next time.
+ * The message of PUBLISH `p`: `spare` (a message that was routed and not kept) filled in
+ * again, or a new one when there is none, so a message that nothing kept costs no allocation
+ * the next time. A payload still in the received bytes (the decoder's InPlacePublish) stays
+ * a range of them.
  */
-export function reuseMessage(spare: Message | null, topic: string, payload: Uint8Array, qos: QoS, retain: boolean,
-  properties: Properties | null, publisher: string): Message {
-  if (spare === null) return createMessage(topic, payload, qos, retain, properties, publisher);
-  spare.topic = topic;
-  spare.payload = payload;
-  spare.qos = qos;
-  spare.retain = retain;
-  spare.properties = properties;
-  spare.publisher = publisher;
-  spare.expiresAtMs = -1;
-  spare.topicBytes = null;
-  spare.storeId = 0;
+export function reuseMessage(spare: Message | null, p: PublishPacket, publisher: string): Message {
+  const fresh = spare === null;
+  const m = (fresh ? new BrokerMessage(p.topic, EMPTY_PAYLOAD, p.qos, p.retain, p.properties, publisher) : spare) as BrokerMessage;
+  if (p instanceof InPlacePublish) m.setPayload(p.payloadSource, p.payloadStart, p.payloadEnd);
+  else m.payload = p.payload;
+  if (fresh) return m;
+  m.topic = p.topic;
+  m.qos = p.qos;
+  m.retain = p.retain;
+  m.properties = p.properties;
+  m.publisher = publisher;
+  m.expiresAtMs = -1;
+  m.topicBytes = null;
+  m.storeId = 0;
   // `frame` stays: with frameForm -1 it is no encoding of this message, only an object
   // frameFor fills again (nothing else holds a PublishFrame: ports are handed its bytes).
-  spare.frameForm = -1;
-  spare.frames = null;
-  return spare;
+  m.frameForm = -1;
+  m.frames = null;
+  return m;
 }
 
 /** Copies the payload out of the receive buffer once, before the message outlives the call. */
 export function keep(m: Message): Message {
   if (!m.kept) {
-    m.payload = copyOf(m.payload);
+    // From the range: no view of the received bytes is made for the copy.
+    const r = m as BrokerMessage;
+    const payload = new Uint8Array(r.payloadEnd - r.payloadStart);
+    copyRange(r.payloadSource, r.payloadStart, r.payloadEnd, payload, 0);
+    m.payload = payload;
     if (m.properties !== null && m.properties.correlationData !== undefined) {
       m.properties.correlationData = copyOf(m.properties.correlationData);
     }
@@ -81,7 +124,7 @@ export function copyOf(b: Uint8Array): Uint8Array {
 
 /** The shared encoding of `m` for one wire form; its packet id is 0 until a receiver's is set. */
 export function frameFor(m: Message, version: number, qos: QoS, retain: boolean, alloc: FrameAllocator | null,
-  scratch: PublishPacket): PublishFrame {
+  scratch: InPlacePublish): PublishFrame {
   // One of 12 forms: MQTT 3.x or 5.0, QoS 0-2, retain flag 0-1.
   const form = ((__MQTT5__ && version === MQTT_5) ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
   if (m.frameForm === form) return m.frame as PublishFrame;
@@ -91,9 +134,10 @@ export function frameFor(m: Message, version: number, qos: QoS, retain: boolean,
   scratch.retain = retain;
   scratch.topic = m.topic;
   scratch.properties = (__MQTT5__ && version === MQTT_5) ? m.properties : null;
-  scratch.payload = m.payload;
+  const r = m as BrokerMessage;
+  scratch.setPayload(r.payloadSource, r.payloadStart, r.payloadEnd);   // copied into the frame from the range
   const f = encodePublishFrame(scratch, version, alloc, m.topicBytes, m.frameForm < 0 ? m.frame : null);
-  scratch.payload = EMPTY_PAYLOAD;   // hold no message alive from the scratch object
+  scratch.setPayload(EMPTY_PAYLOAD, 0, 0);   // hold no message alive from the scratch object
   scratch.properties = null;
   if (m.frameForm < 0) {
     m.frame = f;

@@ -11,7 +11,7 @@
 import type { CodecError } from './codec-error.js';
 import { codecError, isCodecError } from './codec-error.js';
 import { checkFirstByte } from './fixed-header.js';
-import type { Packet, PublishPacket } from './packets.js';
+import type { Packet } from './packets.js';
 import {
   CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL,
   SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, MQTT_3_1_1,
@@ -20,6 +20,7 @@ import { Reader, malformed } from './reader.js';
 import { RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED } from './reason-codes.js';
 import { decodeConnack, decodeConnect } from './decode/connect.js';
 import { decodePublish, publishPacket } from './decode/publish.js';
+import type { InPlacePublish } from './in-place-publish.js';
 import { decodeSuback, decodeSubscribe, decodeUnsuback, decodeUnsubscribe } from './decode/subscribe.js';
 import { decodeAck, decodeAuth, decodeDisconnect, decodePing } from './decode/acks.js';
 
@@ -68,7 +69,7 @@ export class Decoder {
   private bodyFill: number;
   private reader: Reader;
   private reuseQoS0: boolean;
-  private qos0: PublishPacket | null;   // the reused QoS 0 PUBLISH, made on first use (a subscriber never needs one)
+  private qos0: InPlacePublish | null;   // the reused QoS 0 PUBLISH, made on first use (a subscriber never needs one)
 
   constructor(options: DecoderOptions) {
     this.version = options.version === undefined ? 0 : options.version;

@@ -57,6 +57,27 @@ export class Writer {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
+
+  /** Bytes `start` .. `end` of `src`, without a view of them when they are few (copyRange). */
+  range(src: Uint8Array, start: number, end: number): void {
+    copyRange(src, start, end, this.buf, this.pos);
+    this.pos += end - start;
+  }
+}
+
+// Up to this many bytes are copied one by one: a subarray view for set() is an object (4 XS
+// slots), and a short loop costs less than collecting it on a device. Longer runs go through
+// a view and set(), whose per-byte cost is far lower.
+const COPY_BY_BYTE = 32;
+
+/** Copies bytes `start` .. `end` of `src` into `dst` at `at`. */
+export function copyRange(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+  const n = end - start;
+  if (n > COPY_BY_BYTE) {
+    dst.set(src.subarray(start, end), at);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[at + i] = src[start + i];
 }
 
 export function varintLength(v: number): number {

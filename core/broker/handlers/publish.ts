@@ -107,14 +107,16 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     acknowledgePublish(c, p, RC_NOT_AUTHORIZED);
     return null;
   }
-  if (__MQTT5__ && !payloadFormatValid(b, p.payload, p.properties)) {
+  // Only with properties (a Payload Format Indicator) is the payload read here: reading it
+  // makes a view of the received bytes, which routing does without (codec/in-place-publish.ts).
+  if (__MQTT5__ && p.properties !== null && !payloadFormatValid(b, p.payload, p.properties)) {
     // 5.0 §3.3.2.3.2: QoS 1/2 are refused with 0x99; a QoS 0 message is dropped (logged).
     b.log(c, 'PUBLISH to ' + quote(p.topic) + ' is marked UTF-8 and is not', LOG_DETAIL);
     acknowledgePublish(c, p, RC_PAYLOAD_FORMAT_INVALID);
     return null;
   }
   // The broker's spare message, if the last one was not kept: no allocation per message.
-  const m = reuseMessage(b.spareMessage, p.topic, p.payload, p.qos, p.retain, p.properties, c.clientId);
+  const m = reuseMessage(b.spareMessage, p, c.clientId);
   b.spareMessage = null;
   const held = b.messageFramesHeld;
   const routed = b.route(m, c, false);

@@ -6,17 +6,19 @@ import { readProperties } from '../properties.js';
 import type { Reader } from '../reader.js';
 import { malformed, protocolError } from '../reader.js';
 import { quote } from '../peer-text.js';
+import { InPlacePublish } from '../in-place-publish.js';
 
 
 /** An empty PUBLISH packet object, for a decoder to fill again (DecoderOptions.reuseQoS0). */
-export function publishPacket(): PublishPacket {
-  return { type: PUBLISH, dup: false, qos: 0, retain: false, topic: '', packetId: 0, properties: null, payload: EMPTY };
+export function publishPacket(): InPlacePublish {
+  return new InPlacePublish();
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** `qos0` (optional): the object a QoS 0 PUBLISH is written into instead of a new one. */
-export function decodePublish(r: Reader, flags: number, version: number, qos0?: PublishPacket | null): PublishPacket {
+/**
+ * `qos0` (optional): the object a QoS 0 PUBLISH is written into instead of a new one; its
+ * payload is left a range of the received bytes (no view made: in-place-publish.ts).
+ */
+export function decodePublish(r: Reader, flags: number, version: number, qos0?: InPlacePublish | null): PublishPacket {
   const qos = ((flags >> 1) & 0x03) as QoS;   // QoS 3 was refused on the fixed header
   // [MQTT-3.3.1-2] DUP is 0 in every QoS 0 message: a flag that cannot be right (5.0 §2.1.3).
   if (qos === 0 && (flags & 0x08) !== 0) throw malformed('4:MQTT-3.3.1-2', 'QoS 0 PUBLISH with DUP set');
@@ -41,7 +43,8 @@ export function decodePublish(r: Reader, flags: number, version: number, qos0?: 
     qos0.retain = (flags & 0x01) !== 0;
     qos0.topic = topic;
     qos0.properties = properties;
-    qos0.payload = r.rest();
+    qos0.setPayload(r.buf, r.pos, r.end);
+    r.pos = r.end;
     return qos0;
   }
   return {

@@ -6,6 +6,7 @@ import { MQTT_5 } from '../packets.js';
 import { propertiesLength, writeProperties } from '../properties.js';
 import { Writer, stringFieldLength, varintLength } from '../writer.js';
 import { frame } from './frame.js';
+import { InPlacePublish } from '../in-place-publish.js';
 import type { FrameAllocator } from '../slab-allocator.js';
 
 
@@ -18,14 +19,18 @@ export function encodePublish(p: PublishPacket, version: number, alloc: FrameAll
   const v5 = (__MQTT5__ && version === MQTT_5);
   const propsLength = v5 ? propertiesLength(p.properties) : 0;
   const topicLength = topicBytes ? 2 + topicBytes.length : stringFieldLength(p.topic);
-  const n = topicLength + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + p.payload.length;
+  // A payload still in its received bytes is copied from there: reading `payload` would make a view.
+  const inPlace = p instanceof InPlacePublish ? p : null;
+  const payloadLength = inPlace !== null ? inPlace.payloadEnd - inPlace.payloadStart : p.payload.length;
+  const n = topicLength + (p.qos > 0 ? 2 : 0) + (v5 ? varintLength(propsLength) + propsLength : 0) + payloadLength;
   const w = frame(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0), n, alloc, writer);
   if (topicBytes) w.binary(topicBytes);
   else w.utf8(p.topic);
   // [MQTT-2.2.1-2] a QoS 0 PUBLISH has no Packet Identifier.
   if (p.qos > 0) w.u16(p.packetId);
   if (v5) writeProperties(w, p.properties, propsLength);
-  w.bytes(p.payload);
+  if (inPlace !== null) w.range(inPlace.payloadSource, inPlace.payloadStart, inPlace.payloadEnd);
+  else w.bytes(p.payload);
   const out = w.buf;
   if (writer) writer.buf = NO_BYTES;   // a reused Writer holds no frame alive
   return out;
