@@ -3,7 +3,7 @@
 // shared by every receiver of that form (design.md §2).
 
 import type { FrameAllocator, FramePool, Properties, PublishPacket, QoS } from '../codec/index.js';
-import { InPlacePayload, InPlacePublish, MQTT_5, PublishFrame, copyRange, encodePublishFrame } from '../codec/index.js';
+import { InPlacePayload, InPlacePublish, MQTT_5, PublishFrame, encodePublishFrame } from '../codec/index.js';
 
 
 const EMPTY_PAYLOAD = new Uint8Array(0);
@@ -104,7 +104,7 @@ export function keep(m: Message): Message {
     // From the range: no view of the received bytes is made for the copy.
     const r = m as BrokerMessage;
     const payload = new Uint8Array(r.payloadEnd - r.payloadStart);
-    copyRange(r.payloadSource, r.payloadStart, r.payloadEnd, payload, 0);
+    r.copyPayload(payload, 0);
     m.payload = payload;
     if (m.properties !== null && m.properties.correlationData !== undefined) {
       m.properties.correlationData = copyOf(m.properties.correlationData);
@@ -134,8 +134,7 @@ export function frameFor(m: Message, version: number, qos: QoS, retain: boolean,
   scratch.retain = retain;
   scratch.topic = m.topic;
   scratch.properties = (__MQTT5__ && version === MQTT_5) ? m.properties : null;
-  const r = m as BrokerMessage;
-  scratch.setPayload(r.payloadSource, r.payloadStart, r.payloadEnd);   // copied into the frame from the range
+  scratch.samePayloadAs(m as BrokerMessage);   // copied into the frame from its view or its range
   const f = encodePublishFrame(scratch, version, alloc, m.topicBytes, m.frameForm < 0 ? m.frame : null);
   scratch.setPayload(EMPTY_PAYLOAD, 0, 0);   // hold no message alive from the scratch object
   scratch.properties = null;

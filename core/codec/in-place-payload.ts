@@ -4,6 +4,8 @@
 // bytes (a view is an object: 4 XS slots). Shared by the decoder's reused QoS 0 PUBLISH
 // (in-place-publish.ts) and the broker's messages (broker/message.ts).
 
+import { copyRange } from './writer.js';
+
 const EMPTY = new Uint8Array(0);
 
 export class InPlacePayload {
@@ -39,5 +41,22 @@ export class InPlacePayload {
     this.payloadStart = start;
     this.payloadEnd = end;
     this.view = null;
+  }
+
+  /** The same payload as `other`'s, and its view if it has one (not copied). */
+  samePayloadAs(other: InPlacePayload): void {
+    this.payloadSource = other.payloadSource;
+    this.payloadStart = other.payloadStart;
+    this.payloadEnd = other.payloadEnd;
+    this.view = other.view;
+  }
+
+  /**
+   * Writes the payload into `dst` at `at`: from its view when it has one (set() needs no new
+   * object then), else from the range (copyRange).
+   */
+  copyPayload(dst: Uint8Array, at: number): void {
+    if (this.view !== null) dst.set(this.view, at);
+    else copyRange(this.payloadSource, this.payloadStart, this.payloadEnd, dst, at);
   }
 }

@@ -57,12 +57,6 @@ export class Writer {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
-
-  /** Bytes `start` .. `end` of `src`, without a view of them when they are few (copyRange). */
-  range(src: Uint8Array, start: number, end: number): void {
-    copyRange(src, start, end, this.buf, this.pos);
-    this.pos += end - start;
-  }
 }
 
 // Up to this many bytes are copied one by one: a subarray view for set() is an object (4 XS

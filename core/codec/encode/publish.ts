@@ -29,8 +29,10 @@ export function encodePublish(p: PublishPacket, version: number, alloc: FrameAll
   // [MQTT-2.2.1-2] a QoS 0 PUBLISH has no Packet Identifier.
   if (p.qos > 0) w.u16(p.packetId);
   if (v5) writeProperties(w, p.properties, propsLength);
-  if (inPlace !== null) w.range(inPlace.payloadSource, inPlace.payloadStart, inPlace.payloadEnd);
-  else w.bytes(p.payload);
+  if (inPlace !== null) {
+    inPlace.copyPayload(w.buf, w.pos);
+    w.pos += payloadLength;
+  } else w.bytes(p.payload);
   const out = w.buf;
   if (writer) writer.buf = NO_BYTES;   // a reused Writer holds no frame alive
   return out;
