@@ -133,13 +133,19 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // allocates nothing in XS; core/codec/frame-pool.ts, in-place-payload.ts): node 245787, xs
 // 215309, xs-iife 232762 (most of the +5 KB are comments), espruino 103607, espruino-mqtt3
 // 91642 (+1.8 KB minified) over main 2bcec2e; budgets that plus about 0.8%.
+// Raised for a durable store's QoS 2 forwarding held until its record is stored (exactly once
+// across a crash), snapshots tried at most once a second while a store fails, and a turn's
+// records framed straight into one buffer (RecordFrames, Node's file journal; left out of the
+// Espruino bundles): node 250331, xs 219857, xs-iife 237652, espruino 104785, espruino-mqtt3
+// 92803 over main 901d2a0 with those changes (+4.5 KB, +1.2 KB on Espruino); budgets that
+// plus about 0.4%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 247800,
-  xs: 217100,
-  'xs-iife': 234700,
-  espruino: 104500,
-  'espruino-mqtt3': 92400,
+  node: 251300,
+  xs: 220700,
+  'xs-iife': 238600,
+  espruino: 105200,
+  'espruino-mqtt3': 93200,
   'espruino-store': 9500,
   'xs-store': 19500,
   'espruino-bridge': 63000,

@@ -233,7 +233,7 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
       }
     }
     this.log(null, 'store: ' + loaded.records + ' records loaded: ' + this.sessionCount + ' sessions, ' + this.retained.count + ' retained messages', LOG_DETAIL);
-    j.flush();
+    j.flush(this.nowMs);
   }
 
   /** A will's publisher after a restart, as authorizePublish is asked about it: a connection already closed. */
@@ -266,6 +266,14 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
 
   settleLater(): void {
     settle(this);
+  }
+
+  openGate(c: Connection): void {
+    try {
+      c.ungate();
+    } catch (e) {
+      faulted(this, c, e);
+    }
   }
 
   /** A new client connection from the port, opened at `nowMs`. */

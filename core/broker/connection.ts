@@ -112,6 +112,7 @@ export class Connection implements DecoderBudget, Timed {
   blocked: boolean;              // the transport said it is full
   outbound: Uint8Array[];        // frames held while blocked (NONE when there are none)
   outboundBytes: number;
+  gatedUntil: number;            // frames wait in `outbound` for this journal batch; 0: none
   sessionExpiryFromConnect: number;
   receiveMaximum: number;        // the client's (5.0), caps our in-flight window
   maximumPacketSize: number;     // the client's (5.0)
@@ -166,6 +167,7 @@ export class Connection implements DecoderBudget, Timed {
     this.blocked = false;
     this.outbound = NONE;
     this.outboundBytes = 0;
+    this.gatedUntil = 0;
     this.sessionExpiryFromConnect = 0;
     this.receiveMaximum = 65535;
     this.maximumPacketSize = 0;
@@ -247,7 +249,7 @@ export class Connection implements DecoderBudget, Timed {
     // costs one pass (shift moves every remaining frame each time).
     const held = this.outbound;
     let i = 0;
-    while (i < held.length && !this.blocked) {
+    while (i < held.length && !this.blocked && this.gatedUntil === 0) {
       const f = held[i++];
       this.outboundBytes -= f.length;
       this.send(f);   // not blocked: written now (and blocked again if the transport is full)
@@ -255,6 +257,12 @@ export class Connection implements DecoderBudget, Timed {
     if (i > 0) this.outbound = i === held.length ? NONE : held.slice(i);
     if (this.session !== null && !this.blocked) this.broker.pump(this.session);
     this.process();
+  }
+
+  /** The journal batch the frames waited for is answered: they go out. */
+  ungate(): void {
+    this.gatedUntil = 0;
+    if (!this.blocked) this.drain();
   }
 
   /** Reads and handles the packets the decoder holds, unless something makes us wait. */
@@ -305,7 +313,7 @@ export class Connection implements DecoderBudget, Timed {
    */
   send(frame: Uint8Array): boolean {
     if (this.state === CLOSED) return true;
-    if (this.blocked) {
+    if (this.blocked || this.gatedUntil !== 0) {
       if (this.outbound === NONE) this.outbound = [];
       this.outbound.push(frame);
       this.outboundBytes += frame.length;
@@ -392,6 +400,7 @@ export class Connection implements DecoderBudget, Timed {
     // The connection closes next, and frames held unsent go with it: this last one is handed
     // to the port even though its transport said full (the port sends what it can).
     this.blocked = false;
+    this.gatedUntil = 0;   // frames held for the store are dropped
     this.sendPacket(disconnectPacket(rc, reason, this.requestProblemInformation));
   }
 
@@ -412,6 +421,7 @@ export class Connection implements DecoderBudget, Timed {
     // Not through disconnect(): one method less on the stack (ESPRUINO LOCK DEPTH).
     if ((__MQTT5__ && this.version === MQTT_5) && this.state === ACTIVE) {
       this.blocked = false;   // as disconnect(): the last frame goes to the port even if it is full
+      this.gatedUntil = 0;
       this.sendPacket(disconnectPacket(err.rc, err.message, this.requestProblemInformation));
     }
     this.broker.connectionEnded(this, true);

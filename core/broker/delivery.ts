@@ -104,6 +104,7 @@ function resend(b: DeliveryHost, s: Session, c: Connection): void {
     sent++;
     if (o.state === AWAIT_PUBCOMP) c.sendPacket({ type: PUBREL, packetId: o.packetId, reasonCode: 0, properties: null });
     else {
+      gateFor(b, c, o.message);
       const copy = frameTo(b, c, o.message, o.qos, o.retain, o.subscriptionIds).withPacketId(o.packetId, true);
       if (c.send(copy)) b.framePool.release(copy);   // this receiver's own copy: free once copied
     }
@@ -157,6 +158,7 @@ function sendQoS0(b: DeliveryHost, s: Session, c: Connection, m: Message, retain
   b.stats.messagesOut++;
   // Shared with the other receivers of this form: the publish handler gives it back to the
   // frame pool after routing only if no send held it (handlers/publish.ts).
+  gateFor(b, c, m);
   if (!c.send(bytes)) b.messageFramesHeld++;
 }
 
@@ -179,8 +181,17 @@ function sendInflight(b: DeliveryHost, s: Session, c: Connection, m: Message, qo
   const packetId = allocatePacketId(s);
   startInflight(b, s, m, packetId, qos, retain, subscriptionIds, shareKey, queued);
   b.stats.messagesOut++;
+  gateFor(b, c, m);
   const copy = f.withPacketId(packetId, false);
   if (c.send(copy)) b.framePool.release(copy);   // this receiver's own copy: free once copied
+}
+
+/** `m` waits for its batch (handlers/publish.ts holdForStore): `c` holds it and all after it. */
+function gateFor(b: DeliveryHost, c: Connection, m: Message): void {
+  if (m.heldFor === 0) return;
+  const j = b.journal;
+  if (j !== null && j.gate(c, m.heldFor)) return;
+  m.heldFor = 0;   // stored already: never asked again
 }
 
 function enqueue(b: DeliveryHost, s: Session, m: Message, qos: QoS, retain: boolean,

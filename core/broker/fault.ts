@@ -26,6 +26,7 @@ export interface FaultHost {
   connectionCount: number;
   faulty: Connection[];             // closed by settle()
   journal: Journal | null;
+  nowMs: number;                    // the port's clock, as the last entry point gave it
   log(c: Connection | null, line: string, event: number, code?: number): void;
   connectionEnded(c: Connection, publishWill: boolean): void;
 }
@@ -75,7 +76,7 @@ export function settle(b: FaultHost): void {
     }
     if (j !== null) {
       try {
-        j.flush();
+        j.flush(b.nowMs);
       } catch (e) {
         faulted(b, null, e);   // a store that throws: its records are lost to it, nothing else
       }

@@ -19,4 +19,4 @@ export {
   REC_MESSAGE, REC_QUEUED, REC_UNQUEUED, REC_SENT, REC_INFLIGHT, REC_PUBREC_RECEIVED, REC_ACKED,
   REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_WILL_SET, REC_WILL_CLEARED, REC_RETAINED_SET, REC_RETAINED_DELETED, REC_CONNECTION_WILL, REC_LAST,
 } from './state/records.js';
-export { decodeRecord, encodeRecord } from './state/record-codec.js';
+export { RecordFrames, decodeRecord, encodeRecord } from './state/record-codec.js';

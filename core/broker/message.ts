@@ -24,6 +24,7 @@ export interface Message {
   expiresAtMs: number;            // 5.0 Message Expiry Interval as a deadline; -1: never
   topicBytes: Uint8Array | null;  // the topic as UTF-8, shared per topic by the router
   storeId: number;                // its REC_MESSAGE id in a durable store (state/owner.ts); 0: none
+  heldFor: number;                // sent to no one before this journal batch is stored; 0: none
   // Wire forms: most messages need one, kept in `frame`; `frames` holds the others.
   frame: PublishFrame | null;
   frameForm: number;
@@ -44,6 +45,7 @@ class BrokerMessage extends InPlacePayload implements Message {
   expiresAtMs: number;
   topicBytes: Uint8Array | null;
   storeId: number;
+  heldFor: number;
   frame: PublishFrame | null;
   frameForm: number;
   frames: Array<PublishFrame | null> | null;
@@ -60,6 +62,7 @@ class BrokerMessage extends InPlacePayload implements Message {
     this.expiresAtMs = -1;
     this.topicBytes = null;
     this.storeId = 0;
+    this.heldFor = 0;
     this.frame = null;
     this.frameForm = -1;
     this.frames = null;
@@ -91,6 +94,7 @@ export function reuseMessage(spare: Message | null, p: PublishPacket, publisher:
   m.expiresAtMs = -1;
   m.topicBytes = null;
   m.storeId = 0;
+  m.heldFor = 0;
   // `frame` stays: with frameForm -1 it is no encoding of this message, only an object
   // frameFor fills again (nothing else holds a PublishFrame: ports are handed its bytes).
   m.frameForm = -1;

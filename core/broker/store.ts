@@ -8,6 +8,8 @@
 // The in-memory store is `durable: false`, and the broker then makes no call to it at all:
 // no record is built, no callback made; the fast path pays nothing for the interface.
 
+import type { RecordFrames } from './state/record-codec.js';
+
 /** Given each record at start-up: the bytes `bytes[start .. end)`, good only during the call. */
 export type RecordVisitor = (bytes: Uint8Array, start: number, end: number) => void;
 
@@ -40,6 +42,9 @@ export interface Store {
    * calls of successive appends come in the order of the appends.
    */
   append(records: Uint8Array[], done: (stored: boolean) => void): void;
+  /** Optional, both or neither: append() for `count` records the encoder frames() gives framed in one buffer. */
+  appendFrames?(frames: Uint8Array, count: number, done: (stored: boolean) => void): void;
+  frames?(): RecordFrames;
   /**
    * true when the log has grown past its bound and a snapshot would let it shrink. The state
    * owner asks after appends, at a moment of its choosing.

@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import type { Store } from '../../core/index.js';
 import type { RecordVisitor } from '../../core/index.js';
-import { FRAME_HEADER_BYTES, frameRecords, visitFrames } from '../../core/index.js';
+import { FRAME_HEADER_BYTES, RecordFrames, frameRecords, visitFrames } from '../../core/index.js';
 import type { JournalFs, Log } from './journal-files.js';
 import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
 import { writeSnapshot } from './journal-snapshot.js';
@@ -72,12 +72,16 @@ export interface JournalStats {
 
 type Done = (stored: boolean) => void;
 
+// flush() keeps a buffer of up to this size to join the appends of one turn in.
+const JOINED_KEPT_BYTES = 1 << 20;
+
 // While failed, compactionDue() asks for a snapshot (the way out) at most this often.
 const RETRY_MS = 1000;
 
 /** The Node port's durable Store (core/broker/store.ts): the broker appends its state records here. */
 export class FileJournal implements Store {
   readonly durable = true;
+
   readonly options: JournalOptions;
   readonly stats: JournalStats;
   /** Why the journal refuses appends (a write or fsync error), or null. */
@@ -92,6 +96,7 @@ export class FileJournal implements Store {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private pendingDone: Done[] = [];
+  private joined = new Uint8Array(0);   // flush(): several appends joined for one write (written at once: reused)
   private flushScheduled = false;
   private unsynced: Done[] = [];      // always: written, waiting for the next fdatasync
   private syncing = false;
@@ -169,10 +174,44 @@ export class FileJournal implements Store {
       return this.answerInTurn(done, false, `${this.pendingBytes} bytes wait for the disk already (maxPendingBytes ${this.options.maxPendingBytes})`);
     }
     if (n === 0) return this.answerInTurn(done, true, null);   // nothing to keep: durable once all before it are
-    this.pending.push(frameRecords(records, 0, records.length));
-    this.pendingBytes += n;
+    this.keep(frameRecords(records, 0, records.length), records.length, done);
+  }
+
+  /** The broker's encoder of a batch for appendFrames (Store.frames): our framing, with the sliced CRC. */
+  frames(): RecordFrames {
+    return new RecordFrames(crc32Sliced);
+  }
+
+  /**
+   * append() for `count` records the broker framed with frames(), written as they are. Only
+   * the lengths are read: the frames are the broker's own encoding.
+   */
+  appendFrames(frames: Uint8Array, count: number, given: Done): void {
+    if (this.closed) return this.refuse(given, 'the journal is closed');
+    const done: Done = (stored) => {
+      if (!stored) this.stats.refused++;
+      given(stored);
+    };
+    const max = this.options.maxRecordBytes;
+    for (let at = 0; at < frames.length;) {
+      const n = ((frames[at] << 24) | (frames[at + 1] << 16) | (frames[at + 2] << 8) | frames[at + 3]) >>> 0;
+      if (n === 0 || n > max) return this.answerInTurn(done, false, `a record of ${n} bytes (records are 1 to ${max} bytes)`);
+      at += FRAME_HEADER_BYTES + n;
+    }
+    if (this.failure !== null) return this.answerInTurn(done, false, null);
+    if (this.pendingBytes + frames.length > this.options.maxPendingBytes) {
+      return this.answerInTurn(done, false, `${this.pendingBytes} bytes wait for the disk already (maxPendingBytes ${this.options.maxPendingBytes})`);
+    }
+    if (count === 0) return this.answerInTurn(done, true, null);
+    this.keep(frames, count, done);
+  }
+
+  /** Framed records to write at the end of this turn, answered by `done` as the policy says. */
+  private keep(frames: Uint8Array, count: number, done: Done): void {
+    this.pending.push(frames);
+    this.pendingBytes += frames.length;
     this.pendingDone.push(done);
-    this.stats.recordsAppended += records.length;
+    this.stats.recordsAppended += count;
     this.scheduleFlush();
   }
 
@@ -326,7 +365,13 @@ export class FileJournal implements Store {
     let bytes: Uint8Array;
     if (chunks.length === 1) bytes = chunks[0];
     else {
-      bytes = new Uint8Array(n);
+      // The appends of several entry points in one turn: one write from a buffer kept for it.
+      // (Kept up to JOINED_KEPT_BYTES: a slow disk's backlog is joined once, not held on to.)
+      if (n > JOINED_KEPT_BYTES) bytes = new Uint8Array(n);
+      else {
+        if (this.joined.length < n) this.joined = new Uint8Array(Math.min(JOINED_KEPT_BYTES, Math.max(n, this.joined.length * 2)));
+        bytes = this.joined.subarray(0, n);
+      }
       let at = 0;
       for (const c of chunks) {
         bytes.set(c, at);

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BrokerOptions, Hooks, Packet, RecordVisitor, Store } from '../../core/index.js';
-import { PUBLISH, PUBREL, encodeRecord, frameRecords, visitFrames } from '../../core/index.js';
+import { PUBLISH, PUBREC, PUBREL, encodeRecord, frameRecords, visitFrames } from '../../core/index.js';
 import { Rig } from '../helpers/rig.js';
 
 const WALL_START = 1_764_000_000_000;   // the wall clock when the first broker starts
@@ -429,10 +429,44 @@ test('5:§3.4.2.1 records the store could not keep: 5.0 PUBACK and PUBREC 0x97, 
   assert.ok(t.logs.some((l) => l.includes('acknowledgements withheld')));
   store.failing = false;
   const before = store.compactions;
+  t.advance(1000);   // a snapshot is tried at most once a second while the store fails
   t.publish('pub', 'a', '3', 1, 3);
   assert.is(store.compactions, before + 1);   // the first batch after the failure
   const u = restart(t, store);
   assert.equal(texts(resume(u, 'sub')), ['1', '2', '3']);   // the snapshot holds what memory held
+});
+
+test('a store that keeps failing is sent a snapshot at most once a second, and nothing is acknowledged meanwhile', () => {
+  const store = new ArrayStore();
+  const t = start(store);
+  offlineSubscriber(t, 'sub', 'a', 1);
+  t.connected('pub');
+  store.failing = true;
+  for (let i = 1; i <= 50; i++) t.publish('pub', 'a', 'm' + i, 1, i);
+  assert.is(store.compactions, 1);   // the first batch after the failure; the other 48 are not tried
+  assert.equal(t.packets('pub'), []);
+  assert.is(t.logs.filter((l) => l.includes('acknowledgements withheld')).length, 2);   // as it began, and the snapshot tried
+  t.advance(999);
+  t.publish('pub', 'a', 'm51', 1, 51);
+  assert.is(store.compactions, 1);
+  t.advance(1);
+  t.publish('pub', 'a', 'm52', 1, 52);
+  assert.is(store.compactions, 2);
+  assert.equal(t.packets('pub'), []);
+  store.failing = false;
+  t.advance(1000);
+  t.publish('pub', 'a', 'm53', 1, 53);   // the snapshot holds the queue as memory has it, and m53's PUBACK waits for it
+  assert.is(store.compactions, 3);
+  assert.equal(t.packets('pub').map((p) => (p as { packetId: number }).packetId), [53]);
+  const queued = (r: Rig): string[] => {
+    const q = (r.broker.sessions.get('sub') as NonNullable<ReturnType<typeof r.broker.sessions.get>>).queue;
+    const out: string[] = [];
+    for (let i = 0; i < q.length; i++) out.push(new TextDecoder().decode(q.item(i).message.payload));
+    return out;
+  };
+  const u = restart(t, store);
+  assert.equal(queued(u), queued(t));
+  assert.is(queued(u)[queued(u).length - 1], 'm53');
 });
 
 test('4:MQTT-4.3.2-2 3.1.1: records the store could not keep get no PUBACK', () => {
@@ -525,6 +559,70 @@ test('a restart from the records of a restarted broker gives the same sessions a
   const u = restart(t, store);
   const v = restart(u, store);
   assert.equal(texts(resume(v, 'sub')), ['m']);
+});
+
+test('4:MQTT-4.3.3-2 an incoming QoS 2 message reaches no subscriber before the record of its packet id is stored', () => {
+  const store = new ArrayStore();
+  store.later = [];
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 2);
+  t.connected('pub', { clean: false });
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  t.publish('pub', 'a', 'x', 2, 1);
+  assert.equal(publishes(t, 'sub'), []);
+  assert.equal(t.packets('pub'), []);
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  assert.equal(publishes(t, 'sub').map((m) => m.payload), ['x']);
+  assert.equal(t.packets('pub').map((p) => p.type), [PUBREC]);
+});
+
+test('4:MQTT-4.3.3-2 an incoming QoS 2 message whose records a crash lost reaches its subscriber once, when its publisher sends it again', () => {
+  const store = new ArrayStore();
+  store.later = [];
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 2);
+  t.connected('pub', { clean: false });
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  t.publish('pub', 'a', 'x', 2, 1);
+  const before = publishes(t, 'sub').length;
+  store.later = null;   // the crash: that batch was never written
+  const u = restart(t, store);
+  resume(u, 'sub');
+  resume(u, 'pub');
+  u.send('pub', { type: PUBLISH, dup: true, qos: 2, retain: false, topic: 'a', packetId: 1, properties: null, payload: new TextEncoder().encode('x') });
+  assert.is(before + publishes(u, 'sub').length, 1);
+  assert.equal(u.packets('pub').map((p) => p.type), [PUBREC]);
+});
+
+test('a QoS 2 message held for the store holds what its subscriber is sent after it, in order', () => {
+  const store = new ArrayStore();
+  store.later = [];
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 2);
+  t.connected('pub', { clean: false });
+  t.connected('other');
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  t.publish('pub', 'a', 'first', 2, 1);
+  t.publish('other', 'a', 'second', 0);
+  assert.equal(publishes(t, 'sub'), []);
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  assert.equal(publishes(t, 'sub').map((m) => m.payload), ['first', 'second']);
+});
+
+test('a QoS 1 message reaches its subscriber before its records are stored (a crash makes at most a duplicate)', () => {
+  const store = new ArrayStore();
+  store.later = [];
+  const t = start(store);
+  t.connected('sub', { clean: false });
+  t.subscribe('sub', 'a', 1);
+  t.connected('pub', { clean: false });
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  t.publish('pub', 'a', 'x', 1, 1);
+  assert.equal(publishes(t, 'sub').map((m) => m.payload), ['x']);
+  assert.equal(t.packets('pub'), []);   // its PUBACK waits for the store
 });
 
 test.run();

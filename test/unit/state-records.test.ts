@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateRecord, StoredMessage } from '../../core/broker/state/records.js';
 import { REC_LAST } from '../../core/broker/state/records.js';
-import { decodeRecord, encodeRecord } from '../../core/broker/state/record-codec.js';
+import { RecordFrames, decodeRecord, encodeRecord } from '../../core/broker/state/record-codec.js';
+import { crc32, frameRecords } from '../../core/store/journal-frame.js';
 
 const te = new TextEncoder();
 
@@ -66,6 +67,27 @@ test('every record kind goes through bytes and back unchanged', () => {
     kinds.add(r.kind);
   }
   assert.is(kinds.size, REC_LAST);   // none left out
+});
+
+test('a batch framed straight into one buffer is the bytes of each record framed one by one, across every growth of its buffer', () => {
+  const frames = new RecordFrames(crc32);
+  const all: StateRecord[] = [];
+  for (let round = 0; round < 3; round++) for (const r of EVERY_KIND) all.push(r);
+  for (const r of all) frames.add(r);
+  assert.is(frames.count, all.length);
+  const bytes = frames.take();
+  assert.equal(bytes, frameRecords(all.map(encodeRecord), 0, all.length));
+  assert.is(frames.count, 0);
+  frames.add(EVERY_KIND[0]);   // the next batch begins in a buffer of its own
+  assert.equal(frames.take(), frameRecords([encodeRecord(EVERY_KIND[0])], 0, 1));
+});
+
+test('a record that cannot be encoded throws, and the batch holds only the records before it', () => {
+  const frames = new RecordFrames(crc32);
+  frames.add(EVERY_KIND[0]);
+  assert.throws(() => frames.add({ kind: 4, clientId: 'x'.repeat(70_000) }));
+  assert.is(frames.count, 1);
+  assert.equal(frames.take(), frameRecords([encodeRecord(EVERY_KIND[0])], 0, 1));
 });
 
 test('a record\'s bytes begin with its kind', () => {

@@ -10,6 +10,7 @@ import type { RoutingHost } from '../routing.js';
 import type { Message } from '../message.js';
 import { keep, releaseFrames, reuseMessage } from '../message.js';
 import { faulted, hookFailed } from '../fault.js';
+import type { FaultHost } from '../fault.js';
 import { ROUTE_HOLD, route } from '../routing.js';
 import { qos2Received } from '../state/owner.js';
 import { acknowledge } from './acks-in.js';
@@ -118,6 +119,7 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
   // The broker's spare message, if the last one was not kept: no allocation per message.
   const m = reuseMessage(b.spareMessage, p, c.clientId);
   b.spareMessage = null;
+  holdForStore(b, c, m);
   const held = b.messageFramesHeld;
   const routed = b.route(m, c, false);
   let err: CodecError | null = null;
@@ -138,6 +140,16 @@ function accept(c: Connection, p: PublishPacket, allowed: boolean): CodecError |
     if (b.messageFramesHeld === held) releaseFrames(m, b.framePool);
   }
   return err;
+}
+
+// [MQTT-4.3.3-2] on a durable store, an incoming QoS 2 message of a stored session reaches no
+// one before this turn's batch (its packet id's record, below) is stored: else a crash loses
+// the record, the publisher sends it again and subscribers get it twice (delivery.ts gateFor).
+// QoS 1 needs no wait: what a crash lost its publisher sends again, in order [MQTT-4.6.0-1],
+// a duplicate QoS 1 allows, and the log keeps a prefix of the batches.
+function holdForStore(b: FaultHost, c: Connection, m: Message): void {
+  const j = b.journal;
+  m.heldFor = j !== null && m.qos === 2 && c.session !== null && c.session.stored ? j.turn : 0;
 }
 
 /**
@@ -195,6 +207,7 @@ export function retryHeld(b: PublishHost, timeouts: boolean): void {
     try {
       let routed = -1;
       if (c.state === ACTIVE) {
+        holdForStore(b, c, h.message);
         routed = route(b, h.message, c, false);
         if (routed >= 0) b.holding = false;
         if (routed < 0 && timeouts && b.nowMs - h.sinceMs >= b.limits.holdTimeoutMs) routed = route(b, h.message, c, true);

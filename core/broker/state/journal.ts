@@ -5,13 +5,15 @@
 // [MQTT-4.6.0-2] [MQTT-4.6.0-3]; when a store says done(false), those are not acknowledged
 // as a success (the handler's release function decides what goes out instead), the failure is
 // counted and logged, and the next batch is a snapshot (compact): a log missing records would
-// rebuild the wrong state, a snapshot rebuilds the one in memory.
+// rebuild the wrong state, a snapshot rebuilds the one in memory. While the store fails, a
+// snapshot (costly) is tried at most every SNAPSHOT_RETRY_MS; batches between are refused.
 //
 // A broker on the in-memory store has no journal (Broker.journal null): nothing here runs.
 
 import type { Connection } from '../connection.js';
 import type { Store } from '../store.js';
 import type { StateRecord } from './records.js';
+import type { RecordFrames } from './record-codec.js';
 import { encodeRecord } from './record-codec.js';
 
 /** An acknowledgement waiting for the records before it. */
@@ -31,9 +33,15 @@ export interface JournalHost {
   storeLog(line: string): void;
   /** After a store's late answer: what an entry point does on its way out (fault.ts settle). */
   settleLater(): void;
+  /** The batch `c` held its frames for is stored (Connection.ungate). */
+  openGate(c: Connection): void;
 }
 
+/** While a store fails: the least time (port's clock) between two snapshots tried. */
+export const SNAPSHOT_RETRY_MS = 1000;
+
 interface Batch {
+  seq: number;
   acks: HeldAck[];
   done: boolean;
   stored: boolean;
@@ -42,10 +50,15 @@ interface Batch {
 export class Journal {
   store: Store;
   records: Uint8Array[];          // of this turn, not yet handed to the store
+  frames: RecordFrames | null;    // instead, for a store with appendFrames
   acks: HeldAck[];                // of this turn
   private batches: Batch[];       // handed to the store, oldest first, not yet released
   private broken: boolean;        // a batch was not stored: the next one is a snapshot
+  private retryAtMs: number;      // while broken: no snapshot before this (port's clock)
   private flushing: boolean;
+  turn: number;                   // the number of this turn's batch, from 1
+  private answered: number;       // batches up to this one are answered
+  private gated: Connection[];    // holding frames for a batch not answered (gate())
   nextMessageId: number;          // REC_MESSAGE ids, from 1
   wallOffsetMs: number;           // wall-clock time minus the port's nowMs
   failures: number;               // batches the store could not keep ($SYS/broker/store/failures)
@@ -54,10 +67,15 @@ export class Journal {
   constructor(store: Store, wallOffsetMs: number, host: JournalHost) {
     this.store = store;
     this.records = [];
+    this.frames = store.frames !== undefined ? store.frames() : null;
     this.acks = [];
     this.batches = [];
     this.broken = false;
+    this.retryAtMs = -1;
     this.flushing = false;
+    this.turn = 1;
+    this.answered = 0;
+    this.gated = [];
     this.nextMessageId = 1;
     this.wallOffsetMs = wallOffsetMs;
     this.failures = 0;
@@ -65,7 +83,8 @@ export class Journal {
   }
 
   add(r: StateRecord): void {
-    this.records.push(encodeRecord(r));
+    if (this.frames !== null) this.frames.add(r);
+    else this.records.push(encodeRecord(r));
   }
 
   /** The wall-clock time of a deadline on the port's clock (-1 stays -1). */
@@ -90,20 +109,22 @@ export class Journal {
 
   /** Whether anything waits to be handed to the store. */
   pending(): boolean {
-    return this.records.length > 0 || this.acks.length > 0;
+    return this.records.length > 0 || this.acks.length > 0 || (this.frames !== null && this.frames.count > 0);
   }
 
   /**
    * Hands this turn's records to the store (one append: the store may group several into one
    * fsync) and then, if the store asks, a snapshot. Acknowledgements go out as their batches
-   * are stored, at once when the store answers at once.
+   * are stored, at once when the store answers at once. `nowMs` paces snapshots while it fails.
    */
-  flush(): void {
+  flush(nowMs: number): void {
     if (this.flushing || !this.pending()) return;
     this.flushing = true;
     try {
-      const batch: Batch = { acks: this.acks, done: false, stored: true };
+      const batch: Batch = { seq: this.turn++, acks: this.acks, done: false, stored: true };
       const records = this.records;
+      const count = this.frames === null ? 0 : this.frames.count;
+      const frames = count === 0 ? null : (this.frames as RecordFrames).take();
       this.acks = [];
       this.records = [];
       this.batches.push(batch);
@@ -118,13 +139,19 @@ export class Journal {
       };
       try {
         if (this.broken) {
-          this.broken = false;
-          this.store.compact(this.host.snapshot(), done);
-        } else if (records.length === 0) {
-          batch.done = true;   // acknowledgements that wait only for earlier batches
-        } else {
-          this.store.append(records, done);
+          if (nowMs < this.retryAtMs) {
+            done(false);   // after a gap, and a snapshot was tried just now
+          } else {
+            this.broken = false;
+            this.retryAtMs = nowMs + SNAPSHOT_RETRY_MS;
+            this.store.compact(this.host.snapshot(), done);
+          }
+        } else if (frames !== null || records.length > 0) {
+          if (frames !== null) this.store.appendFrames!(frames, count, done);
+          else this.store.append(records, done);
           if (!this.broken && this.store.compactionDue()) this.compactNow();
+        } else {
+          batch.done = true;   // acknowledgements that wait only for earlier batches
         }
       } catch (e) {
         // A store that throws has not kept them: as done(false), once.
@@ -149,16 +176,38 @@ export class Journal {
 
   private failed(batch: Batch): void {
     this.failures++;
+    // Logged as the store begins to fail and at each snapshot tried: not for every batch.
+    if (!this.broken) this.host.storeLog('store: ' + batch.acks.length + ' acknowledgements withheld: their records were not kept');
     this.broken = true;
-    this.host.storeLog('store: ' + batch.acks.length + ' acknowledgements withheld: their records were not kept');
   }
 
-  /** Sends the acknowledgements of the stored batches at the head, in order. */
+  /** `c` holds its frames until batch `seq` is answered (delivery.ts gateFor); false: it is. */
+  gate(c: Connection, seq: number): boolean {
+    if (seq <= this.answered) return false;
+    if (c.gatedUntil === 0) this.gated.push(c);
+    if (c.gatedUntil < seq) c.gatedUntil = seq;
+    return true;
+  }
+
+  /**
+   * Sends the acknowledgements of the answered batches at the head, in order, then the frames
+   * held for them (also when not stored: the broker serves from memory while its store fails).
+   */
   private releaseDone(): void {
     const list = this.batches;
+    const before = this.answered;
     while (list.length > 0 && list[0].done) {
       const batch = list.shift() as Batch;
+      this.answered = batch.seq;
       for (let i = 0; i < batch.acks.length; i++) this.host.releaseAck(batch.acks[i], batch.stored);
+    }
+    if (this.answered === before || this.gated.length === 0) return;
+    const gated = this.gated;
+    this.gated = [];
+    for (let i = 0; i < gated.length; i++) {
+      const c = gated[i];
+      if (c.gatedUntil > this.answered) this.gated.push(c);
+      else if (c.gatedUntil !== 0) this.host.openGate(c);
     }
   }
 }

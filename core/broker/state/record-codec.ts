@@ -56,15 +56,7 @@ class Put implements Sink {
   u8(v: number): void { this.w.u8(v); }
   u16(v: number): void { this.w.u16(v); }
   u32(v: number): void { this.w.u32(v); }
-  time(ms: number): void {
-    if (ms < 0) {
-      this.w.u32(0xffffffff);
-      this.w.u32(0xffffffff);
-      return;
-    }
-    this.w.u32(Math.floor(ms / TWO_32));
-    this.w.u32(ms % TWO_32);
-  }
+  time(ms: number): void { putTime(this.w, ms); }
   str(s: string): void { this.w.utf8(s); }
   blob(b: Uint8Array): void {
     this.w.u32(b.length);
@@ -75,6 +67,92 @@ class Put implements Sink {
     if (__MQTT5__) writeProperties(this.w, p, propertiesLength(p));
     else this.w.u8(0);
   }
+}
+
+/**
+ * A batch of records framed as every store frames them (core/store/journal-frame.ts), encoded
+ * straight into one buffer that grows by doubling (Store.appendFrames): one pass, no copy.
+ */
+export class RecordFrames implements Sink {
+  w: Writer;
+  count: number;
+  crc: (bytes: Uint8Array, start: number, end: number) => number;
+
+  constructor(crc: (bytes: Uint8Array, start: number, end: number) => number) {
+    this.w = new Writer(new Uint8Array(1024), 0);
+    this.count = 0;
+    this.crc = crc;
+  }
+
+  /** Frames `r` after the others; throws, adding nothing, as encodeRecord does. */
+  add(r: StateRecord): void {
+    const w = this.w;
+    const start = w.pos;
+    this.room(8);
+    w.pos = start + 8;
+    try {
+      fields(this, r);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    const end = w.pos;
+    w.pos = start;
+    w.u32(end - start - 8);
+    w.u32(this.crc(w.buf, start + 8, end));
+    w.pos = end;
+    this.count++;
+  }
+
+  /** The frames (the caller's now); the next batch begins in a buffer twice their size. */
+  take(): Uint8Array {
+    const w = this.w;
+    const out = w.buf.subarray(0, w.pos);
+    w.buf = new Uint8Array(w.pos > 512 ? w.pos * 2 : 1024);
+    w.pos = 0;
+    this.count = 0;
+    return out;
+  }
+
+  private room(n: number): void {
+    const w = this.w;
+    let size = w.buf.length;
+    if (w.pos + n <= size) return;
+    while (size < w.pos + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(w.buf.subarray(0, w.pos), 0);
+    w.buf = bigger;
+  }
+
+  u8(v: number): void { this.room(1); this.w.u8(v); }
+  u16(v: number): void { this.room(2); this.w.u16(v); }
+  u32(v: number): void { this.room(4); this.w.u32(v); }
+  time(ms: number): void { this.room(8); putTime(this.w, ms); }
+  // A UTF-16 unit is at most 3 bytes of UTF-8; past 65,535 bytes it throws as encodeRecord would.
+  str(s: string): void {
+    this.room(2 + 3 * s.length);
+    const at = this.w.pos;
+    this.w.utf8(s);
+    if (this.w.pos - at > 0x10001) stringFieldLength(s);
+  }
+  blob(b: Uint8Array): void { this.room(4 + b.length); this.w.u32(b.length); this.w.bytes(b); }
+  props(p: Properties | null): void {
+    if (__MQTT5__) {
+      const len = propertiesLength(p);
+      this.room(4 + len);
+      writeProperties(this.w, p, len);
+    } else this.u8(0);
+  }
+}
+
+function putTime(w: Writer, ms: number): void {
+  if (ms < 0) {
+    w.u32(0xffffffff);
+    w.u32(0xffffffff);
+    return;
+  }
+  w.u32(Math.floor(ms / TWO_32));
+  w.u32(ms % TWO_32);
 }
 
 /** The bytes of one record. Throws only for a record no state could hold (a string over 65,535 bytes). */
