@@ -42,7 +42,10 @@ export interface Store {
    * calls of successive appends come in the order of the appends.
    */
   append(records: Uint8Array[], done: (stored: boolean) => void): void;
-  /** Optional, both or neither: append() for `count` records the encoder frames() gives framed in one buffer. */
+  /**
+   * Optional, both or neither: append() for `count` records the encoder frames() gives framed
+   * in one buffer, which the broker writes again after the call (a store copies what it keeps).
+   */
   appendFrames?(frames: Uint8Array, count: number, done: (stored: boolean) => void): void;
   frames?(): RecordFrames;
   /**

@@ -72,8 +72,9 @@ export interface JournalStats {
 
 type Done = (stored: boolean) => void;
 
-// flush() keeps a buffer of up to this size to join the appends of one turn in.
-const JOINED_KEPT_BYTES = 1 << 20;
+// The frames of a turn are copied into one buffer, written at its end and used again; one
+// grown past this (a slow disk's backlog) is let go after the write.
+const PENDING_KEPT_BYTES = 1 << 16;
 
 // While failed, compactionDue() asks for a snapshot (the way out) at most this often.
 const RETRY_MS = 1000;
@@ -93,10 +94,9 @@ export class FileJournal implements Store {
   private seq: number;
   private fd: number;
   private segmentBytes = 0;
-  private pending: Uint8Array[] = [];
+  private pending = new Uint8Array(PENDING_KEPT_BYTES);   // frames appended this turn, pendingBytes of them
   private pendingBytes = 0;
   private pendingDone: Done[] = [];
-  private joined = new Uint8Array(0);   // flush(): several appends joined for one write (written at once: reused)
   private flushScheduled = false;
   private unsynced: Done[] = [];      // always: written, waiting for the next fdatasync
   private syncing = false;
@@ -206,9 +206,17 @@ export class FileJournal implements Store {
     this.keep(frames, count, done);
   }
 
-  /** Framed records to write at the end of this turn, answered by `done` as the policy says. */
+  /** Framed records (copied) to write at the end of this turn, answered by `done` as the policy says. */
   private keep(frames: Uint8Array, count: number, done: Done): void {
-    this.pending.push(frames);
+    const at = this.pendingBytes;
+    if (at + frames.length > this.pending.length) {
+      let size = this.pending.length * 2;
+      while (size < at + frames.length) size *= 2;
+      const bigger = new Uint8Array(size);
+      bigger.set(this.pending.subarray(0, at), 0);
+      this.pending = bigger;
+    }
+    this.pending.set(frames, at);
     this.pendingBytes += frames.length;
     this.pendingDone.push(done);
     this.stats.recordsAppended += count;
@@ -349,10 +357,10 @@ export class FileJournal implements Store {
   private flush(): void {
     this.flushScheduled = false;
     if (this.pendingDone.length === 0) return;   // (answers queued with no bytes count too)
-    const chunks = this.pending;
     const dones = this.pendingDone;
     const n = this.pendingBytes;
-    this.pending = [];
+    const bytes = this.pending.subarray(0, n);
+    if (this.pending.length > PENDING_KEPT_BYTES) this.pending = new Uint8Array(PENDING_KEPT_BYTES);
     this.pendingDone = [];
     this.pendingBytes = 0;
     if (this.failure !== null) return this.refuseInTurn(dones);
@@ -361,22 +369,6 @@ export class FileJournal implements Store {
       if (this.options.fsync === 'always' && (this.syncing || this.unsynced.length > 0)) for (const d of dones) this.unsynced.push(d);
       else for (const d of dones) d(true);
       return;
-    }
-    let bytes: Uint8Array;
-    if (chunks.length === 1) bytes = chunks[0];
-    else {
-      // The appends of several entry points in one turn: one write from a buffer kept for it.
-      // (Kept up to JOINED_KEPT_BYTES: a slow disk's backlog is joined once, not held on to.)
-      if (n > JOINED_KEPT_BYTES) bytes = new Uint8Array(n);
-      else {
-        if (this.joined.length < n) this.joined = new Uint8Array(Math.min(JOINED_KEPT_BYTES, Math.max(n, this.joined.length * 2)));
-        bytes = this.joined.subarray(0, n);
-      }
-      let at = 0;
-      for (const c of chunks) {
-        bytes.set(c, at);
-        at += c.length;
-      }
     }
     try {
       writeAll(this.fs, this.fd, bytes);

@@ -17,6 +17,8 @@ import { LOCK_FILE, LockedError } from '../../ports/node/journal-lock.js';
 import { crc32Sliced } from '../../ports/node/journal-crc.js';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { loadedRecords } from '../helpers/loaded-records.js';
+import type { StateRecord } from '../../core/index.js';
+import { decodeRecord } from '../../core/index.js';
 
 type Fs = JournalFs & LockFs;
 
@@ -345,6 +347,47 @@ test('an append with no records made while an fdatasync is in flight is answered
     await close(a.j);
   } finally {
     t.remove();
+  }
+});
+
+test('records the broker framed itself (frames(), appendFrames) load back as they were, its buffer free again once the call returns', async () => {
+  const d = tempDir('fj-frames');
+  try {
+    const { j } = open(d.dir, { fsync: 'never' });
+    const enc = j.frames();
+    const all: StateRecord[] = [];
+    for (let i = 0; i < 300; i++) all.push({ kind: 14, clientId: 'c' + i, packetId: 1 + i });
+    const answers: boolean[] = [];
+    for (let b = 0; b < 3; b++) {
+      for (let i = 0; i < 100; i++) enc.add(all[b * 100 + i]);
+      j.appendFrames(enc.take(), 100, (ok) => answers.push(ok));   // the next batch writes over the same bytes
+    }
+    await until('three answers', () => answers.length === 3);
+    assert.equal(answers, [true, true, true]);
+    await close(j);
+    const again = open(d.dir);
+    assert.equal(loadedRecords(again.j).map((r) => decodeRecord(r)), all);
+    await close(again.j);
+  } finally {
+    d.remove();
+  }
+});
+
+test('a framed batch with a record over maxRecordBytes is refused whole', async () => {
+  const d = tempDir('fj-frames-big');
+  try {
+    const { j } = open(d.dir, { maxRecordBytes: 64 });
+    const enc = j.frames();
+    enc.add({ kind: 14, clientId: 'c', packetId: 1 });
+    enc.add({ kind: 4, clientId: 'x'.repeat(100) });
+    const ok = await within(5000, 'answer', new Promise<boolean>((resolve) => j.appendFrames(enc.take(), 2, resolve)));
+    assert.is(ok, false);
+    await close(j);
+    const again = open(d.dir);
+    assert.equal(loadedRecords(again.j), []);
+    await close(again.j);
+  } finally {
+    d.remove();
   }
 });
 

@@ -71,7 +71,8 @@ class Put implements Sink {
 
 /**
  * A batch of records framed as every store frames them (core/store/journal-frame.ts), encoded
- * straight into one buffer that grows by doubling (Store.appendFrames): one pass, no copy.
+ * straight into one buffer, grown by doubling and used again for the next batch
+ * (Store.appendFrames copies what it keeps): one pass, nothing allocated per record or batch.
  */
 export class RecordFrames implements Sink {
   w: Writer;
@@ -104,11 +105,11 @@ export class RecordFrames implements Sink {
     this.count++;
   }
 
-  /** The frames (the caller's now); the next batch begins in a buffer twice their size. */
+  /** The frames, good until the next add(); a buffer grown past 1 MiB is let go. */
   take(): Uint8Array {
     const w = this.w;
     const out = w.buf.subarray(0, w.pos);
-    w.buf = new Uint8Array(w.pos > 512 ? w.pos * 2 : 1024);
+    if (w.buf.length > 1048576) w.buf = new Uint8Array(1024);
     w.pos = 0;
     this.count = 0;
     return out;
