@@ -561,30 +561,36 @@ test('a restart from the records of a restarted broker gives the same sessions a
   assert.equal(texts(resume(v, 'sub')), ['m']);
 });
 
-test('4:MQTT-4.3.3-2 an incoming QoS 2 message reaches no subscriber before the record of its packet id is stored', () => {
+/** The store's late answers so far, given now (done(true) for each batch waiting). */
+function answerAll(store: ArrayStore): void {
+  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+}
+
+/** A store that answers when told, persistent 'sub' on 'a' at `qos` and persistent 'pub' (and `others`), set up and stored. */
+function heldStore(qos: 1 | 2, others: string[] = []): { store: ArrayStore; t: Rig } {
   const store = new ArrayStore();
   store.later = [];
   const t = start(store);
   t.connected('sub', { clean: false });
-  t.subscribe('sub', 'a', 2);
+  t.subscribe('sub', 'a', qos);
   t.connected('pub', { clean: false });
-  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  for (const o of others) t.connected(o);
+  answerAll(store);
+  return { store, t };
+}
+
+test('4:MQTT-4.3.3-2 an incoming QoS 2 message reaches no subscriber before the record of its packet id is stored', () => {
+  const { store, t } = heldStore(2);
   t.publish('pub', 'a', 'x', 2, 1);
   assert.equal(publishes(t, 'sub'), []);
   assert.equal(t.packets('pub'), []);
-  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  answerAll(store);
   assert.equal(publishes(t, 'sub').map((m) => m.payload), ['x']);
   assert.equal(t.packets('pub').map((p) => p.type), [PUBREC]);
 });
 
 test('4:MQTT-4.3.3-2 an incoming QoS 2 message whose records a crash lost reaches its subscriber once, when its publisher sends it again', () => {
-  const store = new ArrayStore();
-  store.later = [];
-  const t = start(store);
-  t.connected('sub', { clean: false });
-  t.subscribe('sub', 'a', 2);
-  t.connected('pub', { clean: false });
-  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  const { store, t } = heldStore(2);
   t.publish('pub', 'a', 'x', 2, 1);
   const before = publishes(t, 'sub').length;
   store.later = null;   // the crash: that batch was never written
@@ -597,29 +603,16 @@ test('4:MQTT-4.3.3-2 an incoming QoS 2 message whose records a crash lost reache
 });
 
 test('a QoS 2 message held for the store holds what its subscriber is sent after it, in order', () => {
-  const store = new ArrayStore();
-  store.later = [];
-  const t = start(store);
-  t.connected('sub', { clean: false });
-  t.subscribe('sub', 'a', 2);
-  t.connected('pub', { clean: false });
-  t.connected('other');
-  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  const { store, t } = heldStore(2, ['other']);
   t.publish('pub', 'a', 'first', 2, 1);
   t.publish('other', 'a', 'second', 0);
   assert.equal(publishes(t, 'sub'), []);
-  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  answerAll(store);
   assert.equal(publishes(t, 'sub').map((m) => m.payload), ['first', 'second']);
 });
 
 test('a QoS 1 message reaches its subscriber before its records are stored (a crash makes at most a duplicate)', () => {
-  const store = new ArrayStore();
-  store.later = [];
-  const t = start(store);
-  t.connected('sub', { clean: false });
-  t.subscribe('sub', 'a', 1);
-  t.connected('pub', { clean: false });
-  (store.later as Array<() => void>).splice(0).forEach((f) => f());
+  const { t } = heldStore(1);
   t.publish('pub', 'a', 'x', 1, 1);
   assert.equal(publishes(t, 'sub').map((m) => m.payload), ['x']);
   assert.equal(t.packets('pub'), []);   // its PUBACK waits for the store
