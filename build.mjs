@@ -139,16 +139,25 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true' };
 // Espruino bundles): node 250331, xs 219857, xs-iife 237652, espruino 104785, espruino-mqtt3
 // 92803 over main 901d2a0 with those changes (+4.5 KB, +1.2 KB on Espruino); budgets that
 // plus about 0.4%.
+// Raised for the bridge's durable queue (issue 16 §2: four record kinds REC_BRIDGE_* in the
+// codec and start-up, the journal's afterStored, the client role's queued / inflight / pubrec
+// events; the bridge itself, core/bridge, is in none of these bundles) (+3.4 KB, +1.0 KB
+// minified), and for its 5.0 properties both ways (the client role's message expiry): node
+// 254472, xs 222757, xs-iife 240804, espruino 105840, espruino-mqtt3 93861 over main bec9a06
+// (the changes above included); budgets that plus about 0.3 to 0.5%.
+// With the bridge's 5.0 properties both ways and its side of the durable queue (queue-records.ts
+// and gate.ts left out: the device ports pass no QueueRecords), espruino-bridge is 63697 over
+// main 901d2a0: budget 64300 (plus about 1%); xs-bridge 118243, within its budget.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 251300,
-  xs: 220700,
-  'xs-iife': 238600,
-  espruino: 105200,
-  'espruino-mqtt3': 93200,
+  node: 255200,
+  xs: 223400,
+  'xs-iife': 241500,
+  espruino: 106300,
+  'espruino-mqtt3': 94300,
   'espruino-store': 9500,
   'xs-store': 19500,
-  'espruino-bridge': 63000,
+  'espruino-bridge': 64300,
   'xs-bridge': 121000,
 };
 

@@ -22,7 +22,11 @@
 // The rest of the core only through its index: a port bundles core/bridge beside the core
 // bundle (build.mjs, core-as-package), and a copy of the core inside it would be a second Broker.
 import type { Broker, CodecError, LocalSubscription, Message, PublishPacket, QoS, Subscription, Transport } from '../index.js';
-import { MQTT_5, MqttClient } from '../index.js';
+import type { OutMessage } from '../index.js';
+import { DISCONNECTED, MQTT_5, MqttClient } from '../index.js';
+import type { Gate } from './gate.js';
+import type { QueueRecords } from './queue-records.js';
+import { crossingProperties, secondsLeft } from './properties.js';
 import { backoffMs } from './backoff.js';
 import type { BridgeOptions } from './options.js';
 import type { TopicRule } from './rules.js';
@@ -83,9 +87,18 @@ export class Bridge {
   sent: number;
   received: number;
   errors: number;
+  records: QueueRecords | null;   // with persistence: the queue kept through the broker's store
+  gate: Gate | null;              // with persistence: the current connection, behind its gate
+  inClient: number;               // inside a call into the client: a gate opened waits until it returns
+  releases: number;               // records stored that the gate has not been told of yet
   nowMs: number;
 
-  constructor(options: BridgeOptions, broker: Broker, port: BridgePort, random: () => number, nowMs: number) {
+  /**
+   * `keep` (optional): a QueueRecords (queue-records.ts) for this bridge, for a port that wants
+   * the queue kept through a durable store under `broker`; without one, or without persistence,
+   * the queue is in memory only. Optional so that a bundle without it carries none of it.
+   */
+  constructor(options: BridgeOptions, broker: Broker, port: BridgePort, random: () => number, nowMs: number, keep?: QueueRecords | null) {
     if (options.addresses.length === 0) throw new Error('ganglion bridge ' + options.name + ': no upstream address');
     this.options = options;
     this.broker = broker;
@@ -109,6 +122,10 @@ export class Bridge {
     this.sent = 0;
     this.received = 0;
     this.errors = 0;
+    this.records = broker.journal !== null && keep !== undefined && keep !== null ? keep : null;
+    this.gate = null;
+    this.inClient = 0;
+    this.releases = 0;
     this.nowMs = nowMs;
     const self = this;
     const v5 = options.version === MQTT_5;
@@ -124,10 +141,27 @@ export class Bridge {
     }, {
       connected: function (_c: MqttClient, sessionPresent: boolean) { self.onConnected(sessionPresent); },
       message: function (_c: MqttClient, p: PublishPacket) { self.onUpstream(p); },
-      published: function (_c: MqttClient, _token: number, rc: number) { if (rc < 0x80) self.sent++; },
+      published: function (_c: MqttClient, token: number, rc: number) {
+        if (rc < 0x80) self.sent++;
+        if (self.records !== null) self.records.done(token);
+      },
+      queued: function (_c: MqttClient, m: OutMessage) {
+        if (self.records !== null) self.records.queued(m);
+      },
+      // QoS 2: the PUBLISH waits for its packet id's record, the PUBREL for the PUBREC's (queue-records.ts).
+      inflight: function (_c: MqttClient, m: OutMessage) {
+        if (self.records !== null && self.records.sent(m.token, m.packetId) && m.qos === 2) self.holdGate();
+      },
+      pubrec: function (_c: MqttClient, m: OutMessage) {
+        if (self.records !== null && self.records.pubrec(m.token)) self.holdGate();
+      },
       closed: function (_c: MqttClient, err: CodecError | null) { self.onClosed(err); },
       log: function (line: string) { self.log('debug', line); },
     }, nowMs);
+    if (this.records !== null) {
+      const back = this.records.restore(this.records.take(this.client), this.client);
+      if (back > 0) this.log('info', back + ' messages for the upstream back from the store');
+    }
   }
 
   // ---- the port's entry points ----
@@ -185,7 +219,13 @@ export class Bridge {
     }
     this.dialing = false;
     this.dialAtMs = -1;
-    this.client.connect(transport, this.nowMs);   // guarded inside
+    let t: Transport = transport;
+    if (this.records !== null) {
+      this.gate = (this.records as QueueRecords).gate(transport);
+      this.releases = 0;
+      t = this.gate;
+    }
+    this.intoClient(0, null, t);
   }
 
   /** The dial failed before a connection was up (refused, TLS failed, the port's own timeout). */
@@ -204,18 +244,19 @@ export class Bridge {
 
   receive(chunk: Uint8Array, nowMs: number): void {
     this.setNow(nowMs);
-    this.client.receive(chunk, this.nowMs);
+    this.intoClient(1, chunk, null);
   }
 
   writable(nowMs: number): void {
     this.setNow(nowMs);
-    this.client.writable(this.nowMs);
+    if (this.gate !== null && !this.gate.drained()) return;   // still held for a record: the gate says when
+    this.intoClient(2, null, null);
   }
 
   /** The connection handed to connect() is gone (the upstream closed it, the network failed). */
   closed(nowMs: number): void {
     this.setNow(nowMs);
-    this.client.closed(this.nowMs);
+    this.intoClient(3, null, null);
   }
 
   /** The answer to port.probe(0). */
@@ -250,7 +291,7 @@ export class Bridge {
   timeout(nowMs: number): void {
     this.setNow(nowMs);
     const now = this.nowMs;
-    this.client.timeout(now);
+    this.intoClient(4, null, null);
     try {
       if (this.dialAtMs >= 0 && now >= this.dialAtMs) {
         const why = 'no connection within ' + this.options.connectTimeoutMs + ' ms';
@@ -276,6 +317,7 @@ export class Bridge {
     } catch (e) {
       this.faulted(e);
     }
+    this.flushRecords();
   }
 
   stats(): BridgeStats {
@@ -286,6 +328,62 @@ export class Bridge {
   }
 
   // ---- inside ----
+
+  /**
+   * A call into the client (0 connect, 1 receive, 2 writable, 3 closed, 4 timeout; each
+   * guarded inside), then what it left: a gate opened meanwhile, records to store.
+   */
+  private intoClient(call: number, chunk: Uint8Array | null, transport: Transport | null): void {
+    const c = this.client;
+    this.inClient++;
+    try {
+      if (call === 0) c.connect(transport as Transport, this.nowMs);
+      else if (call === 1) c.receive(chunk as Uint8Array, this.nowMs);
+      else if (call === 2) c.writable(this.nowMs);
+      else if (call === 3) c.closed(this.nowMs);
+      else c.timeout(this.nowMs);
+    } catch (e) {
+      this.faulted(e);   // connect() on a client still connected: our bug
+    } finally {
+      this.inClient--;
+    }
+    if (this.releases > 0) this.openGate();
+    this.flushRecords();
+  }
+
+  /** The records this call made go to the store (the broker's journal); nothing without persistence. */
+  private flushRecords(): void {
+    if (this.records !== null && this.inClient === 0) this.broker.flush();
+  }
+
+  /** The frame about to go waits until every record made so far is stored. */
+  private holdGate(): void {
+    const g = this.gate;
+    if (g === null) return;
+    g.hold();
+    const self = this;
+    this.broker.afterStored(function () { self.stored(g); });
+  }
+
+  private stored(g: Gate): void {
+    if (g !== this.gate) {
+      g.release();   // a connection since closed: nothing to tell
+      return;
+    }
+    this.releases++;
+    if (this.inClient === 0) this.openGate();
+  }
+
+  private openGate(): void {
+    const g = this.gate;
+    let open = false;
+    while (this.releases > 0) {
+      this.releases--;
+      if (g !== null && g.release()) open = true;
+    }
+    if (open && this.client.state !== DISCONNECTED) this.intoClient(2, null, null);
+    this.wake();
+  }
 
   private setNow(nowMs: number): void {
     if (nowMs > this.nowMs) this.nowMs = nowMs;
@@ -353,9 +451,16 @@ export class Bridge {
    */
   private onLocal(r: TopicRule, m: Message): void {
     if (this.publishingLocally !== null && m.topic === this.publishingLocally) return;
+    this.setNow(this.broker.nowMs);   // a broker call brought it: the broker's time is the latest
     const topic = toRemote(r, m.topic);
     if (topic === null) return;
-    this.client.publish(topic, m.payload, crossingQoS(r, m.qos), m.retain, this.options.version === MQTT_5 ? m.properties : null, this.nowMs);
+    let props = null;
+    if (this.options.version === MQTT_5) {
+      const left = secondsLeft(m.expiresAtMs, this.nowMs);
+      if (left === 0) return;   // [5:MQTT-3.3.2-5] expired: not forwarded
+      props = crossingProperties(m.properties, left);
+    }
+    this.client.publish(topic, m.payload, crossingQoS(r, m.qos), m.retain, props, this.nowMs);
     this.wake();
   }
 
@@ -368,7 +473,10 @@ export class Bridge {
       this.received++;
       this.publishingLocally = topic;
       try {
-        this.broker.publish(topic, p.payload, crossingQoS(rules[i], p.qos) as QoS, p.retain, this.nowMs);
+        // 5.0 upstream: its properties cross too (the Message Expiry Interval it sent is what is left).
+        const props = p.properties === null ? null : crossingProperties(p.properties,
+          p.properties.messageExpiryInterval === undefined ? -1 : p.properties.messageExpiryInterval);
+        this.broker.publish(topic, p.payload, crossingQoS(rules[i], p.qos) as QoS, p.retain, this.nowMs, props);
       } finally {
         this.publishingLocally = null;
       }

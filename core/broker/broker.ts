@@ -26,7 +26,8 @@ import { releaseAck } from './handlers/acks-in.js';
 import type { HeldAck, JournalHost } from './state/journal.js';
 import { Journal } from './state/journal.js';
 import { loadState, loadedWill } from './state/load.js';
-import type { ConnectionWill } from './state/records.js';
+import type { ConnectionWill, StateRecord } from './state/records.js';
+import { encodeRecord } from './state/record-codec.js';
 import type { SnapshotHost } from './state/snapshot.js';
 import { snapshot } from './state/snapshot.js';
 import {
@@ -111,6 +112,9 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
   holding: boolean;         // publishers have been held since one last found room (logged once)
   store: Store;
   journal: Journal | null;          // a durable store's records and held acknowledgements; null in memory
+  // A bridge's durable queue (core/bridge/queue-records.ts, which takes its records from here):
+  bridgeRecords: StateRecord[];     // loaded queue records of bridges not made yet
+  bridgeSnapshots: Array<(put: (r: StateRecord) => void) => void>;   // each bridge's live queue, for a snapshot
   alloc: FrameAllocator | null;
   // Frame buffers written to transports that copy (Transport.writeCopies) and held by nothing
   // else, for the next frame of the same size (codec/frame-pool.ts); `alloc` is this pool.
@@ -182,6 +186,8 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
     this.closed = false;
     this.dispatch = handle;
     this.journal = null;
+    this.bridgeRecords = [];
+    this.bridgeSnapshots = [];
     if (this.store.durable) this.load(options.wallClockMs !== undefined ? options.wallClockMs : nowMs);
   }
 
@@ -197,6 +203,7 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
     // A store whose load() throws stops the start-up (createBroker throws): starting empty would
     // let the next snapshot replace what it could not read.
     const loaded = loadState(this, this.store);
+    this.bridgeRecords = loaded.bridges;
     if (loaded.skipped > 0) this.log(null, 'store: ' + loaded.skipped + ' of ' + loaded.records + ' records skipped; the first: ' + loaded.firstProblem, LOG_FAULT);
     for (let i = 0; i < loaded.delayed.length; i++) {
       const d = loaded.delayed[i];
@@ -257,7 +264,12 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
   }
 
   snapshot(): Uint8Array[] {
-    return snapshot(this);
+    const out = snapshot(this);
+    const put = function (r: StateRecord): void { out.push(encodeRecord(r)); };
+    // The bridges' queues (core/bridge/queue-records.ts), and what bridges not made (again) left.
+    for (let i = 0; i < this.bridgeRecords.length; i++) put(this.bridgeRecords[i]);
+    for (let i = 0; i < this.bridgeSnapshots.length; i++) this.bridgeSnapshots[i](put);
+    return out;
   }
 
   storeLog(line: string): void {
@@ -476,12 +488,14 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
    * sessions it went to, or -1 when it went nowhere: a topic that is not a Topic Name, or
    * a fault inside the core (counted and logged, fault.ts).
    */
-  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean, nowMs: number): number {
+  publish(topic: string, payload: Uint8Array | string, qos: QoS, retain: boolean, nowMs: number, properties?: Properties | null): number {
     this.setNow(nowMs);
     let routed = -1;
     try {
+      // `properties`: 5.0 properties the message carries to 5.0 subscribers (a bridge's, core/bridge), never a Topic Alias or Subscription Identifier.
+      const props = properties === undefined ? null : properties;
       if (!isValidTopicName(topic)) this.log(null, 'publish: ' + quote(topic) + ' is not a Topic Name', LOG_DETAIL);
-      else routed = route(this, createMessage(topic, typeof payload === 'string' ? encodeUtf8(payload) : payload, qos, retain, null, ''), null, true);
+      else routed = route(this, createMessage(topic, typeof payload === 'string' ? encodeUtf8(payload) : payload, qos, retain, props, ''), null, true);
     } catch (e) {
       faulted(this, null, e);
     }
@@ -490,6 +504,24 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
   }
 
   /** Subscribes the application itself; `onMessage` gets every matching message. */
+  // ---- a bridge's durable queue (core/bridge/queue-records.ts) ----
+
+  /** A bridge's record, into this turn's batch (nothing without persistence). */
+  record(r: StateRecord): void {
+    if (this.journal !== null) this.journal.add(r);
+  }
+
+  /** `fn` once every record made so far is stored (at once without persistence). */
+  afterStored(fn: (stored: boolean) => void): void {
+    if (this.journal === null) fn(true);
+    else this.journal.afterStored(fn);
+  }
+
+  /** Records made outside the broker's own entry points (a bridge's) go to the store now. */
+  flush(): void {
+    settle(this);
+  }
+
   subscribe(topicFilter: string, onMessage: (m: Message) => void, nowMs: number): LocalSubscription {
     this.setNow(nowMs);
     const s = createLocalSession(this, '$local/' + (this.localCount++), onMessage);

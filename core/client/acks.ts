@@ -37,7 +37,10 @@ export function onPubrec(c: MqttClient, p: AckPacket): CodecError | null {
     c.pump();
     return null;
   }
-  if (m.state === AWAIT_PUBREC) m.state = AWAIT_PUBCOMP;
+  if (m.state === AWAIT_PUBREC) {
+    m.state = AWAIT_PUBCOMP;
+    if (c.events.pubrec !== undefined) c.events.pubrec(c, m);
+  }
   c.send({ type: PUBREL, packetId: p.packetId, reasonCode: 0, properties: null });
   return null;
 }

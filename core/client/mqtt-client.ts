@@ -35,6 +35,14 @@ export interface ClientEvents {
   message(c: MqttClient, p: PublishPacket): void;
   /** A published message left for good: acknowledged (rc < 0x80), refused by the server, or dropped here (rc, counted). */
   published?(c: MqttClient, token: number, reasonCode: number): void;
+  // For a queue kept in a store (a bridge's, core/bridge/queue-records.ts), each called before
+  // the frame it is about goes out:
+  /** A QoS 1/2 message published joined the queue. */
+  queued?(c: MqttClient, m: OutMessage): void;
+  /** A message enters the window with m.packetId; its PUBLISH follows. */
+  inflight?(c: MqttClient, m: OutMessage): void;
+  /** A QoS 2 message got its PUBREC; its PUBREL follows. */
+  pubrec?(c: MqttClient, m: OutMessage): void;
   subscribed?(c: MqttClient, packetId: number, reasonCodes: number[]): void;
   unsubscribed?(c: MqttClient, packetId: number, reasonCodes: number[]): void;
   /** The connection ended: `error` says why (null: our own disconnect()). The transport was closed. */
@@ -259,6 +267,9 @@ export class MqttClient {
       }
       const o = this.outgoing;
       const m = o.make(topic, typeof payload === 'string' ? encodeUtf8(payload) : payload, qos, retain, properties);
+      // 5.0 §3.3.2.3.3: the interval counts from now; what is left goes with the PUBLISH, and a
+      // message that expires while it waits is not sent (publishPacket, pump).
+      if (properties !== null && properties.messageExpiryInterval !== undefined) m.expiresAtMs = this.nowMs + properties.messageExpiryInterval * 1000;
       const dropped = o.makeRoom(m, this.limits.maxQueued, this.limits.maxQueuedBytes);
       if (dropped === null) {
         this.stats.dropped++;
@@ -266,6 +277,7 @@ export class MqttClient {
       }
       for (let i = 0; i < dropped.length; i++) this.gone(dropped[i], RC_QUOTA_EXCEEDED, true);
       o.push(m);
+      if (qos > 0 && this.events.queued !== undefined) this.events.queued(this, m);
       if (this.state === CONNECTED && !this.blocked) this.pump();
       return m.token;
     } catch (e) {
@@ -358,6 +370,11 @@ export class MqttClient {
       if (m === null) return;
       if (m.qos > 0 && (o.inflight.length >= window || this.ids.count >= 65535)) return;
       o.shift();
+      if (m.expiresAtMs >= 0 && m.expiresAtMs <= this.nowMs) {
+        this.log('a message for ' + quote(m.topic) + ' expired while it waited (5.0 §3.3.2.3.3): dropped');
+        this.gone(m, RC_QUOTA_EXCEEDED, true);
+        continue;
+      }
       // [5:MQTT-3.2.2-11] never above the server's Maximum QoS: sent at that QoS instead.
       const qos = (m.qos < this.serverMaximumQoS ? m.qos : this.serverMaximumQoS) as QoS;
       m.qos = qos;
@@ -369,6 +386,7 @@ export class MqttClient {
       }
       o.enter(m, this.ids.take(), qos === 1 ? AWAIT_PUBACK : AWAIT_PUBREC);
       m.sent = true;
+      if (this.events.inflight !== undefined) this.events.inflight(this, m);
       this.sendPublish(m, false);
     }
   }
@@ -388,8 +406,15 @@ export class MqttClient {
 
   private publishPacket(m: OutMessage, dup: boolean): PublishPacket {
     // [5:MQTT-3.2.2-14] no RETAIN to a server without Retain Available.
+    let props = this.version === MQTT_5 ? m.properties : null;
+    if (props !== null && m.expiresAtMs >= 0) {
+      // 5.0 §3.3.2.3.3: what is left of the Message Expiry Interval (at least 1 s: it was not expired when it went).
+      props = Object.assign({}, props);
+      const left = Math.ceil((m.expiresAtMs - this.nowMs) / 1000);
+      props.messageExpiryInterval = left > 1 ? left : 1;
+    }
     const p: PublishPacket = { type: PUBLISH, dup: dup, qos: m.qos, retain: m.retain && this.serverRetainAvailable, topic: m.topic,
-      packetId: m.packetId, properties: this.version === MQTT_5 ? m.properties : null, payload: m.payload };
+      packetId: m.packetId, properties: props, payload: m.payload };
     if (__MQTT5__ && this.version === MQTT_5 && this.limits.topicAliasesOut > 0) this.alias(p);
     return p;
   }

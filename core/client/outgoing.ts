@@ -25,6 +25,7 @@ export interface OutMessage {
   state: number;
   sent: boolean;               // written on the current connection (else resent on the next)
   bytes: number;               // counted against maxQueuedBytes
+  expiresAtMs: number;         // 5.0 Message Expiry Interval as a deadline; -1: never
 }
 
 export class Outgoing {
@@ -57,7 +58,7 @@ export class Outgoing {
     const copy = new Uint8Array(payload.length);
     copy.set(payload, 0);
     return { token: this.nextToken++, topic: topic, payload: copy, qos: qos, retain: retain, properties: properties,
-      packetId: 0, state: QUEUED, sent: false, bytes: utf8Length(topic) + payload.length + ENTRY_BYTES };
+      packetId: 0, state: QUEUED, sent: false, bytes: utf8Length(topic) + payload.length + ENTRY_BYTES, expiresAtMs: -1 };
   }
 
   push(m: OutMessage): void {

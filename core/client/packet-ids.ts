@@ -28,6 +28,14 @@ export class PacketIds {
     }
   }
 
+  /** Takes `id` itself (a message restored in flight with it); false when it is in use already. */
+  use(id: number): boolean {
+    if (id < 1 || id > 65535 || this.used.has('' + id)) return false;
+    this.used.set('' + id, true);
+    this.count++;
+    return true;
+  }
+
   release(id: number): void {
     if (this.used.delete('' + id)) this.count--;
   }

@@ -5,7 +5,7 @@
 // clock, the random source and the log. The call order is core/bridge/PORT.md.
 import type { Broker } from '../../core/index.js';
 import type { BridgeStats, TopicRule } from '../../core/bridge/index.js';
-import { Bridge as CoreBridge } from '../../core/bridge/index.js';
+import { Bridge as CoreBridge, QueueRecords } from '../../core/bridge/index.js';
 import type { ServerAddress, TlsClientOptions } from './client-socket.js';
 import { ClientSocket, parseServerUrl } from './client-socket.js';
 import { connect as netConnect } from 'node:net';
@@ -77,7 +77,7 @@ export class Bridge {
       },
       log: (level, line) => logger.log(level as Level, line),
       wake: () => this.settle(after),
-    }, Math.random, portNow());
+    }, Math.random, portNow(), new QueueRecords(broker, config.name));   // kept through the store when persistence is on
     sock = new ClientSocket(this.core, (e) => { this.core.dialFailed(e.message, portNow()); after(); });
     this.sock = sock;
   }

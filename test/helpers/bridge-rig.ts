@@ -2,11 +2,11 @@
 // for tests that speak bytes as the upstream: dials, hang-ups and probes are recorded, the
 // upstream connection is a FakeTransport, and advance() calls timeout() exactly at each
 // nextDeadline() on the way, as a port's one timer would.
-import type { Message, Packet, QoS } from '../../core/index.js';
+import type { BrokerOptions, Message, Packet, Properties, QoS, RecordVisitor, Store } from '../../core/index.js';
 import { createBroker, decodeAll } from '../../core/index.js';
 import type { Broker } from '../../core/index.js';
 import type { BridgeOptions } from '../../core/bridge/index.js';
-import { Bridge } from '../../core/bridge/index.js';
+import { Bridge, QueueRecords } from '../../core/bridge/index.js';
 import { checkRule } from '../../ports/node/bridge-config.js';
 import { FakeTransport } from './rig.js';
 import { hex } from './hex.js';
@@ -16,6 +16,37 @@ export interface LocalMessage {
   payload: string;
   qos: number;
   retain: boolean;
+  properties: Properties | null;
+}
+
+/**
+ * A durable store in memory for the bridge's queue records: what it was given, as bytes, in
+ * order; with `deferred` set, each append waits until the test calls finish() (a slow fsync).
+ */
+export class RecordStore implements Store {
+  durable = true;
+  kept: Uint8Array[] = [];
+  deferred = false;
+  waiting: Array<() => void> = [];
+  compactions = 0;
+  bound = Infinity;           // compactionDue past this many records
+  load(visit: RecordVisitor): void { for (const r of this.kept) { const c = r.slice(); visit(c, 0, c.length); } }
+  append(records: Uint8Array[], done: (stored: boolean) => void): void {
+    const finish = (): void => { for (const r of records) this.kept.push(r.slice()); done(true); };
+    if (this.deferred) this.waiting.push(finish); else finish();
+  }
+  compactionDue(): boolean { return this.kept.length > this.bound; }
+  compact(records: Uint8Array[], done: (stored: boolean) => void): void {
+    this.compactions++;
+    this.kept = records.map((r) => r.slice());
+    done(true);
+  }
+  /** The appends waiting so far are stored. */
+  finish(): void {
+    const list = this.waiting;
+    this.waiting = [];
+    for (const f of list) f();
+  }
 }
 
 export class BridgeRig {
@@ -32,8 +63,9 @@ export class BridgeRig {
   read = 0;
   throwOnDial = false;
 
-  constructor(options: Partial<Omit<BridgeOptions, 'topics'>> & { topics?: string[] } = {}) {
-    this.broker = createBroker({}, {}, 0);
+  /** `brokerOptions`: e.g. a store (a RecordStore: a restart is a new rig on the same one). */
+  constructor(options: Partial<Omit<BridgeOptions, 'topics'>> & { topics?: string[] } = {}, brokerOptions: BrokerOptions = {}) {
+    this.broker = createBroker({ wallClockMs: 1_764_000_000_000, ...brokerOptions }, {}, 0);
     const topics = (options.topics ?? ['# out 1']).map((t, i) => checkRule(t, 'topics[' + i + ']'));
     const o: BridgeOptions = {
       name: 'up', addresses: ['a0', 'a1'], version: 4, clientId: 'site', username: null, password: null, keepAlive: 60,
@@ -51,7 +83,7 @@ export class BridgeRig {
       probe(i) { self.probes.push(i); },
       log(level, line) { self.logs.push(level + ' ' + line); },
       wake() { self.wakes++; },
-    }, () => self.randomValue, 0);
+    }, () => self.randomValue, 0, new QueueRecords(this.broker, o.name));
   }
 
   /** The dial asked for is up: CONNECT goes out on a fresh transport. */
@@ -104,15 +136,15 @@ export class BridgeRig {
   }
 
   /** A local publisher's message, through the broker. */
-  publishLocally(topic: string, payload: string, qos: QoS, retain = false): void {
-    this.broker.publish(topic, payload, qos, retain, this.now);
+  publishLocally(topic: string, payload: string, qos: QoS, retain = false, properties: Properties | null = null): void {
+    this.broker.publish(topic, payload, qos, retain, this.now, properties);
   }
 
   /** What local subscribers of `filter` receive from now on. */
   listen(filter: string): LocalMessage[] {
     const got: LocalMessage[] = [];
     this.broker.subscribe(filter, (m: Message) => {
-      got.push({ topic: m.topic, payload: new TextDecoder().decode(m.payload), qos: m.qos, retain: m.retain });
+      got.push({ topic: m.topic, payload: new TextDecoder().decode(m.payload), qos: m.qos, retain: m.retain, properties: m.properties });
     }, this.now);
     return got;
   }

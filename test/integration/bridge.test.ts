@@ -97,6 +97,43 @@ for (const version of [4, 5]) {
   });
 }
 
+test('5.0 properties cross both ways through a mosquitto 5.0 upstream: user properties, content type, response topic, correlation data, what is left of the expiry', async () => {
+  const bin = mosquittoOrSkip();
+  if (bin === null) return;
+  const m = await Mosquitto.start(bin);
+  const s = await ganglionBridged({ addresses: [`mqtt://127.0.0.1:${m.port}`], protocolVersion: 5, topics: ['out/# out 1', 'in/# in 1'] });
+  const upSub = await client(m.port, { protocolVersion: 5 });
+  const localSub = await client(s.port(), { protocolVersion: 5 });
+  const pub = await client(s.port(), { protocolVersion: 5 });
+  const upPub = await client(m.port, { protocolVersion: 5 });
+  const props = (tag: string) => ({ userProperties: { from: tag, n: ['1', '2'] }, contentType: 'text/plain', responseTopic: 'reply/' + tag,
+    correlationData: Buffer.from('c-' + tag), payloadFormatIndicator: true, messageExpiryInterval: 300 });
+  try {
+    const got: Record<string, mqtt.IPublishPacket> = {};
+    upSub.on('message', (t, _p, packet) => { got[t] = packet; });
+    localSub.on('message', (t, _p, packet) => { got[t] = packet; });
+    await subscribe(upSub, 'out/#');
+    await subscribe(localSub, 'in/#');
+    await sleep(300);
+    pub.publish('out/a', 'to the cloud', { qos: 1, properties: props('site') });
+    upPub.publish('in/b', 'to the site', { qos: 1, properties: props('cloud') });
+    await until('one message each way', 5000, () => got['out/a'] !== undefined && got['in/b'] !== undefined);
+    for (const [topic, tag] of [['out/a', 'site'], ['in/b', 'cloud']]) {
+      const p = got[topic].properties ?? {};
+      assert.equal({ ...p.userProperties }, { from: tag, n: ['1', '2'] }, topic);   // MQTT.js gives a prototype-less object
+      assert.is(p.contentType, 'text/plain', topic);
+      assert.is(p.responseTopic, 'reply/' + tag, topic);
+      assert.is(Buffer.from(p.correlationData ?? []).toString(), 'c-' + tag, topic);
+      assert.is(p.payloadFormatIndicator, true, topic);
+      assert.ok(p.messageExpiryInterval !== undefined && p.messageExpiryInterval <= 300 && p.messageExpiryInterval >= 290, topic + ' expiry ' + p.messageExpiryInterval);
+    }
+  } finally {
+    for (const c of [upSub, localSub, pub, upPub]) c.end(true);
+    await s.close();
+    await m.stop();
+  }
+});
+
 for (const qos of [1, 2] as const) {
   test(`the upstream stopped mid-flood and started again: every QoS ${qos} message arrives${qos === 2 ? ' exactly once' : ' (duplicates only as QoS 1 allows)'}`, async () => {
     const bin = mosquittoOrSkip();

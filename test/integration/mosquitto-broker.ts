@@ -55,8 +55,19 @@ export class Mosquitto {
     this.child = null;
     if (c === null || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGCONT');   // a paused one takes no other signal until it runs again
     c.kill(signal);
     await exited;
+  }
+
+  /** Stops it without ending it (SIGSTOP): its connections stay open and unanswered, as a hung server's. */
+  pause(): void {
+    if (this.child !== null) this.child.kill('SIGSTOP');
+  }
+
+  /** Lets it run again (SIGCONT). */
+  resume(): void {
+    if (this.child !== null) this.child.kill('SIGCONT');
   }
 
   async stop(): Promise<void> {

@@ -220,7 +220,7 @@ test('an upstream message under an in rule is published locally with the local p
   r.connected();
   r.packets();
   r.feed('30 0E 00 0C 73 69 74 65 2F 63 6D 64 2F 6C 65 64');   // PUBLISH QoS 0 "site/cmd/led", no payload
-  assert.equal(got, [{ topic: 'local/cmd/led', payload: '', qos: 0, retain: false }]);
+  assert.equal(got, [{ topic: 'local/cmd/led', payload: '', qos: 0, retain: false, properties: null }]);
   assert.equal(r.packets(), []);
   assert.is(r.bridge.stats().received, 1);
 });

@@ -220,4 +220,25 @@ test('5:MQTT-3.3.2-9 Topic Aliases only within the server\'s Topic Alias Maximum
   assert.is(r.sent(), '30 08 00 01 74 03 23 00 01 61 30 07 00 00 03 23 00 01 62 30 05 00 01 75 00 63');
 });
 
+test('5:§3.3.2.3.3 the Message Expiry Interval counts from publish(): a message that waited 25 s goes with what is left (35 of 60)', () => {
+  const r = new ClientRig({ version: 5 });
+  r.publish('t', 'x', 1, false, { messageExpiryInterval: 60 });
+  r.advance(25_000);
+  r.connected();
+  assert.is(r.client.stats.messagesOut, 1);
+  const frames = r.transport.written.map((f) => Array.from(f));
+  const publish = frames.find((f) => (f[0] & 0xf0) === 0x30) as number[];
+  // 32 RL 00 01 74 00 01 | properties: 05 02 00 00 00 23 (Message Expiry Interval 35) | 78
+  assert.equal(publish.slice(7, 13), [0x05, 0x02, 0x00, 0x00, 0x00, 0x23]);
+});
+
+test('5:§3.3.2.3.3 a message that expires while it waits is not sent: dropped, told 0x97', () => {
+  const r = new ClientRig({ version: 5 });
+  const token = r.publish('t', 'x', 1, false, { messageExpiryInterval: 5 });
+  r.advance(5_000);
+  r.connected();
+  assert.is(r.client.stats.messagesOut, 0);
+  assert.equal(r.published, [[token, 0x97]]);
+});
+
 test.run();

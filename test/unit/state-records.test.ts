@@ -57,6 +57,12 @@ const EVERY_KIND: StateRecord[] = [
   { kind: 20, topic: 'home/kitchen/temp' },
   { kind: 21, clientId: 'c1', username: 'alice', version: 5, message: msg({ topic: 'will/c1', qos: 1, retain: true, publisher: 'c1' }) },
   { kind: 21, clientId: 'ü-ñ', username: null, version: 3, message: msg({ topic: 'will/ü', publisher: 'ü-ñ' }) },
+  // A bridge's queue (core/bridge/queue-records.ts).
+  { kind: 22, bridge: 'cloud', seq: 1, message: msg({ topic: 'site-a/s/t', qos: 2, publisher: '' }) },
+  { kind: 22, bridge: 'ü', seq: 2 ** 52, message: msg({ properties: { userProperties: [['k', 'v']], contentType: 'text/plain' }, publisher: '' }) },
+  { kind: 23, bridge: 'cloud', seq: 1, packetId: 65_535 },
+  { kind: 24, bridge: 'cloud', seq: 1 },
+  { kind: 25, bridge: 'cloud', seq: 9_007_199_254_740_991 },
 ];
 
 test('every record kind goes through bytes and back unchanged', () => {

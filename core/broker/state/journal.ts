@@ -43,6 +43,7 @@ export const SNAPSHOT_RETRY_MS = 1000;
 interface Batch {
   seq: number;
   acks: HeldAck[];
+  waiters: Array<(stored: boolean) => void>;   // afterStored(), called after its acknowledgements
   done: boolean;
   stored: boolean;
 }
@@ -52,6 +53,7 @@ export class Journal {
   records: Uint8Array[];          // of this turn, not yet handed to the store
   frames: RecordFrames | null;    // instead, for a store with appendFrames
   acks: HeldAck[];                // of this turn
+  waiters: Array<(stored: boolean) => void>;   // of this turn (afterStored)
   private batches: Batch[];       // handed to the store, oldest first, not yet released
   private broken: boolean;        // a batch was not stored: the next one is a snapshot
   private retryAtMs: number;      // while broken: no snapshot before this (port's clock)
@@ -69,6 +71,7 @@ export class Journal {
     this.records = [];
     this.frames = store.frames !== undefined ? store.frames() : null;
     this.acks = [];
+    this.waiters = [];
     this.batches = [];
     this.broken = false;
     this.retryAtMs = -1;
@@ -102,6 +105,11 @@ export class Journal {
     return at > 0 ? at : 0;
   }
 
+  /** `fn` once this turn's records and every earlier one are stored (a bridge's held frames, core/bridge/gate.ts). */
+  afterStored(fn: (stored: boolean) => void): void {
+    this.waiters.push(fn);
+  }
+
   /** Inside flush(): records made now go in the next batch. */
   busy(): boolean {
     return this.flushing;
@@ -109,7 +117,7 @@ export class Journal {
 
   /** Whether anything waits to be handed to the store. */
   pending(): boolean {
-    return this.records.length > 0 || this.acks.length > 0 || (this.frames !== null && this.frames.count > 0);
+    return this.records.length > 0 || this.acks.length > 0 || this.waiters.length > 0 || (this.frames !== null && this.frames.count > 0);
   }
 
   /**
@@ -121,11 +129,12 @@ export class Journal {
     if (this.flushing || !this.pending()) return;
     this.flushing = true;
     try {
-      const batch: Batch = { seq: this.turn++, acks: this.acks, done: false, stored: true };
+      const batch: Batch = { seq: this.turn++, acks: this.acks, waiters: this.waiters, done: false, stored: true };
       const records = this.records;
       const count = this.frames === null ? 0 : this.frames.count;
       const frames = count === 0 ? null : (this.frames as RecordFrames).take();
       this.acks = [];
+      this.waiters = [];
       this.records = [];
       this.batches.push(batch);
       const j = this;
@@ -200,6 +209,13 @@ export class Journal {
       const batch = list.shift() as Batch;
       this.answered = batch.seq;
       for (let i = 0; i < batch.acks.length; i++) this.host.releaseAck(batch.acks[i], batch.stored);
+      for (let i = 0; i < batch.waiters.length; i++) {
+        try {
+          batch.waiters[i](batch.stored);
+        } catch (e) {
+          this.host.storeLog('store: a caller of afterStored threw: ' + String(e));   // its bug; the others are told all the same
+        }
+      }
     }
     if (this.answered === before || this.gated.length === 0) return;
     const gated = this.gated;

@@ -21,6 +21,7 @@ import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED, REC_QUEUED,
   REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
   REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET, REC_CONNECTION_WILL,
+  REC_BRIDGE_DONE, REC_BRIDGE_PUBREC, REC_BRIDGE_QUEUED, REC_BRIDGE_SENT,
 } from './records.js';
 import { RecordReader } from './record-codec.js';
 import type { Journal } from './journal.js';
@@ -43,6 +44,7 @@ export interface Loaded {
   delayed: Session[];        // sessions with a will waiting for its delay (the broker gives each its willFrom)
   wills: Map<string, LoadedWill>;
   connectionWills: Map<string, ConnectionWill>;   // of connections alive when the broker stopped, their sessions not kept
+  bridges: StateRecord[];    // the bridges' queue records, in order, for each bridge to take (core/bridge/queue-records.ts)
 }
 
 /**
@@ -118,7 +120,7 @@ interface Replay {
  */
 export function loadState(b: OwnerHost, store: Store): Loaded {
   const j = b.journal as Journal;
-  const loaded: Loaded = { records: 0, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map() };
+  const loaded: Loaded = { records: 0, skipped: 0, firstProblem: '', online: [], delayed: [], wills: new Map(), connectionWills: new Map(), bridges: [] };
   const r: Replay = {
     b: b, j: j, messages: new LoadedMessages(), reader: new RecordReader(), last: null, topic: '', topicBytes: 0, online: new Map(), loaded: loaded, maxMessageId: 0,
   };
@@ -249,6 +251,10 @@ function apply(r: Replay, rec: StateRecord): string {
     r.last = null;
     b.sessionCount++;
     r.online.set(rec.clientId, true);
+    return '';
+  }
+  if (rec.kind === REC_BRIDGE_QUEUED || rec.kind === REC_BRIDGE_SENT || rec.kind === REC_BRIDGE_PUBREC || rec.kind === REC_BRIDGE_DONE) {
+    r.loaded.bridges.push(rec);   // a bridge is not made yet: it takes them when it is
     return '';
   }
   if (rec.kind === REC_CONNECTION_WILL) {

@@ -18,6 +18,7 @@ import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_LAST, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED,
   REC_QUEUED, REC_RETAINED_DELETED, REC_RETAINED_SET, REC_SENT, REC_SESSION_CREATED, REC_SESSION_ENDED, REC_SESSION_OFFLINE,
   REC_SESSION_RESUMED, REC_SUBSCRIBED, REC_UNQUEUED, REC_UNSUBSCRIBED, REC_WILL_CLEARED, REC_WILL_SET, REC_CONNECTION_WILL,
+  REC_BRIDGE_DONE, REC_BRIDGE_PUBREC, REC_BRIDGE_QUEUED, REC_BRIDGE_SENT,
 } from './records.js';
 
 const TWO_32 = 4294967296;
@@ -223,6 +224,17 @@ function fields(o: Sink, r: StateRecord): void {
       return;
     case REC_RETAINED_DELETED:
       o.str(r.topic);
+      return;
+    // A bridge's queue (core/bridge/queue-records.ts): its name where a session's client id goes.
+    case REC_BRIDGE_QUEUED:
+      o.str(r.bridge); o.time(r.seq); message(o, r.message);
+      return;
+    case REC_BRIDGE_SENT:
+      o.str(r.bridge); o.time(r.seq); o.u16(r.packetId);
+      return;
+    case REC_BRIDGE_PUBREC:
+    case REC_BRIDGE_DONE:
+      o.str(r.bridge); o.time(r.seq);
       return;
   }
 }
@@ -430,6 +442,14 @@ function read(rr: RecordReader): StateRecord {
       return { kind: REC_WILL_CLEARED, clientId: clientId };
     case REC_CONNECTION_WILL:
       return { kind: REC_CONNECTION_WILL, clientId: clientId, username: readOptStr(r), version: r.u8(), message: readMessage(rr) };
+    case REC_BRIDGE_QUEUED:
+      return { kind: REC_BRIDGE_QUEUED, bridge: clientId, seq: readSeq(r), message: readMessage(rr) };
+    case REC_BRIDGE_SENT:
+      return { kind: REC_BRIDGE_SENT, bridge: clientId, seq: readSeq(r), packetId: readPacketId(r) };
+    case REC_BRIDGE_PUBREC:
+      return { kind: REC_BRIDGE_PUBREC, bridge: clientId, seq: readSeq(r) };
+    case REC_BRIDGE_DONE:
+      return { kind: REC_BRIDGE_DONE, bridge: clientId, seq: readSeq(r) };
     default:
       return { kind: REC_SESSION_ENDED, clientId: clientId };
   }
@@ -447,6 +467,12 @@ function readTime(r: Reader): number {
   if (hi === 0xffffffff && lo === 0xffffffff) return -1;
   if (hi > 0x1fffff) fail('a time beyond 2^53 ms');
   return hi * TWO_32 + lo;
+}
+
+function readSeq(r: Reader): number {
+  const seq = readTime(r);
+  if (seq < 1) fail('a bridge queue number of ' + seq);
+  return seq;
 }
 
 function readQoS(v: number): QoS {

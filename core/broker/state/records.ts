@@ -53,8 +53,20 @@ export const REC_RETAINED_DELETED = 20;
  */
 export const REC_CONNECTION_WILL = 21;
 
+/**
+ * A bridge's outgoing QoS 1/2 message (core/bridge/queue-records.ts), number `seq` of bridge
+ * `bridge`'s queue (from 1, never reused); the next three name it by that number.
+ */
+export const REC_BRIDGE_QUEUED = 22;
+/** It is about to go to the upstream with `packetId` (stored before a QoS 2 PUBLISH goes out). */
+export const REC_BRIDGE_SENT = 23;
+/** The upstream sent PUBREC for it: only the PUBREL is left (stored before the PUBREL goes out). */
+export const REC_BRIDGE_PUBREC = 24;
+/** It left the bridge for good: acknowledged, refused or dropped. */
+export const REC_BRIDGE_DONE = 25;
+
 /** The largest record kind; decoding refuses anything above it. */
-export const REC_LAST = 21;
+export const REC_LAST = 25;
 
 /** The fields of an application message that survive a restart. */
 export interface StoredMessage {
@@ -101,10 +113,15 @@ export interface WillCleared { kind: 18; clientId: string }
 export interface RetainedSet { kind: 19; message: StoredMessage }
 export interface RetainedDeleted { kind: 20; topic: string }
 export interface ConnectionWill { kind: 21; clientId: string; username: string | null; version: number; message: StoredMessage }
+export interface BridgeQueued { kind: 22; bridge: string; seq: number; message: StoredMessage }
+export interface BridgeSent { kind: 23; bridge: string; seq: number; packetId: number }
+export interface BridgePubrec { kind: 24; bridge: string; seq: number }
+export interface BridgeDone { kind: 25; bridge: string; seq: number }
 
 export type StateRecord = SessionCreated | SessionResumed | SessionOffline | SessionEnded | ExpirySet | Subscribed |
   Unsubscribed | MessageRecord | Queued | Unqueued | Sent | Inflight | PubrecReceived | Acked | Qos2Received |
-  Qos2Released | WillSet | WillCleared | RetainedSet | RetainedDeleted | ConnectionWill;
+  Qos2Released | WillSet | WillCleared | RetainedSet | RetainedDeleted | ConnectionWill | BridgeQueued | BridgeSent |
+  BridgePubrec | BridgeDone;
 
 /** What decodeRecord gives for bytes that are not a record: why, never a throw. */
 export interface BadRecord { kind: 0; error: string }
