@@ -39,7 +39,7 @@ export async function load(url, context, nextLoad) {
   if (url.startsWith('file:') && url.endsWith('.ts')) {
     const path = fileURLToPath(url);
     const source = await readFile(path, 'utf8');
-    const out = await transform(source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: path, sourcemap: 'inline', define: { __MQTT5__: 'true', __SYS__: 'true' } });
+    const out = await transform(source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: path, sourcemap: 'inline', define: { __MQTT5__: 'true', __SYS__: 'true', __STORE__: 'true', __COMPACT__: 'false', __AUTH__: 'true', __CLIENT__: 'true' } });
     return { format: 'module', source: out.code, shortCircuit: true };
   }
   return nextLoad(url, context);

@@ -130,6 +130,9 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
 
   constructor(options: BrokerOptions, hooks: Partial<Hooks>, nowMs: number) {
     this.limits = limitsFrom(options);
+    // A build without enhanced authentication (__AUTH__ false: the small Espruino bundles)
+    // refuses the hook rather than ignore it and refuse every client that names a method.
+    if (!__AUTH__ && hooks.authenticateEnhanced !== undefined) throw new Error('authenticateEnhanced: this build has no enhanced authentication (__AUTH__ false)');
     this.hooks = {
       authenticate: hooks.authenticate || allow,
       authorizePublish: hooks.authorizePublish || allow,
@@ -188,7 +191,12 @@ export class Broker implements JournalHost, ConnectionHost, SysHost, SnapshotHos
     this.journal = null;
     this.bridgeRecords = [];
     this.bridgeSnapshots = [];
-    if (this.store.durable) this.load(options.wallClockMs !== undefined ? options.wallClockMs : nowMs);
+    if (this.store.durable) {
+      // A build without the state records (__STORE__ false: the small Espruino bundles,
+      // build.mjs) cannot keep anything: refuse the store rather than lose state silently.
+      if (!__STORE__) throw new Error('store: this build keeps no state records (__STORE__ false)');
+      this.load(options.wallClockMs !== undefined ? options.wallClockMs : nowMs);
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   CONNACK, CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL,
   SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, MQTT_3_1_1,
 } from './packets.js';
-import { Reader, malformed } from './reader.js';
+import { Reader, malformed, protocolError } from './reader.js';
 import { RC_PACKET_TOO_LARGE, RC_QUOTA_EXCEEDED } from './reason-codes.js';
 import { decodeConnack, decodeConnect } from './decode/connect.js';
 import { decodePublish, publishPacket } from './decode/publish.js';
@@ -215,21 +215,22 @@ export class Decoder {
         if (this.version === 0) this.version = p.protocolVersion & 0x7f;   // without mosquitto's bridge flag (decode/connect.ts)
         return p;
       }
-      case CONNACK: return decodeConnack(r, version);
+      case CONNACK: if (__CLIENT__) return decodeConnack(r, version); break;
       case PUBLISH:
         if (this.reuseQoS0 && this.qos0 === null) this.qos0 = publishPacket();
         return decodePublish(r, this.first & 0x0f, version, this.qos0);
       case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return decodeAck(r, type, version);
       case SUBSCRIBE: return decodeSubscribe(r, version);
-      case SUBACK: return decodeSuback(r, version);
+      case SUBACK: if (__CLIENT__) return decodeSuback(r, version); break;
       case UNSUBSCRIBE: return decodeUnsubscribe(r, version);
-      case UNSUBACK: return decodeUnsuback(r, version);
+      case UNSUBACK: if (__CLIENT__) return decodeUnsuback(r, version); break;
       case PINGREQ: case PINGRESP: return decodePing(r, type);
       case DISCONNECT: return decodeDisconnect(r, version);
       default:   // AUTH; refused on the first byte outside 5.0
         if (__MQTT5__) return decodeAuth(r);
         throw malformed('4:MQTT-2.2.2-2', 'AUTH in a build without MQTT 5');
     }
+    throw protocolError('5:§2.1.2', 'a client may not send packet type ' + type);
   }
 }
 

@@ -18,13 +18,13 @@ import type { FrameAllocator } from './slab-allocator.js';
 export function encode(p: Packet, version: number, alloc?: FrameAllocator | null): Uint8Array {
   const a = alloc === undefined ? null : alloc;
   switch (p.type) {
-    case CONNECT: return encodeConnect(p as ConnectPacket, version, a);
+    case CONNECT: if (__CLIENT__) return encodeConnect(p as ConnectPacket, version, a); break;
     case CONNACK: return encodeConnack(p as ConnackPacket, version, a);
     case PUBLISH: return encodePublish(p as PublishPacket, version, a);
     case PUBACK: case PUBREC: case PUBREL: case PUBCOMP: return encodeAck(p as AckPacket, version, a);
-    case SUBSCRIBE: return encodeSubscribe(p as SubscribePacket, version, a);
+    case SUBSCRIBE: if (__CLIENT__) return encodeSubscribe(p as SubscribePacket, version, a); break;
     case SUBACK: return encodeSuback(p as SubackPacket, version, a);
-    case UNSUBSCRIBE: return encodeUnsubscribe(p as UnsubscribePacket, version, a);
+    case UNSUBSCRIBE: if (__CLIENT__) return encodeUnsubscribe(p as UnsubscribePacket, version, a); break;
     case UNSUBACK: return encodeUnsuback(p as UnsubackPacket, version, a);
     case PINGREQ: case PINGRESP: return encodePing(p as PingPacket, a);
     case DISCONNECT: return encodeDisconnect(p as DisconnectPacket, version, a);
@@ -33,4 +33,5 @@ export function encode(p: Packet, version: number, alloc?: FrameAllocator | null
       throw new Error('ganglion: AUTH needs MQTT 5, which this build leaves out');
     default: throw new Error('ganglion: cannot encode packet type ' + (p as { type: number }).type);
   }
+  throw new Error('ganglion: this build encodes only what a server sends, not packet type ' + p.type);
 }

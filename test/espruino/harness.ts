@@ -7,7 +7,7 @@
 // of each code, and a char above 255 in a string the bundle reads is an error (scenarios.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { Packet } from '../../core/index.js';
@@ -115,7 +115,7 @@ export function bundleEnv(bundlePath: string, modules: Record<string, string> = 
   const extra: Array<[string, string]> = Object.keys(modules).map((n) => [n, readFileSync(modules[n], 'latin1')]);
   const contexts = new WeakMap<FakeEspruino, PortModule>();
   return {
-    name: 'bundle',
+    name: 'bundle ' + basename(bundlePath),
     text(s: string): string {
       return Buffer.from(s, 'utf8').toString('latin1');
     },

@@ -1,5 +1,5 @@
 // The Espruino store as shipped (issue 19): dist/espruino/ganglion-store.js loaded beside
-// dist/espruino/ganglion.js in the Espruino-like context of port-bundle.test.ts (no Map, Set,
+// dist/espruino/ganglion-full.js in the Espruino-like context of port-bundle.test.ts (no Map, Set,
 // Symbol, Object.freeze; byte strings), on the fake Storage over a fake flash that loses power
 // at a random byte. A persistent 3.1.1 session subscribes to q/# at QoS 1 and goes away; then,
 // boot after boot, a publisher floods retained messages (r/0 .. r/3) and QoS 1 messages for
@@ -19,7 +19,7 @@ import { FakeEspruino } from './fake-espruino.js';
 import { Client, builtBundle, bundleEnv } from './harness.js';
 import type { PortModule } from './harness.js';
 
-const env = bundleEnv(builtBundle('dist/espruino/ganglion.js'), { 'ganglion-store': builtBundle('dist/espruino/ganglion-store.js') });
+const env = bundleEnv(builtBundle('dist/espruino/ganglion-full.js'), { 'ganglion-store': builtBundle('dist/espruino/ganglion-store.js') });
 const PORT = 1883;
 // Room for the whole offline queue: what the test checks is the store, not the queue limits.
 const OPTIONS = { port: PORT, maxQueued: 5000, maxQueuedBytes: 1 << 20, maxOfflineBytes: 1 << 20, maxInflight: 16 };

@@ -81,7 +81,7 @@ async function bundle(entry) {
     bundle: true,
     format: 'iife',
     target: 'es2020',
-    define: { __MQTT5__: 'true', __SYS__: 'true' },   // the full build, as dist/xs ships (build.mjs DEFINE)
+    define: { __MQTT5__: 'true', __SYS__: 'true', __STORE__: 'true', __COMPACT__: 'false', __AUTH__: 'true', __CLIENT__: 'true' },   // the full build, as dist/xs ships (build.mjs DEFINE)
     platform: 'neutral',
     write: false,
     logLevel: 'silent',

@@ -70,11 +70,14 @@ export function onConnect(c: Connection, p: ConnectPacket): CodecError | null {
     // [5:MQTT-3.1.2-26] [5:MQTT-3.1.2-27] never more aliases than the client allows, none if it set none.
     if (props.topicAliasMaximum !== undefined) c.aliasOutMaximum = Math.min(props.topicAliasMaximum, limits.topicAliasesOut);
     if (props.authenticationMethod !== undefined) {
-      // 5.0 §4.12 enhanced authentication: the application's hook runs the exchange.
-      if (b.hooks.authenticateEnhanced === undefined) return refuse(c, RC_BAD_AUTHENTICATION_METHOD, CONNACK_NOT_AUTHORIZED);
-      c.authenticationMethod = props.authenticationMethod;
-      startEnhancedAuth(c, p, clientId, props.authenticationData);
-      return null;
+      // 5.0 §4.12 enhanced authentication: the application's hook runs the exchange. A build
+      // without it (__AUTH__ false: the small Espruino bundles) refuses every method.
+      if (__AUTH__ && b.hooks.authenticateEnhanced !== undefined) {
+        c.authenticationMethod = props.authenticationMethod;
+        startEnhancedAuth(c, p, clientId, props.authenticationData);
+        return null;
+      }
+      return refuse(c, RC_BAD_AUTHENTICATION_METHOD, CONNACK_NOT_AUTHORIZED);
     }
   }
   const answer = b.hooks.authenticate(c, p.username, p.password);

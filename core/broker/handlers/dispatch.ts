@@ -33,7 +33,8 @@ export function handle(c: Connection, p: Packet): CodecError | null {
     if (c.state !== AWAIT_CONNECT) return codecError(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-2', 'a second CONNECT');
     return onConnect(c, p);
   }
-  if (__MQTT5__ && p.type === AUTH) return onAuth(c, p as AuthPacket);
+  // Without enhanced authentication (__AUTH__ false) an AUTH is out of place, as below.
+  if (__MQTT5__ && __AUTH__ && p.type === AUTH) return onAuth(c, p as AuthPacket);
   // [MQTT-3.1.0-1] the first packet must be CONNECT.
   if (c.state !== ACTIVE) return codecError(RC_PROTOCOL_ERROR, '4:MQTT-3.1.0-1', 'a packet before CONNECT');
   const h = HANDLERS[p.type];
