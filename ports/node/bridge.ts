@@ -4,7 +4,7 @@
 // the reachability check of the first address, one timer for the bridge's deadlines, the
 // clock, the random source and the log. The call order is core/bridge/PORT.md.
 import type { Broker } from '../../core/index.js';
-import type { BridgeStats, TopicRule } from '../../core/bridge/index.js';
+import type { BridgeOptions, BridgeStats } from '../../core/bridge/index.js';
 import { Bridge as CoreBridge, QueueRecords } from '../../core/bridge/index.js';
 import type { ServerAddress, TlsClientOptions } from './client-socket.js';
 import { ClientSocket, parseServerUrl } from './client-socket.js';
@@ -15,27 +15,13 @@ import type { Level, Logger } from './logger.js';
 
 export type { BridgeStats } from '../../core/bridge/index.js';
 
-export interface BridgeConfig {
-  name: string;                   // in logs and $SYS/broker/bridge/NAME/...
-  addresses: string[];            // mqtt://host:port or mqtts://host:port, tried in order
+/** A bridge as the config file gives it: the core's options (core/bridge/options.ts), with the
+ * version under the config's name, the password as text, TLS for mqtts:// addresses, and no
+ * $SYS interval (the broker's applies to every bridge). */
+export interface BridgeConfig extends Omit<BridgeOptions, 'version' | 'password' | 'sysIntervalMs' | 'maxOutboundBytes'> {
   protocolVersion: 4 | 5;
-  clientId: string;
-  username: string | null;
   password: string | null;
   tls: TlsClientOptions | null;   // for mqtts:// addresses
-  keepAlive: number;              // seconds
-  cleanStart: boolean;            // false: a persistent upstream session (what the cluster queued arrives)
-  sessionExpiryInterval: number;  // 5.0, seconds
-  tryPrivate: boolean;            // 3.1.1: mosquitto's bridge flag
-  topics: TopicRule[];
-  maxQueued: number;              // messages waiting for the upstream
-  maxQueuedBytes: number;         // bytes of those and the ones in flight
-  queueQoS0: boolean;             // QoS 0 waits too while the upstream is unreachable
-  maxInflight: number;
-  backoffMinMs: number;
-  backoffMaxMs: number;
-  connectTimeoutMs: number;
-  primaryRetryMs: number;         // connected to a later address: how often to look for the first again (0: never)
 }
 
 export class Bridge {
