@@ -5,6 +5,6 @@ export { BRIDGE_BACKOFF, Bridge, BRIDGE_CONNECTED, BRIDGE_CONNECTING, BRIDGE_STO
 export type { BridgePort, BridgeStats } from './bridge.js';
 export type { BridgeOptions } from './options.js';
 export { backoffMs } from './backoff.js';
-export { QueueRecords } from './queue-records.js';
+export { dropUnclaimed, QueueRecords } from './queue-records.js';
 export { crossingQoS, filterMatches, localFilter, remoteFilter, toLocal, toRemote } from './rules.js';
 export type { Direction, TopicRule } from './rules.js';

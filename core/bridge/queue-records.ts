@@ -195,3 +195,36 @@ function restoreOne(c: MqttClient, s: StoredMessage, packetId: number, pubrec: b
   } else o.push(m);
   return m.token;
 }
+
+/**
+ * The queues of bridges the port no longer has (taken out of its configuration): the port
+ * calls this once it has made every bridge it has. Their messages have nowhere to go, so each
+ * one still queued is ended with a DONE record (a bridge added again under that name later does
+ * not get them back, and the next snapshot carries none of them), and the port is told how
+ * many each bridge lost, to log it.
+ */
+export function dropUnclaimed(broker: Broker): Array<{ bridge: string; messages: number }> {
+  const live = new Map<string, StateRecord>();   // 'name seq' -> its QUEUED record
+  const rs = broker.bridgeRecords;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    if (r.kind === REC_BRIDGE_QUEUED) live.set(r.bridge + ' ' + r.seq, r);
+    else if (r.kind === REC_BRIDGE_DONE) live.delete(r.bridge + ' ' + r.seq);
+  }
+  broker.bridgeRecords = [];
+  const out: Array<{ bridge: string; messages: number }> = [];
+  const byName = new Map<string, { bridge: string; messages: number }>();
+  live.forEach(function (r) {
+    if (r.kind !== REC_BRIDGE_QUEUED) return;
+    broker.record({ kind: REC_BRIDGE_DONE, bridge: r.bridge, seq: r.seq });
+    let n = byName.get(r.bridge);
+    if (n === undefined) {
+      n = { bridge: r.bridge, messages: 0 };
+      byName.set(r.bridge, n);
+      out.push(n);
+    }
+    n.messages++;
+  });
+  if (out.length > 0) broker.flush();
+  return out;
+}

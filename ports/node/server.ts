@@ -38,6 +38,7 @@ import type { PortContext, PortTransport } from './transport.js';
 import { Flusher } from './transport.js';
 import { DeadlineTimer, portNow } from './deadline-timer.js';
 import { Bridge } from './bridge.js';
+import { dropUnclaimed } from '../../core/bridge/index.js';
 import { listenWebSocket } from './websocket-listener.js';
 import { FileJournal } from './file-journal.js';
 import type { JournalFs } from './journal-files.js';
@@ -306,6 +307,10 @@ export function createServer(config: ServerConfig | Config, hooks: ServerHooks =
   const version = packageVersion();
   const listeners: BoundListener[] = [];
   const bridges = checked.bridges.map((b) => new Bridge(b, broker, logger, () => timer.after(), broker.limits.sysIntervalMs));
+  // A bridge taken out of the config left its queue in the store: say what it held, and end it.
+  for (const d of dropUnclaimed(broker)) {
+    logger.log('warn', `bridge ${d.bridge} is no longer configured: ${d.messages} queued message${d.messages === 1 ? '' : 's'} for it dropped`);
+  }
   const timers: NodeJS.Timeout[] = [];
   let listening: Promise<BoundListener[]> | null = null;
   let stopping: Promise<void> | null = null;

@@ -152,6 +152,19 @@ test('a snapshot keeps the live queue: after compaction a restart still gives ba
     [['s/2', true, 3], ['s/3', true, 4], ['s/4', true, 5], ['s/5', true, 6]]);
 });
 
+test('the queue of a bridge no longer configured is dropped once, counted, and not in the next snapshot', () => {
+  const store = new RecordStore();
+  const r1 = rigOn(store);   // the bridge 'up'
+  r1.publishLocally('s/1', 'a', 1);
+  r1.publishLocally('s/2', 'b', 2);
+  const other = new BridgeRig({ name: 'other', addresses: ['a0'], topics: ['s/# out 2'] }, { store });
+  assert.equal(queueRecords.dropUnclaimed(other.broker), [{ bridge: 'up', messages: 2 }]);
+  assert.equal(queueRecords.dropUnclaimed(other.broker), []);
+  assert.is(other.broker.snapshot().length, new BridgeRig({ name: 'other', addresses: ['a0'] }).broker.snapshot().length);
+  const r3 = rigOn(store);   // 'up' configured again: what it held was ended
+  assert.is(r3.bridge.stats().queuedMessages, 0);
+});
+
 test('without persistence the bridge keeps no records and holds no frame', () => {
   const r = new BridgeRig({ topics: ['s/# out 2'] });
   r.bridge.start(r.now);
