@@ -166,6 +166,12 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true', __STORE__: 'true', _
 // store's load visitor came in between): espruino 85012, espruino-mqtt3 78724, espruino-full
 // 100260 (budgets plus about 2%); node 255248, xs 223533, xs-iife 241620 with the folded
 // branches (budgets plus about 0.3%).
+// The device bridges keep their queue through the device store when the broker has one (issue
+// 16 §2 on devices: ports/espruino/bridge-port.ts and ports/moddable/bridge.js pass a
+// QueueRecords, so queue-records.ts and gate.ts are in both bridge bundles; the broker bundles
+// are unchanged): espruino-bridge 59772 -> 62804 (within its budget, 2.3% left), xs-bridge
+// 118771 -> 125476 over main 8b1945e (not minified: most of the +6.7 KB are those two files'
+// comments); xs-bridge budget that plus about 2%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
   node: 256000,
@@ -177,7 +183,7 @@ const BUDGETS = {
   'espruino-store': 9500,
   'xs-store': 19500,
   'espruino-bridge': 64300,
-  'xs-bridge': 121000,
+  'xs-bridge': 128000,
 };
 
 // A device bridge bundle takes of the core only the codec and the client role: core/bridge
@@ -293,6 +299,7 @@ export const TARGETS = [
     file: 'dist/espruino/ganglion-bridge.js',
     subsetCheck: true,
     shortTexts: true,
+    storeNames: true,
     get options() {
       const o = { ...espruinoOptions(true, true), entryPoints: ['ports/espruino/bridge.ts'], plugins: [bridgeCore] };
       delete o.mangleProps;
@@ -360,6 +367,31 @@ function espruinoOptions(mqtt5, full) {
   };
 }
 
+// The broker members the bridge's durable queue uses (core/bridge/queue-records.ts, bridge.ts)
+// that espruino-full renames (internal-props.mjs): the Espruino bridge bundle, which keeps its
+// own names, spells these as espruino-full does, taken from that build's mangle cache, so that
+// the broker bundle's names stay short. Beside ganglion.js (no store: no journal) the bridge
+// never reaches them.
+const STORE_NAMES = ['afterStored', 'bridgeRecords', 'bridgeSnapshots', 'fromWall', 'toWall'];
+let storeNamesOnce = null;
+function storeNames() {
+  if (storeNamesOnce === null) {
+    const full = TARGETS.find((x) => x.name === 'espruino-full');
+    storeNamesOnce = build({
+      entryPoints: [ENTRY], absWorkingDir: root, bundle: true, write: false, outfile: full.file, tsconfig: 'tsconfig.json',
+      charset: 'ascii', logLevel: 'silent', define: DEFINE, ...full.options, mangleCache: {},
+    }).then((r) => {
+      const cache = {};
+      for (const n of STORE_NAMES) {
+        if (typeof r.mangleCache[n] !== 'string') throw new Error('build: espruino-full no longer renames ' + n + ' (build.mjs STORE_NAMES)');
+        cache[n] = r.mangleCache[n];
+      }
+      return { mangleProps: new RegExp('^(?:' + STORE_NAMES.join('|') + ')$'), mangleCache: cache };
+    });
+  }
+  return storeNamesOnce;
+}
+
 // Builds one target and returns its bytes; writes them to t.file unless `write` is false.
 // `overrides` (esbuild options) let a test bundle other source with the same settings.
 export async function buildTarget(t, overrides = {}, write = true) {
@@ -374,6 +406,7 @@ export async function buildTarget(t, overrides = {}, write = true) {
     logLevel: 'silent',          // errors are thrown; main() prints them once
     define: DEFINE,
     ...t.options,
+    ...(t.storeNames ? await storeNames() : {}),
     ...overrides,
   });
   let bytes = result.outputFiles[0].contents;

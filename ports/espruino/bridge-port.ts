@@ -12,7 +12,7 @@
 //   });
 import type { Broker } from '../../core/index.js';
 import type { BridgePort, BridgeStats } from '../../core/bridge/index.js';
-import { Bridge } from '../../core/bridge/index.js';
+import { Bridge, QueueRecords } from '../../core/bridge/index.js';
 import type { DeviceBridgeOptions, HostPort } from '../../core/bridge/device-options.js';
 import { deviceBridgeOptions, hostPort } from '../../core/bridge/device-options.js';
 import type { EspruinoNet, EspruinoSocket } from './espruino-api.js';
@@ -60,7 +60,10 @@ export class EspruinoBridge implements BridgePort, ClientSocketOwner {
     this.debug = o.debug === true;
     this.probing = null;
     this.probeTimer = null;
-    this.core = new Bridge(options, site.broker, this, Math.random, now());
+    // With a store (ganglion-full.js and ganglion-store.js) the queue is kept through it, as on
+    // Node (core/bridge/queue-records.ts); the broker bundles without one have no journal.
+    const b = site.broker;
+    this.core = new Bridge(options, b, this, Math.random, now(), b.journal ? new QueueRecords(b, options.name) : null);
     // No connect timeout of the socket's own: the core gives up a dial (hangUp) after connectTimeoutMs.
     this.sock = new ClientSocket(this.core, this.net, this, o.sendBudget === undefined ? 1024 : o.sendBudget, 0);
   }

@@ -20,6 +20,7 @@
 import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import { Bridge } from "../../core/bridge/bridge.js";
+import { QueueRecords } from "../../core/bridge/queue-records.js";
 import { deviceBridgeOptions, hostPort } from "../../core/bridge/device-options.js";
 import { ClientSocket } from "./client-socket.js";
 
@@ -45,7 +46,10 @@ export class DeviceBridge {
     this.probing = null;      // the reachability check's TCP in progress
     this.probeTimer = null;
     this.probeCallback = function () { self.probeTimer = null; if (self.probing !== null) self.probeAnswer(self.probing, false); };
-    this.core = new Bridge(options, server.broker, this, Math.random, this.clock.read());
+    // With a store (limits.store, file-store.js) the queue is kept through it, as on Node
+    // (core/bridge/queue-records.ts).
+    const b = server.broker;
+    this.core = new Bridge(options, b, this, Math.random, this.clock.read(), b.journal !== null ? new QueueRecords(b, options.name) : null);
     // No connect timeout of the socket's own: the core gives up a dial (hangUp) after connectTimeoutMs.
     this.sock = new ClientSocket(this.core, this, this.clock, 0);
   }
