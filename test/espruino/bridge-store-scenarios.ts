@@ -218,6 +218,8 @@ export function bridgeStoreScenarios(env: Env): void {
     assert.equal(cloud.counts(sent(acked.slice(0, 3), 2)), [1, 1, 1], 'QoS 2: exactly once');
     assert.equal(cloud.counts(sent(acked.slice(3), 1)).map((n) => n >= 1), [true, true], 'QoS 1: at least once');
     assert.is(b2.bridge.stats().queuedMessages, 0);
+    const session = cloud.broker.sessions.get('site-1');
+    assert.ok(session !== undefined && (session.awaitingRelease === null || session.awaitingRelease.size === 0), 'PUBREL came for each: the cloud awaits none');
     const b3 = new Board(flash, cloud, b2);
     b3.advance(3000);
     assert.equal(cloud.counts(sent(acked.slice(0, 3), 2)), [1, 1, 1], 'and not again after a later boot');

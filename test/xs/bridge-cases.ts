@@ -12,6 +12,9 @@ import type { DeviceBridge } from '../../ports/moddable/bridge.js';
 import type { Decoder, Packet, PublishPacket } from '../../core/index.js';
 import type { FakePeer, LinkPeer } from './fake-moddable/world.js';
 import { resetWorld } from './fake-moddable/world.js';
+import { resetDisk } from './fake-moddable/file.js';
+import type { Disk } from './fake-moddable/file.js';
+import { fileStore } from '../../ports/moddable/file-store.js';
 import type { CaseResult } from './xs-bytes.js';
 import { errorText } from './xs-bytes.js';
 import type { Scenario as TranscriptScenario } from './transcript.js';
@@ -292,6 +295,118 @@ scenario('options a bridge cannot use throw at bridge(), with the reason', funct
     }
     r.check('options ' + i, said.indexOf(bad[i][1]) >= 0, said);
   }
+  return r.finish();
+});
+
+// ---- the queue through the file store (issue 16 §2 on devices) ----
+// The device's BrokerServer with the file store (file-store.js on the fake file module, SPIFFS),
+// and the cloud a BrokerServer with a store of its own on the same disk (prefix "cloud"), so
+// its session for the bridge lives through the cut. A "reboot" is both made again in a new
+// fake world over what the disk kept, the old objects dropped where they stood.
+
+class Boots extends Transcript {
+  api: Api;
+  disk: Disk;
+  site!: BrokerServer;
+  cloud!: BrokerServer;
+  bridge!: DeviceBridge;
+  got: string[];               // what reached the cloud's subscriber of site-1/#, over every boot
+  bridgeLog: string[];
+  cloudUp: boolean;
+
+  constructor(api: Api) {
+    super(resetWorld(8192, 16, 0));
+    this.api = api;
+    this.disk = resetDisk('spiffs', 1 << 20);
+    this.got = [];
+    this.bridgeLog = [];
+    this.cloudUp = true;
+  }
+
+  boot(cloudUp: boolean): void {
+    const v = this.world.violations.list;
+    for (let i = 0; i < v.length; i++) this.problems.push('socket API: ' + v[i]);
+    this.world = resetWorld(8192, 16, 0);
+    this.disk.reboot();
+    this.cloudUp = cloudUp;
+    const got = this.got;
+    if (cloudUp) {
+      this.cloud = new BrokerServer({ port: UPSTREAM, limits: { maxInflightIn: 16, maxQueued: 1000, maxQueuedBytes: 1 << 20, maxConnections: 4,
+        store: fileStore({ budgetBytes: 65536, prefix: 'cloud' }) } });
+      this.cloud.subscribe('site-1/#', function (m) { got.push(m.topic + ' ' + text(m.payload) + ' ' + m.qos); });
+    }
+    this.site = new BrokerServer({ port: 1883, limits: { store: fileStore({ budgetBytes: 16384 }) } });
+    const log = this.bridgeLog;
+    this.bridge = bridge(this.site, { addresses: ['127.0.0.1:' + UPSTREAM], clientId: 'site-1', topics: ['sensors/# out 2 "" site-1/'],
+      backoffMinMs: 1000, backoffMaxMs: 2000, log: function (line: string) { log.push(line); } } as never);
+    this.world.advance(10, 1);
+  }
+
+  /** A local client publishes sensors/n v<first>..v<last> at `qos`; the payloads acknowledged. */
+  publish(first: number, last: number, qos: number): string[] {
+    const peer = this.world.connect(1883, 2);
+    if (peer === null) throw new Error('the stack refused the publisher');
+    const c = new Local(this.api, peer);
+    c.send({ type: 1, protocolName: 'MQTT', protocolVersion: 4, cleanStart: true, keepAlive: 0, properties: null, clientId: 'sensor', will: null, username: null, password: null } as Packet);
+    this.world.advance(2, 1);
+    c.peer.take();
+    const acked: string[] = [];
+    for (let i = first; i <= last; i++) {
+      c.send({ type: 3, dup: false, qos: qos, retain: false, topic: 'sensors/n', packetId: i, properties: null, payload: ascii('v' + i) } as Packet);
+      this.world.advance(2, 1);   // the store's flush (a timer), then the acknowledgement
+      c.decoder.push(c.peer.take());
+      for (let p = c.decoder.next(); p !== null; p = c.decoder.next()) {
+        if (p.type === 4 || p.type === 5) acked.push('site-1/sensors/n v' + i + ' ' + qos);
+        if (p.type === 5) c.send({ type: 6, packetId: i, reasonCode: 0, properties: null } as Packet);
+      }
+      this.world.advance(2, 1);
+      c.peer.take();
+    }
+    return acked;
+  }
+
+  count(m: string): number {
+    let n = 0;
+    for (let i = 0; i < this.got.length; i++) if (this.got[i] === m) n++;
+    return n;
+  }
+}
+
+scenario('with the file store: QoS 1 queued while the cloud is down, the device reboots, and all of it goes once the cloud is back', function (api) {
+  const r = new Boots(api);
+  r.boot(false);
+  r.check('boot 1', r.bridge.stats().state === 'backoff', 'backoff (' + r.bridge.stats().state + ')');
+  const acked = r.publish(1, 5, 1);
+  r.check('boot 1', acked.length === 5 && r.bridge.stats().queuedMessages === 5, '5 acknowledged and queued (' + acked.length + ', ' + r.bridge.stats().queuedMessages + ')');
+  r.boot(true);
+  r.check('boot 2', r.bridgeLog.join('\n').indexOf('5 messages for the upstream back from the store') >= 0, 'the queue back from the store');
+  r.world.advance(3000, 100);
+  r.same('boot 2', r.got, acked);
+  r.boot(true);
+  r.world.advance(3000, 100);
+  r.same('boot 3', r.got, acked);
+  return r.finish();
+});
+
+scenario('with the file store: QoS 2 the cloud got but never answered before the cut goes again with DUP and its packet id; the cloud routes it once', function (api) {
+  const r = new Boots(api);
+  r.boot(true);
+  r.check('boot 1', r.bridge.stats().state === 'connected', 'connected');
+  const link = r.world.links[r.world.links.length - 1] as LinkPeer;
+  (link.other as LinkPeer).stalled = true;   // what the cloud answers is lost with the device
+  const acked = r.publish(1, 3, 2);
+  r.same('boot 1', r.got, acked);
+  r.boot(true);
+  r.world.advance(3000, 100);
+  r.check('boot 2', r.bridgeLog.join('\n').indexOf('session present 1') >= 0, 'the cloud session resumed');
+  r.check('boot 2', r.count(acked[0]) === 1 && r.count(acked[1]) === 1 && r.count(acked[2]) === 1,
+    'each once (' + r.count(acked[0]) + ', ' + r.count(acked[1]) + ', ' + r.count(acked[2]) + ')');
+  r.check('boot 2', r.bridgeLog.join('\n').indexOf('3 messages for the upstream back from the store') >= 0, 'the window back from the store');
+  r.check('boot 2', r.bridge.stats().queuedMessages === 0, 'nothing left queued (' + r.bridge.stats().queuedMessages + ')');
+  // PUBREL came for each (the PUBLISH again with DUP got PUBREC): the cloud holds no id awaiting release.
+  const session = r.cloud.broker.sessions.get('site-1');
+  const waiting = session === undefined || session.awaitingRelease === null ? 0 : session.awaitingRelease.size;
+  r.check('boot 2', session !== undefined && waiting === 0, 'the cloud awaits no PUBREL (' + waiting + ')');
   return r.finish();
 });
 
