@@ -172,16 +172,21 @@ export const DEFINE = { __MQTT5__: 'true', __SYS__: 'true', __STORE__: 'true', _
 // are unchanged): espruino-bridge 59772 -> 62804 (within its budget, 2.3% left), xs-bridge
 // 118771 -> 125476 over main 8b1945e (not minified: most of the +6.7 KB are those two files'
 // comments); xs-bridge budget that plus about 2%.
+// Raised for batch frames (issue 15 §4, fsync never toward 80% of memory and start-up: the Node
+// journal writes each turn's records as one frame under one CRC, summed by zlib; the shared
+// scan reads both kinds, so the device stores' bundles carry the reader too): node 257885, xs
+// 226180, xs-iife 244460, xs-store 20588 over main 04a7927 (+2.6 KB, +1.7 KB for xs-store, most
+// of it comments: xs is not minified); budgets that plus about 0.3 to 0.5%.
 // RULE: never raise a budget without saying why in the commit message.
 const BUDGETS = {
-  node: 256000,
-  xs: 224200,
-  'xs-iife': 242400,
+  node: 258700,
+  xs: 227000,
+  'xs-iife': 245300,
   espruino: 86700,
   'espruino-mqtt3': 80300,
   'espruino-full': 102300,
   'espruino-store': 9500,
-  'xs-store': 19500,
+  'xs-store': 20700,
   'espruino-bridge': 64300,
   'xs-bridge': 128000,
 };

@@ -3,6 +3,12 @@
 //
 //     length (u32, big endian) | CRC-32 of the payload (u32, big endian) | payload
 //
+// or a batch of records under one CRC (the Node file journal writes each turn's records so:
+// one CRC of a few kilobytes costs far less than one per record, and a batch is all-or-nothing
+// for the acknowledgements that waited for it anyway):
+//
+//     BATCH_FLAG | length (u32) | CRC-32 of the body (u32) | body: { length (u32) | payload }...
+//
 // and a segment is frames back to back. A crash can cut the last write anywhere (a torn
 // tail), or leave the space a file grew by filled with zeros; anything else wrong is damage.
 // `scanSegment` tells the two apart, so a store drops a torn tail silently and reports damage
@@ -15,6 +21,11 @@ import type { RecordVisitor } from '../broker/store.js';
 
 /** Bytes before each payload: its length, then its CRC-32. */
 export const FRAME_HEADER_BYTES = 8;
+
+/** The high bit of a frame's length: a batch frame (above). A record is never 2 GiB long. */
+export const BATCH_FLAG = 0x80000000;
+/** Bytes before each payload inside a batch: its length. */
+export const BATCH_RECORD_HEADER_BYTES = 4;
 
 /** What went wrong at `SegmentScan.damagedAt`. */
 export const DAMAGE_NONE = 0;
@@ -115,16 +126,38 @@ function allZero(bytes: Uint8Array, from: number, to: number): boolean {
  * `maxRecordBytes` is refused before any use, so a hostile or garbled length costs nothing.
  * Never throws; `bytes` is only read. Each intact payload goes to `visit`, if given, as
  * `bytes` and its bounds (no view is made: a store of a million records would make a million).
- * `crc`, if given, replaces crc32 (Node: ports/node/journal-crc.ts).
+ * `crc`, if given, replaces crc32 (Node: ports/node/journal-crc.ts). A batch frame's body is
+ * at most `maxBatchBytes` (maxRecordBytes if not given; the Node journal's batches are bounded
+ * by what it lets wait for the disk).
  */
-export function scanSegment(bytes: Uint8Array, maxRecordBytes: number, crc?: FrameCrc | null, visit?: RecordVisitor | null): SegmentScan {
+export function scanSegment(bytes: Uint8Array, maxRecordBytes: number, crc?: FrameCrc | null, visit?: RecordVisitor | null,
+  maxBatchBytes?: number): SegmentScan {
   const sum = crc === undefined || crc === null ? crc32 : crc;
+  const maxBatch = maxBatchBytes === undefined ? maxRecordBytes : maxBatchBytes;
   const end = bytes.length;
   let at = 0;
   let count = 0;
   let damage = DAMAGE_NONE;
   while (at < end) {
     if (end - at < FRAME_HEADER_BYTES) break;                     // header cut short: torn
+    if (bytes[at] >= 128) {
+      const b = scanBatch(bytes, at, maxRecordBytes, maxBatch, sum, visit);
+      const next = at + FRAME_HEADER_BYTES + (readU32(bytes, at) - BATCH_FLAG);
+      // As for one record: a wrong CRC in the last frame is a torn tail; a body that passed
+      // its CRC with records that do not fit it is damage (no crash writes that).
+      if (b === BATCH_TORN) break;
+      if (b === BATCH_BAD_CRC) {
+        if (!allZero(bytes, next, end)) damage = DAMAGE_CRC;
+        break;
+      }
+      if (b === BATCH_BAD_LENGTH) {
+        damage = DAMAGE_LENGTH;
+        break;
+      }
+      count += b;
+      at = next;
+      continue;
+    }
     const n = frameLength(bytes, at, maxRecordBytes);
     if (n < 0) {
       if (!allZero(bytes, at, end)) damage = DAMAGE_LENGTH;
@@ -159,10 +192,57 @@ export function visitFrames(bytes: Uint8Array, end: number, visit: RecordVisitor
   let at = 0;
   let count = 0;
   while (at + FRAME_HEADER_BYTES <= end) {
-    const next = at + FRAME_HEADER_BYTES + readU32(bytes, at);
+    const n = readU32(bytes, at);
+    if (n >= BATCH_FLAG) {
+      const next = at + FRAME_HEADER_BYTES + (n - BATCH_FLAG);
+      for (let r = at + FRAME_HEADER_BYTES; r < next;) {
+        const to = r + BATCH_RECORD_HEADER_BYTES + readU32(bytes, r);
+        visit(bytes, r + BATCH_RECORD_HEADER_BYTES, to);
+        count++;
+        r = to;
+      }
+      at = next;
+      continue;
+    }
+    const next = at + FRAME_HEADER_BYTES + n;
     visit(bytes, at + FRAME_HEADER_BYTES, next);
     count++;
     at = next;
+  }
+  return count;
+}
+
+const BATCH_TORN = -1, BATCH_BAD_CRC = -2, BATCH_BAD_LENGTH = -3;
+
+/**
+ * The batch frame at `at` (its flag checked by the caller): the number of records in it, each
+ * given to `visit` once the whole body is checked, or BATCH_TORN (it runs past the end: the
+ * last write cut short), BATCH_BAD_CRC, or BATCH_BAD_LENGTH (a record inside of 0 bytes, over
+ * `maxRecordBytes`, or past the body's end; or a body empty or over `maxBatchBytes`).
+ */
+function scanBatch(bytes: Uint8Array, at: number, maxRecordBytes: number, maxBatchBytes: number, sum: FrameCrc,
+  visit: RecordVisitor | null | undefined): number {
+  const n = readU32(bytes, at) - BATCH_FLAG;
+  const body = at + FRAME_HEADER_BYTES;
+  // A garbled length is refused before it is used, as for one record.
+  if (n === 0 || n > maxBatchBytes) return BATCH_BAD_LENGTH;
+  const next = body + n;
+  if (next > bytes.length) return BATCH_TORN;
+  if (sum(bytes, body, next) !== readU32(bytes, at + 4)) return BATCH_BAD_CRC;
+  let count = 0;
+  for (let r = body; r < next;) {
+    if (next - r < BATCH_RECORD_HEADER_BYTES) return BATCH_BAD_LENGTH;
+    const len = readU32(bytes, r);
+    if (len === 0 || len > maxRecordBytes || r + BATCH_RECORD_HEADER_BYTES + len > next) return BATCH_BAD_LENGTH;
+    r += BATCH_RECORD_HEADER_BYTES + len;
+    count++;
+  }
+  if (visit !== undefined && visit !== null) {
+    for (let r = body; r < next;) {
+      const to = r + BATCH_RECORD_HEADER_BYTES + readU32(bytes, r);
+      visit(bytes, r + BATCH_RECORD_HEADER_BYTES, to);
+      r = to;
+    }
   }
   return count;
 }

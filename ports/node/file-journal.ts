@@ -17,11 +17,11 @@
 import { join } from 'node:path';
 import type { Store } from '../../core/index.js';
 import type { RecordVisitor } from '../../core/index.js';
-import { FRAME_HEADER_BYTES, RecordFrames, frameRecords, visitFrames } from '../../core/index.js';
+import { BATCH_FLAG, BATCH_RECORD_HEADER_BYTES, FRAME_HEADER_BYTES, RecordFrames, frameRecords, visitFrames } from '../../core/index.js';
 import type { JournalFs, Log } from './journal-files.js';
 import { loadJournal, segmentName, snapshotName, syncDir, writeAll } from './journal-files.js';
 import { writeSnapshot } from './journal-snapshot.js';
-import { crc32Sliced } from './journal-crc.js';
+import { crc32Fast } from './journal-crc.js';
 import type { Lock, LockFs } from './journal-lock.js';
 import { acquireLock } from './journal-lock.js';
 
@@ -118,7 +118,7 @@ export class FileJournal implements Store {
     this.lock = acquireLock(fs, options.dir, (line) => log('warn', line));
     const started = Date.now();
     try {
-      const found = loadJournal(fs, options.dir, options.maxRecordBytes, crc32Sliced, log, started);
+      const found = loadJournal(fs, options.dir, options.maxRecordBytes, batchBound(options), crc32Fast, log, started);
       let logBytes = 0;
       for (const s of found.segments) logBytes += s.bytes;
       this.stats = {
@@ -177,9 +177,12 @@ export class FileJournal implements Store {
     this.keep(frameRecords(records, 0, records.length), records.length, done);
   }
 
-  /** The broker's encoder of a batch for appendFrames (Store.frames): our framing, with the sliced CRC. */
+  /**
+   * The broker's encoder of a batch for appendFrames (Store.frames): each append one batch
+   * frame (core/store/journal-frame.ts), one CRC over the turn's records instead of one each.
+   */
   frames(): RecordFrames {
-    return new RecordFrames(crc32Sliced);
+    return new RecordFrames(crc32Fast, true);
   }
 
   /**
@@ -193,11 +196,8 @@ export class FileJournal implements Store {
       given(stored);
     };
     const max = this.options.maxRecordBytes;
-    for (let at = 0; at < frames.length;) {
-      const n = ((frames[at] << 24) | (frames[at + 1] << 16) | (frames[at + 2] << 8) | frames[at + 3]) >>> 0;
-      if (n === 0 || n > max) return this.answerInTurn(done, false, `a record of ${n} bytes (records are 1 to ${max} bytes)`);
-      at += FRAME_HEADER_BYTES + n;
-    }
+    const bad = oversizedRecord(frames, max);
+    if (bad >= 0) return this.answerInTurn(done, false, `a record of ${bad} bytes (records are 1 to ${max} bytes)`);
     if (this.failure !== null) return this.answerInTurn(done, false, null);
     if (this.pendingBytes + frames.length > this.options.maxPendingBytes) {
       return this.answerInTurn(done, false, `${this.pendingBytes} bytes wait for the disk already (maxPendingBytes ${this.options.maxPendingBytes})`);
@@ -494,4 +494,38 @@ export class FileJournal implements Store {
       }
     }
   }
+}
+
+/**
+ * The longest batch frame a journal with these options writes, and so reads: a batch waits
+ * for the disk whole, and appends are refused past maxPendingBytes waiting.
+ */
+function batchBound(o: JournalOptions): number {
+  return Math.max(o.maxRecordBytes, o.maxPendingBytes);
+}
+
+function u32At(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+/**
+ * The length of the first record in `frames` (records and batch frames, as RecordFrames makes
+ * them) that is 0 or over `max`, or -1: such a record would be read back as damage.
+ */
+function oversizedRecord(frames: Uint8Array, max: number): number {
+  for (let at = 0; at < frames.length;) {
+    const n = u32At(frames, at);
+    if (n >= BATCH_FLAG) {
+      const next = at + FRAME_HEADER_BYTES + (n - BATCH_FLAG);
+      for (let r = at + FRAME_HEADER_BYTES; r < next; r += BATCH_RECORD_HEADER_BYTES + u32At(frames, r)) {
+        const len = u32At(frames, r);
+        if (len === 0 || len > max) return len;
+      }
+      at = next;
+      continue;
+    }
+    if (n === 0 || n > max) return n;
+    at += FRAME_HEADER_BYTES + n;
+  }
+  return -1;
 }

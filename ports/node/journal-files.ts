@@ -57,7 +57,8 @@ export interface Loaded {
 }
 
 /** Every record kept in `dir`, oldest first, after cutting torn tails and setting damage aside. */
-export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, crc: FrameCrc, log: Log, nowMs: number): Loaded {
+export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, maxBatchBytes: number, crc: FrameCrc, log: Log,
+  nowMs: number): Loaded {
   let snapshotSeq = -1;
   const segmentSeqs: number[] = [];
   for (const name of fs.readdirSync(dir)) {
@@ -86,7 +87,7 @@ export function loadJournal(fs: JournalFs, dir: string, maxRecordBytes: number, 
     const path = join(dir, f.name);
     const file = fs.readFileSync(path);
     const bytes = new Uint8Array(file.buffer, file.byteOffset, file.length);
-    const scan = scanSegment(bytes, maxRecordBytes, crc);
+    const scan = scanSegment(bytes, maxRecordBytes, crc, null, maxBatchBytes);
     if (scan.count > 0) out.files.push({ bytes, end: scan.validEnd });
     out.records += scan.count;
     out.nextSeq = f.seq + 1;

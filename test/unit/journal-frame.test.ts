@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import {
-  DAMAGE_CRC, DAMAGE_LENGTH, DAMAGE_NONE, FRAME_HEADER_BYTES, crc32, frameLength,
+  BATCH_FLAG, DAMAGE_CRC, DAMAGE_LENGTH, DAMAGE_NONE, FRAME_HEADER_BYTES, crc32, frameLength,
   frameRecords, scanSegment, visitFrames, writeFrame,
 } from '../../core/store/journal-frame.js';
 import type { FrameCrc, SegmentScan } from '../../core/store/journal-frame.js';
@@ -240,6 +240,85 @@ test('5,000 random corruptions (bytes flipped, cut, zeroed): never a throw, alwa
     assert.is(s.validEnd, AT[s.records.length]);
     assert.ok(s.tornAt === -1 || s.damagedAt === -1, 'torn or damaged, not both');
   }
+});
+
+// ---- batch frames: BATCH_FLAG | length, one CRC of the body, then length | payload each ----
+
+function u32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24; out[at + 1] = (v >>> 16) & 255; out[at + 2] = (v >>> 8) & 255; out[at + 3] = v & 255;
+}
+
+/** `payloads` as one batch frame, laid out byte by byte as the format says. */
+function batchFrame(payloads: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of payloads) n += 4 + p.length;
+  const out = new Uint8Array(FRAME_HEADER_BYTES + n);
+  let at = FRAME_HEADER_BYTES;
+  for (const p of payloads) { u32(out, at, p.length); out.set(p, at + 4); at += 4 + p.length; }
+  u32(out, 0, BATCH_FLAG + n);
+  u32(out, 4, crc32(out, FRAME_HEADER_BYTES, out.length));
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+// Three batches of four records, after two frames of their own (a log written before batches).
+const B = [batchFrame(RECS.slice(2, 6)), batchFrame(RECS.slice(6, 10)), batchFrame(RECS.slice(10, 12))];
+const MIXED = concat([frameRecords(RECS, 0, 2), ...B]);
+const B_AT = [AT[2], AT[2] + B[0].length, AT[2] + B[0].length + B[1].length, MIXED.length];
+
+test('batch frames and single frames in one segment: every record, in order', () => {
+  const s = scan(MIXED, MAX);
+  prefixOf(s.records, RECS, 12);
+  assert.is(s.validEnd, MIXED.length);
+  assert.is(s.tornAt, -1);
+  assert.is(s.damagedAt, -1);
+  const seen: number[] = [];
+  assert.is(visitFrames(MIXED, MIXED.length, (b, start, end) => { seen.push(end - start); }), 12);
+  assert.equal(seen, RECS.map((r) => r.length));
+});
+
+test('[torn writes] the last batch cut at every byte offset is dropped whole, as a torn tail; the ones before it load', () => {
+  for (let cut = B_AT[2]; cut < MIXED.length; cut++) {
+    const s = scan(MIXED.subarray(0, cut), MAX);
+    prefixOf(s.records, RECS, 10);
+    assert.is(s.validEnd, B_AT[2], 'cut at ' + cut);
+    assert.is(s.tornAt, cut === B_AT[2] ? -1 : B_AT[2], 'cut at ' + cut);
+    assert.is(s.damagedAt, -1, 'cut at ' + cut);
+  }
+});
+
+test('a changed byte in a batch in the middle is damage at its start, reported; the records before it load', () => {
+  const b = MIXED.slice();
+  b[B_AT[1] + 20] ^= 1;
+  const s = scan(b, MAX);
+  prefixOf(s.records, RECS, 6);
+  assert.is(s.damagedAt, B_AT[1]);
+  assert.is(s.damage, DAMAGE_CRC);
+});
+
+test('a batch whose CRC holds but whose records do not fit its body is damage, none of its records given', () => {
+  const bad = batchFrame(RECS.slice(2, 4));
+  u32(bad, FRAME_HEADER_BYTES, RECS[2].length + 1000);   // the first record runs past the body
+  u32(bad, 4, crc32(bad, FRAME_HEADER_BYTES, bad.length));
+  const s = scan(concat([frameRecords(RECS, 0, 2), bad]), MAX);
+  prefixOf(s.records, RECS, 2);
+  assert.is(s.damagedAt, AT[2]);
+  assert.is(s.damage, DAMAGE_LENGTH);
+});
+
+test('a batch length over the longest record is refused as damage without reading past it', () => {
+  const b = MIXED.slice();
+  u32(b, B_AT[1], BATCH_FLAG + MAX + 1);
+  const s = scan(b, MAX);
+  prefixOf(s.records, RECS, 6);
+  assert.is(s.damagedAt, B_AT[1]);
+  assert.is(s.damage, DAMAGE_LENGTH);
 });
 
 test.run();

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { StateRecord, StoredMessage } from '../../core/broker/state/records.js';
 import { REC_LAST } from '../../core/broker/state/records.js';
 import { RecordFrames, decodeRecord, encodeRecord } from '../../core/broker/state/record-codec.js';
-import { crc32, frameRecords } from '../../core/store/journal-frame.js';
+import { crc32, frameRecords, scanSegment } from '../../core/store/journal-frame.js';
 
 const te = new TextEncoder();
 
@@ -94,6 +94,32 @@ test('a record that cannot be encoded throws, and the batch holds only the recor
   assert.throws(() => frames.add({ kind: 4, clientId: 'x'.repeat(70_000) }));
   assert.is(frames.count, 1);
   assert.equal(frames.take(), frameRecords([encodeRecord(EVERY_KIND[0])], 0, 1));
+});
+
+test('a batched RecordFrames is one batch frame: every record back, in order, through the scan', () => {
+  const frames = new RecordFrames(crc32, true);
+  const all: StateRecord[] = [];
+  for (let round = 0; round < 3; round++) for (const r of EVERY_KIND) all.push(r);
+  for (const r of all) frames.add(r);
+  const bytes = frames.take();
+  assert.ok(bytes[0] >= 128, 'the batch flag');
+  const back: StateRecord[] = [];
+  const s = scanSegment(bytes, 1 << 20, null, (b, start, end) => { back.push(decodeRecord(b.slice(start, end)) as StateRecord); });
+  assert.is(s.count, all.length);
+  assert.is(s.validEnd, bytes.length);
+  assert.equal(back, all);
+  assert.equal(frames.take().length, 0);   // nothing added: no frame at all, not an empty batch
+});
+
+test('a record that cannot be encoded first in a batch leaves no batch behind', () => {
+  const frames = new RecordFrames(crc32, true);
+  assert.throws(() => frames.add({ kind: 4, clientId: 'x'.repeat(70_000) }));
+  assert.is(frames.count, 0);
+  assert.equal(frames.take().length, 0);
+  frames.add(EVERY_KIND[0]);
+  const back: StateRecord[] = [];
+  scanSegment(frames.take(), 1 << 20, null, (b, start, end) => { back.push(decodeRecord(b.slice(start, end)) as StateRecord); });
+  assert.equal(back, [EVERY_KIND[0]]);
 });
 
 test('a record\'s bytes begin with its kind', () => {

@@ -13,6 +13,7 @@ import { PUBLISH, isCodecError } from '../../codec/index.js';
 import { propertiesLength, readProperties, writeProperties } from '../../codec/properties.js';
 import { Reader } from '../../codec/reader.js';
 import { Writer, stringFieldLength, varintLength } from '../../codec/writer.js';
+import { BATCH_FLAG, BATCH_RECORD_HEADER_BYTES, FRAME_HEADER_BYTES } from '../../store/journal-frame.js';
 import type { BadRecord, MessageRecord, Queued, StateRecord, StoredMessage } from './records.js';
 import {
   REC_ACKED, REC_EXPIRY_SET, REC_INFLIGHT, REC_LAST, REC_MESSAGE, REC_PUBREC_RECEIVED, REC_QOS2_RECEIVED, REC_QOS2_RELEASED,
@@ -74,34 +75,41 @@ class Put implements Sink {
  * A batch of records framed as every store frames them (core/store/journal-frame.ts), encoded
  * straight into one buffer, grown by doubling and used again for the next batch
  * (Store.appendFrames copies what it keeps): one pass, nothing allocated per record or batch.
+ * `batched`: the records go into one batch frame, one CRC over them all, written by take().
  */
 export class RecordFrames implements Sink {
   w: Writer;
   count: number;
   crc: (bytes: Uint8Array, start: number, end: number) => number;
+  batched: boolean;
+  head: number;        // bytes before each record: 4 in a batch, 8 as a frame of its own
 
-  constructor(crc: (bytes: Uint8Array, start: number, end: number) => number) {
+  constructor(crc: (bytes: Uint8Array, start: number, end: number) => number, batched?: boolean) {
     this.w = new Writer(new Uint8Array(1024), 0);
     this.count = 0;
     this.crc = crc;
+    this.batched = batched === true;
+    this.head = this.batched ? BATCH_RECORD_HEADER_BYTES : FRAME_HEADER_BYTES;
   }
 
   /** Frames `r` after the others; throws, adding nothing, as encodeRecord does. */
   add(r: StateRecord): void {
     const w = this.w;
+    if (this.batched && w.pos === 0) w.pos = FRAME_HEADER_BYTES;   // the batch's header, written by take()
     const start = w.pos;
-    this.room(8);
-    w.pos = start + 8;
+    const head = this.head;
+    this.room(head);
+    w.pos = start + head;
     try {
       fields(this, r);
     } catch (e) {
-      w.pos = start;
+      w.pos = this.count === 0 ? 0 : start;
       throw e;
     }
     const end = w.pos;
     w.pos = start;
-    w.u32(end - start - 8);
-    w.u32(this.crc(w.buf, start + 8, end));
+    w.u32(end - start - head);
+    if (!this.batched) w.u32(this.crc(w.buf, start + head, end));
     w.pos = end;
     this.count++;
   }
@@ -109,7 +117,13 @@ export class RecordFrames implements Sink {
   /** The frames, good until the next add(); a buffer grown past 1 MiB is let go. */
   take(): Uint8Array {
     const w = this.w;
-    const out = w.buf.subarray(0, w.pos);
+    const n = w.pos;
+    if (this.batched && this.count > 0) {
+      w.pos = 0;
+      w.u32(BATCH_FLAG + (n - FRAME_HEADER_BYTES));
+      w.u32(this.crc(w.buf, FRAME_HEADER_BYTES, n));
+    }
+    const out = w.buf.subarray(0, this.count > 0 ? n : 0);
     if (w.buf.length > 1048576) w.buf = new Uint8Array(1024);
     w.pos = 0;
     this.count = 0;
