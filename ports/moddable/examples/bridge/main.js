@@ -6,6 +6,7 @@
 //                                                    dist/xs/ganglion-bridge.js)
 //   cd ports/moddable/examples/bridge
 //   mcconfig -m -p lin -t build upstream=127.0.0.1:1884           (the simulator; start mcsim yourself)
+//   mcconfig -m -p lin -t build upstream=127.0.0.1:1884 storeRoot=/some/dir/   (with the file store)
 //   mcconfig -d -m -p esp32/nodemcu ssid="lab" password="secret" upstream=192.168.1.10:1883
 //
 // Local clients use the broker on 1883; local messages on sensors/# go up as site-1/sensors/#
@@ -13,18 +14,26 @@
 //
 //   mosquitto_sub -h <cloud> -t 'site-1/#' -v          (the cloud sees the device's sensor)
 //   mosquitto_pub -h <cloud> -t site-1/cmd/led -m on   (the device's actuator traces it)
+//
+// storeRoot set: the broker keeps its state in the file store (ganglion/store, README
+// "Persistence on the devices"), and with it the bridge's queue: what waits for the cloud, or
+// was in flight to it, survives a reset or a power cut. storeBudget: its bytes (16384).
 
 import config from "mc/config";
 import Timer from "timer";
 import { decodeUtf8 } from "ganglion";
 import { BrokerServer } from "ganglion/server";
 import { bridge } from "ganglion/bridge";
+import { fileStore } from "ganglion/store";
 
+const limits = {};
+if (config.storeRoot) limits.store = fileStore({ budgetBytes: Number(config.storeBudget) || 16384, root: config.storeRoot });
 const server = new BrokerServer({
 	port: config.mqttPort || 1883,
 	log(line) {
 		trace(`mqtt: ${line}\n`);
 	},
+	limits,
 });
 const up = bridge(server, {
 	addresses: [config.upstream],
