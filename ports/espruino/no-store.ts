@@ -26,3 +26,7 @@ export function loadedWill(): never {
 export function snapshot(): never {
   return absent();
 }
+
+export function encodeRecord(): never {
+  return absent();
+}

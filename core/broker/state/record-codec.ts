@@ -23,7 +23,8 @@ import {
 } from './records.js';
 
 const TWO_32 = 4294967296;
-const EMPTY_PAYLOAD = new Uint8Array(0);
+// Pure: a bundle that imports this module but uses none of it (the small Espruino ones) drops it.
+const EMPTY_PAYLOAD = /* @__PURE__ */ new Uint8Array(0);
 
 // Where a record's fields go: counted first (Measure), then written into a buffer of exactly
 // that size (Put), by the one function that lists them (fields()).
